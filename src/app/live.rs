@@ -1,0 +1,234 @@
+//! The live pipeline behind the window: a capture thread and an inference thread.
+//!
+//! capture ──newest frame──▶ inference ──newest result──▶ UI
+//! Each arrow is a [`Latest`] mailbox: when the model is slower than the camera, frames are dropped
+//! (and counted), never queued, and the UI always shows the newest result without waiting.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::frame::Frame;
+use crate::latest::Latest;
+use crate::pose::skeleton::{Pose, PoseSample};
+use crate::pose::{EstimatorOptions, ModelKind, PoseEstimator, PoseModel, StageTimes};
+use crate::source::{FrameSource, SourceInfo};
+
+/// A frame as it left the capture thread.
+struct Captured {
+    frame: Frame,
+    known: Option<Pose>,
+    arrived: Instant,
+    capture_ms: f64,
+}
+
+/// What the UI shows for one frame.
+#[derive(Debug, Clone)]
+pub struct LiveResult {
+    pub frame: Frame,
+    pub sample: PoseSample,
+    pub times: StageTimes,
+    /// Milliseconds from the frame's arrival at the capture thread to its result being ready.
+    pub latency_ms: f64,
+    /// Milliseconds the source took to deliver the frame (decode or camera read).
+    pub capture_ms: f64,
+    /// Results per second over the last second.
+    pub fps: f64,
+    /// Frames dropped so far because the model was busy.
+    pub dropped: u64,
+    /// The frame came from the demo's known pose, not the model.
+    pub from_demo: bool,
+}
+
+/// Something the UI should know about the pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveStatus {
+    Starting,
+    Running,
+    /// The source ended normally (end of a file).
+    Ended,
+    /// The source or the model failed; the message says what to do.
+    Failed(String),
+}
+
+/// A running live pipeline. Dropping it stops the threads.
+pub struct LivePipeline {
+    pub info: SourceInfo,
+    results: Arc<Latest<LiveResult>>,
+    status: Arc<std::sync::Mutex<LiveStatus>>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for LivePipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LivePipeline").field("info", &self.info).finish_non_exhaustive()
+    }
+}
+
+impl LivePipeline {
+    /// Starts capture and inference. `model` may be `None` for sources that know their pose (the
+    /// demo); a source that needs the model and has none fails with `model_error`'s message.
+    /// `notify` is called after each new result (the window's repaint request).
+    #[must_use]
+    pub fn start(
+        source: Box<dyn FrameSource>,
+        model: Option<PoseModel>,
+        model_error: Option<String>,
+        notify: impl Fn() + Send + 'static,
+    ) -> Self {
+        let info = source.info().clone();
+        let frames = Arc::new(Latest::<Captured>::new());
+        let results = Arc::new(Latest::<LiveResult>::new());
+        let status = Arc::new(std::sync::Mutex::new(LiveStatus::Starting));
+        let stop = Arc::new(AtomicBool::new(false));
+        let set_status = {
+            let status = Arc::clone(&status);
+            move |s: LiveStatus| *status.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = s
+        };
+
+        let capture = {
+            let (frames, stop, set_status) = (Arc::clone(&frames), Arc::clone(&stop), set_status.clone());
+            let paced = info.paced && info.kind == crate::source::SourceKind::Video;
+            std::thread::Builder::new().name("capture".into()).spawn(move || {
+                let mut source = source;
+                let start = Instant::now();
+                let mut first_t = None;
+                while !stop.load(Ordering::Relaxed) {
+                    let t0 = Instant::now();
+                    match source.next_frame() {
+                        Ok(Some(frame)) => {
+                            let capture_ms = t0.elapsed().as_secs_f64() * 1e3;
+                            if paced {
+                                // Show a file at its own speed.
+                                let t0 = *first_t.get_or_insert(frame.t);
+                                let due = start + Duration::from_secs_f64((frame.t - t0).max(0.0));
+                                if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                                    std::thread::sleep(wait);
+                                }
+                            }
+                            let known = source.known_pose(&frame);
+                            frames.put(Captured { frame, known, arrived: Instant::now(), capture_ms });
+                        }
+                        Ok(None) => {
+                            set_status(LiveStatus::Ended);
+                            break;
+                        }
+                        Err(e) => {
+                            set_status(LiveStatus::Failed(e.to_string()));
+                            break;
+                        }
+                    }
+                }
+                frames.close();
+            })
+        };
+
+        let inference = {
+            let (frames, results, stop, set_status) =
+                (Arc::clone(&frames), Arc::clone(&results), Arc::clone(&stop), set_status);
+            let stills = info.stills;
+            std::thread::Builder::new().name("inference".into()).spawn(move || {
+                let options = if stills { EstimatorOptions::still() } else { EstimatorOptions::default() };
+                let mut estimator = model.map(|m| PoseEstimator::new(m, options));
+                let mut recent: std::collections::VecDeque<Instant> = std::collections::VecDeque::new();
+                let mut running = false;
+                while !stop.load(Ordering::Relaxed) {
+                    let Some(c) = frames.take_timeout(Duration::from_millis(100)) else {
+                        if frames.is_closed() {
+                            break;
+                        }
+                        continue;
+                    };
+                    let (sample, times, from_demo) = if let Some(pose) = c.known {
+                        let s = PoseSample {
+                            t: c.frame.t,
+                            frame_size: (c.frame.width, c.frame.height),
+                            present: true,
+                            pose,
+                        };
+                        (s, StageTimes::default(), true)
+                    } else if let Some(est) = estimator.as_mut() {
+                        match est.estimate(&c.frame) {
+                            Ok(r) => (r.sample, r.times, false),
+                            Err(e) => {
+                                set_status(LiveStatus::Failed(e.to_string()));
+                                break;
+                            }
+                        }
+                    } else {
+                        set_status(LiveStatus::Failed(
+                            model_error.clone().unwrap_or_else(|| "no pose model is loaded".into()),
+                        ));
+                        break;
+                    };
+                    if !running {
+                        running = true;
+                        set_status(LiveStatus::Running);
+                    }
+                    let now = Instant::now();
+                    recent.push_back(now);
+                    while recent.front().is_some_and(|&t| now - t > Duration::from_secs(1)) {
+                        recent.pop_front();
+                    }
+                    results.put(LiveResult {
+                        latency_ms: (now - c.arrived).as_secs_f64() * 1e3,
+                        capture_ms: c.capture_ms,
+                        frame: c.frame,
+                        sample,
+                        times,
+                        fps: recent.len() as f64,
+                        dropped: frames.overwritten(),
+                        from_demo,
+                    });
+                    notify();
+                }
+                results.close();
+                notify();
+            })
+        };
+        let mut threads = Vec::new();
+        for t in [capture, inference] {
+            match t {
+                Ok(h) => threads.push(h),
+                Err(e) => {
+                    *status.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                        LiveStatus::Failed(e.to_string())
+                }
+            }
+        }
+        Self { info, results, status, stop, threads }
+    }
+
+    /// The newest result since the last call, if any. Never waits.
+    #[must_use]
+    pub fn poll(&self) -> Option<LiveResult> {
+        self.results.take_timeout(Duration::ZERO)
+    }
+
+    #[must_use]
+    pub fn status(&self) -> LiveStatus {
+        self.status.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+impl Drop for LivePipeline {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // The capture thread may be blocked in a camera or pipe read; don't hang the UI on it.
+        for t in self.threads.drain(..) {
+            if t.is_finished() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+/// Loads the model for the window, as a message on failure (the window shows it; the demo still works).
+///
+/// # Errors
+/// The model error's message.
+pub fn load_model(kind: ModelKind) -> Result<PoseModel, String> {
+    let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    PoseModel::load(kind, threads).map_err(|e| e.to_string())
+}

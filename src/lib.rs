@@ -1,0 +1,12 @@
+//! formcheck: watches a person do back-rehab exercises through a webcam and coaches their form, on the device.
+//!
+//! Data flows one way: [`source`] (frames) -> [`pose`] (keypoints) -> form (events) -> coach/ui.
+//! See ARCHITECTURE.md.
+
+pub mod analyze;
+pub mod app;
+pub mod frame;
+pub mod latest;
+pub mod pose;
+pub mod runtime;
+pub mod source;

@@ -1,0 +1,221 @@
+//! Crop geometry and preprocessing: from a frame and a square region to the model's int32 NHWC input.
+//!
+//! The region may extend past the frame (a person near an edge, or letterboxing a whole non-square
+//! frame); pixels outside are black, as MoveNet's own letterboxing pads them.
+
+use crate::frame::Frame;
+use crate::pose::skeleton::{Joint, Pose};
+
+/// A square region of the source frame in pixels: top-left corner and side length.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CropRegion {
+    pub x0: f32,
+    pub y0: f32,
+    pub size: f32,
+}
+
+impl CropRegion {
+    /// The square that letterboxes the whole frame: side = the longer dimension, centred.
+    #[must_use]
+    pub fn full_frame(width: u32, height: u32) -> Self {
+        let size = width.max(height) as f32;
+        Self { x0: (width as f32 - size) / 2.0, y0: (height as f32 - size) / 2.0, size }
+    }
+
+    /// A square of side `size` centred on (cx, cy).
+    #[must_use]
+    pub fn centred(cx: f32, cy: f32, size: f32) -> Self {
+        Self { x0: cx - size / 2.0, y0: cy - size / 2.0, size }
+    }
+
+    /// Normalised crop coordinates (0..1) to source pixels.
+    #[must_use]
+    pub fn to_source(&self, u: f32, v: f32) -> (f32, f32) {
+        (self.x0 + u * self.size, self.y0 + v * self.size)
+    }
+
+    /// Source pixels to normalised crop coordinates (0..1 inside the crop).
+    #[must_use]
+    pub fn to_crop(&self, x: f32, y: f32) -> (f32, f32) {
+        ((x - self.x0) / self.size, (y - self.y0) / self.size)
+    }
+}
+
+/// Resamples `region` of `frame` into `out` as `side x side` RGB values (NHWC, batch 1), bilinear.
+///
+/// `out` is resized to `side * side * 3`. Values are 0..=255 as the MoveNet graph expects.
+pub fn crop_resize_into(frame: &Frame, region: &CropRegion, side: usize, out: &mut Vec<i32>) {
+    out.clear();
+    out.resize(side * side * 3, 0);
+    let w = frame.width as i64;
+    let h = frame.height as i64;
+    let scale = region.size / side as f32;
+    let src = frame.rgb.as_slice();
+    let stride = frame.width as usize * 3;
+    // Column lookups are the same for every row: compute them once.
+    let cols: Vec<(i64, f32)> = (0..side)
+        .map(|ox| {
+            let sx = region.x0 + (ox as f32 + 0.5) * scale - 0.5;
+            let fx = sx.floor();
+            (fx as i64, sx - fx)
+        })
+        .collect();
+    for oy in 0..side {
+        let sy = region.y0 + (oy as f32 + 0.5) * scale - 0.5;
+        let fy = sy.floor();
+        let y0 = fy as i64;
+        let wy = sy - fy;
+        let row = &mut out[oy * side * 3..(oy + 1) * side * 3];
+        for (ox, &(x0, wx)) in cols.iter().enumerate() {
+            let mut acc = [0f32; 3];
+            for (dy, wyv) in [(0i64, 1.0 - wy), (1, wy)] {
+                let yy = y0 + dy;
+                if wyv == 0.0 || yy < 0 || yy >= h {
+                    continue;
+                }
+                let line = &src[yy as usize * stride..(yy as usize + 1) * stride];
+                for (dx, wxv) in [(0i64, 1.0 - wx), (1, wx)] {
+                    let xx = x0 + dx;
+                    if wxv == 0.0 || xx < 0 || xx >= w {
+                        continue;
+                    }
+                    let wgt = wyv * wxv;
+                    let p = &line[xx as usize * 3..xx as usize * 3 + 3];
+                    acc[0] += wgt * f32::from(p[0]);
+                    acc[1] += wgt * f32::from(p[1]);
+                    acc[2] += wgt * f32::from(p[2]);
+                }
+            }
+            let o = &mut row[ox * 3..ox * 3 + 3];
+            for c in 0..3 {
+                o[c] = acc[c].round() as i32;
+            }
+        }
+    }
+}
+
+/// Joints whose spread sets the crop size (MoveNet's own cropping algorithm uses the torso and the body).
+const TORSO: [Joint; 4] = [Joint::LeftShoulder, Joint::RightShoulder, Joint::LeftHip, Joint::RightHip];
+
+/// The square to crop in the next frame, from this frame's keypoints (MoveNet's "determine crop
+/// region" idea): centred between the hips (or on the visible joints), big enough to hold the body
+/// spread with margin, and never smaller than `min_fraction` of the frame's shorter side.
+///
+/// Returns `None` when too few joints are visible to place a crop: the caller falls back to the full frame.
+#[must_use]
+pub fn region_from_pose(pose: &Pose, width: u32, height: u32, min_score: f32, margin: f32) -> Option<CropRegion> {
+    let visible: Vec<(f32, f32)> =
+        Joint::ALL.iter().filter_map(|&j| pose.visible(j, min_score)).map(|k| (k.x, k.y)).collect();
+    if visible.len() < 5 {
+        return None;
+    }
+    let (minx, maxx, miny, maxy) = visible
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY), |(a, b, c, d), &(x, y)| {
+            (a.min(x), b.max(x), c.min(y), d.max(y))
+        });
+    let cx = (minx + maxx) / 2.0;
+    let cy = (miny + maxy) / 2.0;
+    let body_span = (maxx - minx).max(maxy - miny);
+    // A crouched or folded body has a small joint spread; the torso keeps the crop from collapsing.
+    let torso_span = TORSO
+        .iter()
+        .filter_map(|&j| pose.visible(j, min_score))
+        .map(|k| (k.x - cx).abs().max((k.y - cy).abs()) * 2.0)
+        .fold(0.0f32, f32::max);
+    let shorter = width.min(height) as f32;
+    let size = (body_span * margin).max(torso_span * 1.9).max(shorter * 0.25);
+    // Never bigger than the letterbox of the whole frame.
+    let size = size.min(width.max(height) as f32);
+    Some(CropRegion::centred(cx, cy, size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pose::skeleton::Keypoint;
+
+    fn gradient(w: u32, h: u32) -> Frame {
+        let mut v = Vec::with_capacity((w * h * 3) as usize);
+        for y in 0..h {
+            for x in 0..w {
+                v.extend_from_slice(&[(x % 256) as u8, (y % 256) as u8, 7]);
+            }
+        }
+        Frame::new(0, 0.0, w, h, v)
+    }
+
+    #[test]
+    fn crop_coordinates_round_trip() {
+        for region in [CropRegion::full_frame(1920, 1080), CropRegion::centred(300.0, 500.0, 257.0)] {
+            for &(x, y) in &[(0.0, 0.0), (1919.0, 1079.0), (123.4, 987.6), (-50.0, 2000.0)] {
+                let (u, v) = region.to_crop(x, y);
+                let (x2, y2) = region.to_source(u, v);
+                assert!((x - x2).abs() < 1e-3 && (y - y2).abs() < 1e-3, "{x},{y} -> {x2},{y2}");
+            }
+        }
+    }
+
+    #[test]
+    fn full_frame_letterbox_is_centred_square() {
+        let r = CropRegion::full_frame(1920, 1080);
+        assert_eq!(r.size, 1920.0);
+        assert_eq!(r.x0, 0.0);
+        assert_eq!(r.y0, -420.0);
+        // The frame's top-left corner lands at v = 420/1920 in the crop.
+        let (u, v) = r.to_crop(0.0, 0.0);
+        assert_eq!(u, 0.0);
+        assert!((v - 420.0 / 1920.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn preprocess_samples_the_right_pixels_and_pads_black() {
+        let f = gradient(200, 100);
+        let mut out = Vec::new();
+        // Identity-scale crop: side 50 over a 50-pixel region starting at (10, 20).
+        crop_resize_into(&f, &CropRegion { x0: 10.0, y0: 20.0, size: 50.0 }, 50, &mut out);
+        assert_eq!(out.len(), 50 * 50 * 3);
+        assert_eq!(&out[0..3], &[10, 20, 7]);
+        let last = (49 * 50 + 49) * 3;
+        assert_eq!(&out[last..last + 3], &[59, 69, 7]);
+        // Letterbox: the top rows of the square lie above the frame and must be black.
+        crop_resize_into(&f, &CropRegion::full_frame(200, 100), 100, &mut out);
+        assert_eq!(&out[0..3], &[0, 0, 0]);
+        // Middle row is inside the frame: green channel ~ source y.
+        let mid = (50 * 100 + 50) * 3;
+        assert!(out[mid + 2] == 7 && (out[mid + 1] - 50).abs() <= 1, "{:?}", &out[mid..mid + 3]);
+    }
+
+    #[test]
+    fn keypoint_through_crop_and_back_matches_source_pixel() {
+        // A point at known crop coordinates maps to the same place the resampler read it from.
+        let f = gradient(640, 480);
+        let region = CropRegion::centred(320.0, 240.0, 200.0);
+        let mut out = Vec::new();
+        crop_resize_into(&f, &region, 100, &mut out);
+        let (ox, oy) = (37usize, 61usize);
+        let (x, y) = region.to_source((ox as f32 + 0.5) / 100.0, (oy as f32 + 0.5) / 100.0);
+        let i = (oy * 100 + ox) * 3;
+        // The gradient stores x and y modulo 256.
+        assert!((out[i] - x.round() as i32 % 256).abs() <= 1, "red {} vs x {x}", out[i]);
+        assert!((out[i + 1] - y.round() as i32 % 256).abs() <= 1, "green {} vs y {y}", out[i + 1]);
+    }
+
+    #[test]
+    fn region_follows_the_person_and_needs_enough_joints() {
+        let mut pose = Pose::default();
+        assert!(region_from_pose(&pose, 1920, 1080, 0.3, 1.25).is_none());
+        // A standing person 400 px tall around x = 1500.
+        for (i, j) in Joint::ALL.iter().enumerate() {
+            pose.set(*j, Keypoint::new(1480.0 + (i % 3) as f32 * 20.0, 300.0 + i as f32 * 25.0, 0.9));
+        }
+        let r = region_from_pose(&pose, 1920, 1080, 0.3, 1.25).expect("region");
+        let (cx, cy) = (r.x0 + r.size / 2.0, r.y0 + r.size / 2.0);
+        assert!((cx - 1500.0).abs() < 1.0 && (cy - 500.0).abs() < 1.0);
+        assert!(r.size >= 400.0 * 1.25 - 1.0 && r.size < 1080.0, "size {}", r.size);
+        for j in Joint::ALL {
+            let (u, v) = r.to_crop(pose.get(j).x, pose.get(j).y);
+            assert!((0.0..=1.0).contains(&u) && (0.0..=1.0).contains(&v));
+        }
+    }
+}

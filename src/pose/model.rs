@@ -1,0 +1,229 @@
+//! Loading a MoveNet ONNX model, checking it is the model we expect, and running it.
+
+use std::path::{Path, PathBuf};
+
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::value::{TensorElementType, TensorRef, ValueType};
+
+use crate::runtime::{self, RuntimeError};
+
+/// The two MoveNet single-pose models formcheck ships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// 192x192 input: fastest, less precise.
+    Lightning,
+    /// 256x256 input: more precise, the default.
+    #[default]
+    Thunder,
+}
+
+impl ModelKind {
+    /// Side of the square input image in pixels.
+    #[must_use]
+    pub const fn input_side(self) -> usize {
+        match self {
+            ModelKind::Lightning => 192,
+            ModelKind::Thunder => 256,
+        }
+    }
+
+    /// File name in `models/`.
+    #[must_use]
+    pub const fn file_name(self) -> &'static str {
+        match self {
+            ModelKind::Lightning => "movenet-lightning.onnx",
+            ModelKind::Thunder => "movenet-thunder.onnx",
+        }
+    }
+
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            ModelKind::Lightning => "lightning",
+            ModelKind::Thunder => "thunder",
+        }
+    }
+}
+
+/// Why a model could not be used. Each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    #[error(
+        "model file not found: {path}\nFix: the models ship in the project's models/ folder; set FORMCHECK_MODELS to that folder if the executable was moved."
+    )]
+    Missing { path: PathBuf },
+    #[error(
+        "model file {path} could not be loaded as an ONNX model ({reason}).\nFix: the file is damaged or not a model; restore it from the repository (models/README.md lists its SHA-256)."
+    )]
+    Corrupt { path: PathBuf, reason: String },
+    #[error(
+        "model file {path} is not a MoveNet {kind} model: {what}.\nFix: use the file shipped in models/ (see models/README.md), or pick the matching --model."
+    )]
+    WrongShape { path: PathBuf, kind: &'static str, what: String },
+    #[error("inference failed: {0}")]
+    Inference(String),
+}
+
+/// Folders searched for model files: `FORMCHECK_MODELS`, `models/` beside the executable, and the
+/// project's `models/` folder.
+#[must_use]
+pub fn model_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(d) = std::env::var_os("FORMCHECK_MODELS").filter(|d| !d.is_empty()) {
+        // An explicit choice is the only place looked at: a test or a user pointing elsewhere means it.
+        dirs.push(PathBuf::from(d));
+        return dirs;
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        if let Some(dir) = exe.parent() {
+            dirs.push(dir.join("models"));
+        }
+        if let Some(root) = exe.ancestors().find(|a| a.join("Cargo.toml").is_file() && a.join("models").is_dir()) {
+            dirs.push(root.join("models"));
+        }
+    }
+    dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
+    dirs
+}
+
+/// Where the model of `kind` is: the first folder that has it, or the first place looked (to report).
+#[must_use]
+pub fn locate(kind: ModelKind) -> PathBuf {
+    let dirs = model_dirs();
+    dirs.iter()
+        .map(|d| d.join(kind.file_name()))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| dirs[0].join(kind.file_name()))
+}
+
+/// Whether ORT's idle worker threads may spin-wait (env `FORMCHECK_ORT_SPIN=1`; off by default,
+/// because on a small machine spinning steals the cores that decode the video).
+fn spinning_allowed() -> bool {
+    std::env::var("FORMCHECK_ORT_SPIN").is_ok_and(|v| v == "1")
+}
+
+/// A loaded and verified MoveNet model.
+pub struct PoseModel {
+    session: Session,
+    kind: ModelKind,
+    input_name: String,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for PoseModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoseModel").field("kind", &self.kind).field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+fn shape_of(t: &ValueType) -> Option<(TensorElementType, Vec<i64>)> {
+    match t {
+        ValueType::Tensor { ty, shape, .. } => Some((*ty, shape.iter().copied().collect())),
+        _ => None,
+    }
+}
+
+/// A dimension matches when equal, or dynamic (-1) where we allow it (the batch).
+fn dims_match(actual: &[i64], expected: &[i64], dynamic_ok: &[bool]) -> bool {
+    actual.len() == expected.len()
+        && actual.iter().zip(expected).zip(dynamic_ok).all(|((&a, &e), &d)| a == e || (d && a < 0))
+}
+
+impl PoseModel {
+    /// Loads the shipped model of `kind` from the model folders.
+    ///
+    /// # Errors
+    /// See [`PoseModel::load_file`].
+    pub fn load(kind: ModelKind, threads: usize) -> Result<Self, ModelError> {
+        Self::load_file(&locate(kind), kind, threads)
+    }
+
+    /// Loads `path` as a MoveNet model of `kind`, with `threads` intra-op threads, and checks its
+    /// input is int32 `[1, side, side, 3]` and its output float `[1, 1, 17, 3]`.
+    ///
+    /// # Errors
+    /// A missing runtime or file, a file that is not an ONNX model, or a model of another shape.
+    pub fn load_file(path: &Path, kind: ModelKind, threads: usize) -> Result<Self, ModelError> {
+        let (env, _) = runtime::environment()?;
+        if !path.is_file() {
+            return Err(ModelError::Missing { path: path.to_path_buf() });
+        }
+        let corrupt =
+            |e: &dyn std::fmt::Display| ModelError::Corrupt { path: path.to_path_buf(), reason: e.to_string() };
+        let session = Session::builder(env)
+            .map_err(|e| corrupt(&e))?
+            .with_optimization_level(GraphOptimizationLevel::Level3)
+            .map_err(|e| corrupt(&e))?
+            .with_intra_threads(threads.max(1))
+            .map_err(|e| corrupt(&e))?
+            // Idle ORT threads must not spin: the decoder shares the same two cores.
+            .with_intra_op_spinning(spinning_allowed())
+            .map_err(|e| corrupt(&e))?
+            .commit_from_file(path)
+            .map_err(|e| corrupt(&e))?;
+        let wrong = |what: String| ModelError::WrongShape { path: path.to_path_buf(), kind: kind.name(), what };
+        let [input] = session.inputs() else {
+            return Err(wrong(format!("it has {} inputs, expected 1", session.inputs().len())));
+        };
+        let [output] = session.outputs() else {
+            return Err(wrong(format!("it has {} outputs, expected 1", session.outputs().len())));
+        };
+        let side = kind.input_side() as i64;
+        match shape_of(input.dtype()) {
+            Some((TensorElementType::Int32, dims))
+                if dims_match(&dims, &[1, side, side, 3], &[true, false, false, false]) => {}
+            Some((ty, dims)) => {
+                return Err(wrong(format!(
+                    "input `{}` is {ty:?} {dims:?}, expected Int32 [1, {side}, {side}, 3]",
+                    input.name()
+                )));
+            }
+            None => return Err(wrong(format!("input `{}` is not a tensor", input.name()))),
+        }
+        match shape_of(output.dtype()) {
+            Some((TensorElementType::Float32, dims))
+                if dims_match(&dims, &[1, 1, 17, 3], &[true, false, false, false]) => {}
+            Some((ty, dims)) => {
+                return Err(wrong(format!(
+                    "output `{}` is {ty:?} {dims:?}, expected Float32 [1, 1, 17, 3]",
+                    output.name()
+                )));
+            }
+            None => return Err(wrong(format!("output `{}` is not a tensor", output.name()))),
+        }
+        let input_name = input.name().to_string();
+        Ok(Self { session, kind, input_name, path: path.to_path_buf() })
+    }
+
+    #[must_use]
+    pub fn kind(&self) -> ModelKind {
+        self.kind
+    }
+
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs the model on a preprocessed `side x side x 3` int32 image and copies out the 51 output values.
+    ///
+    /// # Errors
+    /// [`ModelError::Inference`] if ONNX Runtime fails.
+    pub fn infer(&mut self, input: &[i32], out: &mut Vec<f32>) -> Result<(), ModelError> {
+        let side = self.kind.input_side();
+        let tensor = TensorRef::from_array_view(([1usize, side, side, 3], input))
+            .map_err(|e| ModelError::Inference(e.to_string()))?;
+        let outputs = self
+            .session
+            .run(ort::inputs![self.input_name.as_str() => tensor])
+            .map_err(|e| ModelError::Inference(e.to_string()))?;
+        let (_, data) = outputs[0].try_extract_tensor::<f32>().map_err(|e| ModelError::Inference(e.to_string()))?;
+        out.clear();
+        out.extend_from_slice(data);
+        Ok(())
+    }
+}

@@ -1,0 +1,82 @@
+//! Finding and loading the ONNX Runtime shared library.
+//!
+//! formcheck links ONNX Runtime dynamically (`ort`'s `load-dynamic`), so the library must be found at
+//! start. We look, in order, in `ORT_DYLIB_PATH`, beside the executable, and in the project's `.ort/`
+//! folder that `scripts/setup.sh` fills from the PyPI wheel. Nothing here panics: `ort::init()` would
+//! panic on a missing library, so we only ever call `ort::init_from` on a path we chose, and every
+//! failure becomes a [`RuntimeError`] that says how to fix it.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// ONNX Runtime version the project is built and tested against.
+pub const ORT_VERSION: &str = "1.31.1";
+
+/// File names tried in each folder, most specific first.
+const LIB_NAMES: [&str; 2] = ["libonnxruntime.so.1.31.1", "libonnxruntime.so"];
+
+/// Why the runtime could not be loaded, with every place that was tried.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "ONNX Runtime could not be loaded.\n{tried}\nFix: run `scripts/setup.sh` (it fetches ONNX Runtime {ORT_VERSION} into .ort/), \
+     or set ORT_DYLIB_PATH to a libonnxruntime.so of version {ORT_VERSION}."
+)]
+pub struct RuntimeError {
+    /// One line per candidate: the path and what went wrong there.
+    pub tried: String,
+}
+
+/// Where a runtime library was looked for, in order.
+#[must_use]
+pub fn candidate_paths() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
+        out.push(PathBuf::from(p));
+    }
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+        out.extend(LIB_NAMES.iter().map(|n| dir.join(n)));
+    }
+    if let Some(dir) = project_ort_dir() {
+        out.extend(LIB_NAMES.iter().map(|n| dir.join(n)));
+    }
+    out
+}
+
+/// The project's `.ort/` folder: in the first ancestor of the executable that holds `Cargo.toml`
+/// and `.ort/` (the executable lives in `target/<profile>/` or `target/<profile>/deps/`).
+fn project_ort_dir() -> Option<PathBuf> {
+    std::env::current_exe().ok().and_then(|exe| {
+        exe.ancestors().find(|a| a.join("Cargo.toml").is_file() && a.join(".ort").is_dir()).map(|a| a.join(".ort"))
+    })
+}
+
+static ENVIRONMENT: OnceLock<Result<(ort::environment::Environment, PathBuf), RuntimeError>> = OnceLock::new();
+
+/// Loads ONNX Runtime once per process and returns its environment and the library's path.
+///
+/// # Errors
+/// [`RuntimeError`] listing every path tried when none loads.
+pub fn environment() -> Result<&'static (ort::environment::Environment, PathBuf), RuntimeError> {
+    ENVIRONMENT.get_or_init(load).as_ref().map_err(Clone::clone)
+}
+
+fn load() -> Result<(ort::environment::Environment, PathBuf), RuntimeError> {
+    let mut tried = Vec::new();
+    for path in candidate_paths() {
+        if !path.exists() {
+            tried.push(format!("  {}: not found", path.display()));
+            continue;
+        }
+        match ort::init_from(&path) {
+            Ok(builder) => match builder.with_name("formcheck").build() {
+                Ok(env) => return Ok((env, path)),
+                Err(e) => tried.push(format!("  {}: loaded, but the environment failed: {e}", path.display())),
+            },
+            Err(e) => tried.push(format!("  {}: {e}", path.display())),
+        }
+    }
+    if tried.is_empty() {
+        tried.push("  (no candidate paths)".into());
+    }
+    Err(RuntimeError { tried: format!("Tried:\n{}", tried.join("\n")) })
+}

@@ -1,0 +1,151 @@
+//! Frame sources behind one trait: webcam, video file, still image or folder of images, and a demo.
+//!
+//! A source hands out frames in time order until it ends. Errors say what happened and what to do;
+//! a source that fails mid-way (a camera unplugged, a truncated file) ends with an error after the
+//! frames it could deliver, so nothing already seen is lost.
+
+pub mod camera;
+pub mod demo;
+pub mod images;
+pub mod video;
+
+use std::path::{Path, PathBuf};
+
+use crate::frame::Frame;
+use crate::pose::skeleton::Pose;
+
+/// What kind of source a frame came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Camera,
+    Video,
+    Images,
+    Demo,
+}
+
+/// A description of a source, for the window and the JSON.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SourceInfo {
+    pub kind: SourceKind,
+    /// A human-readable name: the file, the camera's name, or "Demo".
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    /// Frames per second the source delivers, if known.
+    pub fps: Option<f64>,
+    /// Length in seconds, for files.
+    pub duration_s: Option<f64>,
+    /// Number of frames, if known in advance (files, image folders).
+    pub frame_count: Option<u64>,
+    /// Whether frames are independent stills (no smoothing or tracking across them).
+    pub stills: bool,
+    /// Whether frames should be shown at their own pace (files, demo) rather than as fast as they come.
+    pub paced: bool,
+}
+
+/// Why a source could not start or could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error(
+        "ffmpeg is not installed, and formcheck reads video files with it.\nFix: run `scripts/setup.sh`, or `apt-get install ffmpeg`."
+    )]
+    FfmpegMissing,
+    #[error("{path}: file not found. Check the path.")]
+    NotFound { path: PathBuf },
+    #[error(
+        "{path}: cannot be read as a video or image ({reason}). Check that it is a video file a phone or camera recorded, not damaged or renamed."
+    )]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{path}: has no video stream (audio only?). Pick a file with video.")]
+    NoVideo { path: PathBuf },
+    #[error(
+        "{path}: the video ends early or is damaged after {frames} frames ({reason}). The frames before that were analysed; re-export or re-record the clip to analyse the rest."
+    )]
+    Truncated { path: PathBuf, frames: u64, reason: String },
+    #[error("{path}: no images found (looked for .png, .jpg, .jpeg, .bmp). Pick a folder with photos in it.")]
+    EmptyFolder { path: PathBuf },
+    #[error("no camera found. Plug in a webcam, or use the demo or a video file instead.")]
+    NoCamera,
+    #[error("camera {index} could not be opened ({reason}). Check that no other program is using it, or pick another.")]
+    CameraOpen { index: u32, reason: String },
+    #[error(
+        "the camera stopped sending frames ({reason}); was it unplugged? Plug it back in and start again: everything before this was kept."
+    )]
+    CameraLost { reason: String },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A stream of frames.
+pub trait FrameSource: Send {
+    fn info(&self) -> &SourceInfo;
+
+    /// The next frame, `Ok(None)` at the end, or an error that ends the source.
+    ///
+    /// # Errors
+    /// A [`SourceError`] saying why the source cannot go on.
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError>;
+
+    /// For a synthetic source that knows the pose it drew (the demo): that pose, so no model is needed.
+    fn known_pose(&self, _frame: &Frame) -> Option<Pose> {
+        None
+    }
+
+    /// A name for the frame when frames are separate files (an image folder): the file name.
+    fn frame_name(&self, _frame: &Frame) -> Option<String> {
+        None
+    }
+}
+
+/// Image file extensions read as stills.
+pub const IMAGE_EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "bmp"];
+
+/// Whether `path` names an image file by its extension.
+#[must_use]
+pub fn is_image_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// Opens a file or folder: a folder or an image file as stills, anything else as video.
+///
+/// # Errors
+/// A missing path, or what [`video::VideoSource::open`] / [`images::ImageSource::open`] report.
+pub fn open_path(path: &Path) -> Result<Box<dyn FrameSource>, SourceError> {
+    if !path.exists() {
+        return Err(SourceError::NotFound { path: path.to_path_buf() });
+    }
+    if path.is_dir() || is_image_path(path) {
+        Ok(Box::new(images::ImageSource::open(path)?))
+    } else {
+        Ok(Box::new(video::VideoSource::open(path)?))
+    }
+}
+
+/// What `--source` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    Demo,
+    Camera(u32),
+    Path(PathBuf),
+}
+
+impl std::str::FromStr for SourceSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "demo" => Ok(SourceSpec::Demo),
+            "camera" => Ok(SourceSpec::Camera(0)),
+            _ => match s.strip_prefix("camera:") {
+                Some(n) => n
+                    .parse()
+                    .map(SourceSpec::Camera)
+                    .map_err(|_| format!("`{s}`: the camera number after `camera:` must be 0, 1, 2, ...")),
+                None => Ok(SourceSpec::Path(PathBuf::from(s))),
+            },
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! Video files, decoded by running the `ffmpeg` executable and reading raw RGB frames from its output.
+//!
+//! No linking against libav: every codec a phone records works as long as ffmpeg is installed.
+//! Frame times come from the file (ffmpeg's `showinfo` filter prints each frame's presentation
+//! time), so variable frame rates and dropped frames are timed right.
+
+use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::{FrameSource, SourceError, SourceInfo, SourceKind};
+use crate::frame::Frame;
+
+/// One frame's line from `showinfo`: its time and size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct FrameInfo {
+    pts_time: Option<f64>,
+    width: u32,
+    height: u32,
+}
+
+/// Parses a `showinfo` line (`... n: 12 pts: 45045 pts_time:0.5005 ... s:1920x1080 ...`).
+fn parse_showinfo(line: &str) -> Option<FrameInfo> {
+    if !line.contains("Parsed_showinfo") || !line.contains(" n:") {
+        return None;
+    }
+    let field = |key: &str| {
+        let i = line.find(key)? + key.len();
+        line[i..].split_whitespace().next()
+    };
+    let pts_time = field("pts_time:").and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite());
+    let (w, h) = field(" s:")?.split_once('x')?;
+    Some(FrameInfo { pts_time, width: w.parse().ok()?, height: h.parse().ok()? })
+}
+
+/// Whether an ffmpeg log line reports damage in the input.
+fn is_damage(line: &str) -> bool {
+    const SIGNS: [&str; 7] = [
+        "partial file",
+        "Invalid NAL",
+        "error while decoding",
+        "Invalid data found",
+        "corrupt",
+        "moov atom not found",
+        "Truncating packet",
+    ];
+    SIGNS.iter().any(|s| line.contains(s))
+}
+
+/// Lines ffmpeg writes to stderr that are not per-frame info: kept to explain failures.
+#[derive(Debug, Default)]
+struct Log {
+    lines: Vec<String>,
+    damaged: Option<String>,
+}
+
+/// A video file being decoded.
+#[derive(Debug)]
+pub struct VideoSource {
+    info: SourceInfo,
+    path: PathBuf,
+    child: Child,
+    stdout: ChildStdout,
+    frames: Receiver<FrameInfo>,
+    log: Arc<Mutex<Log>>,
+    size: Option<(u32, u32)>,
+    next_index: u64,
+    finished: bool,
+}
+
+fn ffmpeg_available() -> bool {
+    !matches!(
+        Command::new("ffmpeg").arg("-version").stdout(Stdio::null()).stderr(Stdio::null()).status(),
+        Err(e) if e.kind() == ErrorKind::NotFound
+    )
+}
+
+/// What ffprobe says about the first video stream.
+#[derive(Debug, Default)]
+struct Probe {
+    width: u32,
+    height: u32,
+    fps: Option<f64>,
+    duration: Option<f64>,
+    frames: Option<u64>,
+    rotated: bool,
+}
+
+fn parse_rate(s: &str) -> Option<f64> {
+    let (n, d) = s.split_once('/')?;
+    let (n, d): (f64, f64) = (n.parse().ok()?, d.parse().ok()?);
+    (d > 0.0 && n > 0.0).then(|| n / d)
+}
+
+fn probe(path: &Path) -> Result<Probe, SourceError> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
+        .arg("stream=codec_type,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:stream_side_data=rotation:format=duration")
+        .args(["-of", "json"])
+        .arg(path)
+        .output()
+        .map_err(|e| if e.kind() == ErrorKind::NotFound { SourceError::FfmpegMissing } else { SourceError::Io(e) })?;
+    let unreadable = |reason: String| SourceError::Unreadable { path: path.to_path_buf(), reason };
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let reason = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("ffprobe failed").trim();
+        let reason = reason.strip_prefix(&format!("{}: ", path.display())).unwrap_or(reason).to_string();
+        return Err(unreadable(reason));
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| unreadable(format!("unexpected ffprobe output: {e}")))?;
+    let Some(stream) = v["streams"].as_array().and_then(|s| s.first()) else {
+        return Err(SourceError::NoVideo { path: path.to_path_buf() });
+    };
+    let num = |x: &serde_json::Value| x.as_str().and_then(|s| s.parse::<f64>().ok()).or_else(|| x.as_f64());
+    let rotation =
+        stream["side_data_list"].as_array().and_then(|l| l.iter().find_map(|d| d["rotation"].as_f64())).unwrap_or(0.0);
+    let (width, height) = (stream["width"].as_u64().unwrap_or(0) as u32, stream["height"].as_u64().unwrap_or(0) as u32);
+    if width == 0 || height == 0 {
+        return Err(unreadable("the video stream has no picture size".into()));
+    }
+    Ok(Probe {
+        width,
+        height,
+        fps: stream["avg_frame_rate"]
+            .as_str()
+            .and_then(parse_rate)
+            .or_else(|| stream["r_frame_rate"].as_str().and_then(parse_rate)),
+        duration: num(&stream["duration"]).or_else(|| num(&v["format"]["duration"])),
+        frames: stream["nb_frames"].as_str().and_then(|s| s.parse().ok()),
+        rotated: (rotation.abs() - 90.0).abs() < 1.0,
+    })
+}
+
+impl VideoSource {
+    /// Opens `path` with ffprobe, then starts ffmpeg decoding it.
+    ///
+    /// # Errors
+    /// ffmpeg missing, the file missing, unreadable, or without video.
+    pub fn open(path: &Path) -> Result<Self, SourceError> {
+        if !path.is_file() {
+            return Err(SourceError::NotFound { path: path.to_path_buf() });
+        }
+        if !ffmpeg_available() {
+            return Err(SourceError::FfmpegMissing);
+        }
+        let p = probe(path)?;
+        let (width, height) = if p.rotated { (p.height, p.width) } else { (p.width, p.height) };
+        let mut child = Command::new("ffmpeg")
+            .args(["-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", "-threads", "1", "-i"])
+            .arg(path)
+            .args(["-map", "0:v:0", "-vf", "showinfo=checksum=0", "-fps_mode", "passthrough"])
+            .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(
+                |e| if e.kind() == ErrorKind::NotFound { SourceError::FfmpegMissing } else { SourceError::Io(e) },
+            )?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (tx, frames) = channel();
+        let log = Arc::new(Mutex::new(Log::default()));
+        let log_w = Arc::clone(&log);
+        std::thread::Builder::new()
+            .name("ffmpeg-stderr".into())
+            .spawn(move || {
+                for line in BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(fi) = parse_showinfo(&line) {
+                        if tx.send(fi).is_err() {
+                            break;
+                        }
+                    } else {
+                        let mut log = log_w.lock().expect("log lock");
+                        if is_damage(&line) && log.damaged.is_none() {
+                            log.damaged = Some(line.trim().to_string());
+                        }
+                        if log.lines.len() < 200 {
+                            log.lines.push(line);
+                        }
+                    }
+                }
+            })
+            .map_err(SourceError::Io)?;
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        Ok(Self {
+            info: SourceInfo {
+                kind: SourceKind::Video,
+                name,
+                width,
+                height,
+                fps: p.fps,
+                duration_s: p.duration,
+                frame_count: p.frames,
+                stills: false,
+                paced: true,
+            },
+            path: path.to_path_buf(),
+            child,
+            stdout,
+            frames,
+            log,
+            size: None,
+            next_index: 0,
+            finished: false,
+        })
+    }
+
+    fn last_error_line(&self) -> String {
+        let log = self.log.lock().expect("log lock");
+        log.damaged.clone().unwrap_or_else(|| {
+            log.lines
+                .iter()
+                .rev()
+                .find(|l| l.contains("rror") || l.contains("nvalid"))
+                .cloned()
+                .unwrap_or_else(|| "ffmpeg stopped early".into())
+        })
+    }
+
+    /// Called at the end of the stream: decides whether it was a clean end or a damaged file.
+    fn finish(&mut self) -> Result<Option<Frame>, SourceError> {
+        self.finished = true;
+        let status = self.child.wait()?;
+        // Give the stderr reader a moment to drain the last lines.
+        std::thread::sleep(Duration::from_millis(20));
+        let damaged = self.log.lock().expect("log lock").damaged.clone();
+        let frames = self.next_index;
+        if frames == 0 {
+            return Err(SourceError::Unreadable { path: self.path.clone(), reason: self.last_error_line() });
+        }
+        // A file that decodes to noticeably fewer frames than it declares was cut short.
+        let short = self.info.frame_count.is_some_and(|n| frames + 2 < n.saturating_mul(95) / 100);
+        if !status.success() || damaged.is_some() || short {
+            let reason = if short && damaged.is_none() {
+                format!("{frames} of {} frames decoded", self.info.frame_count.unwrap_or(0))
+            } else {
+                self.last_error_line()
+            };
+            return Err(SourceError::Truncated { path: self.path.clone(), frames, reason });
+        }
+        Ok(None)
+    }
+}
+
+impl FrameSource for VideoSource {
+    fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        if self.finished {
+            return Ok(None);
+        }
+        // The frame's info line comes before its pixels; after the first frame, the size is fixed.
+        let fi = match self.frames.recv_timeout(Duration::from_secs(30)) {
+            Ok(fi) => Some(fi),
+            Err(RecvTimeoutError::Disconnected) => None,
+            Err(RecvTimeoutError::Timeout) => {
+                return Err(SourceError::Unreadable {
+                    path: self.path.clone(),
+                    reason: "ffmpeg stopped responding".into(),
+                });
+            }
+        };
+        let (w, h) =
+            *self.size.get_or_insert_with(|| fi.map_or((self.info.width, self.info.height), |f| (f.width, f.height)));
+        self.info.width = w;
+        self.info.height = h;
+        let mut buf = vec![0u8; w as usize * h as usize * 3];
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.stdout.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(SourceError::Io(e)),
+            }
+        }
+        if filled < buf.len() {
+            return self.finish();
+        }
+        let index = self.next_index;
+        self.next_index += 1;
+        let fps = self.info.fps.unwrap_or(30.0);
+        let t = fi.and_then(|f| f.pts_time).unwrap_or(index as f64 / fps);
+        Ok(Some(Frame::new(index, t, w, h, buf)))
+    }
+}
+
+impl Drop for VideoSource {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_showinfo_lines() {
+        let l = "[Parsed_showinfo_0 @ 0x55e4] n:   1 pts:   3754 pts_time:0.0417111 pos:    12684 fmt:yuv420p sar:1/1 s:1920x1080 i:P iskey:0 type:P ";
+        assert_eq!(parse_showinfo(l), Some(FrameInfo { pts_time: Some(0.0417111), width: 1920, height: 1080 }));
+        assert_eq!(parse_showinfo("[mov @ 0x1] st: 1 edit list: 1 Missing key frame"), None);
+        let nopts = "[Parsed_showinfo_0 @ 0x1] n:   0 pts:NOPTS pts_time:NOPTS pos: 1 fmt:rgb24 sar:1/1 s:640x480 i:P";
+        assert_eq!(parse_showinfo(nopts), Some(FrameInfo { pts_time: None, width: 640, height: 480 }));
+    }
+
+    #[test]
+    fn parses_rates() {
+        assert!((parse_rate("24000/1001").unwrap() - 23.976).abs() < 1e-3);
+        assert_eq!(parse_rate("0/0"), None);
+    }
+}

@@ -1,0 +1,51 @@
+//! Helpers shared by the integration tests: where the real-footage corpus is, and its manifest.
+//!
+//! The corpus is not ours to redistribute and is never committed. It is read from
+//! `FORMCHECK_CORPUS`, or `../shared/corpus` beside the repository. A test that needs it and cannot
+//! find it fails with a message saying so: it never passes silently.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The corpus folder. Panics with instructions when it is missing.
+pub fn corpus_dir() -> PathBuf {
+    let dir = std::env::var_os("FORMCHECK_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    assert!(
+        dir.join("MANIFEST.toml").is_file(),
+        "\n\nREAL-FOOTAGE CORPUS NOT FOUND at {}.\nThis test needs it and does not pass without it. \
+         Put the corpus at ../shared/corpus beside the repository, or set FORMCHECK_CORPUS to its folder.\n",
+        dir.display()
+    );
+    dir
+}
+
+/// A file in the corpus, which must exist.
+pub fn corpus_file(rel: &str) -> PathBuf {
+    let p = corpus_dir().join(rel);
+    assert!(p.is_file(), "corpus file missing: {} (is the corpus complete?)", p.display());
+    p
+}
+
+/// The parsed MANIFEST.toml.
+pub fn manifest() -> toml::Table {
+    let text = std::fs::read_to_string(corpus_dir().join("MANIFEST.toml")).expect("read MANIFEST.toml");
+    text.parse().expect("MANIFEST.toml parses")
+}
+
+/// The `file` of every `[[still]]` in the manifest.
+pub fn manifest_stills() -> Vec<String> {
+    manifest()["still"]
+        .as_array()
+        .expect("[[still]] entries")
+        .iter()
+        .map(|s| s["file"].as_str().expect("still.file").to_string())
+        .collect()
+}
+
+/// The formcheck binary built for these tests.
+pub fn formcheck_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_formcheck"))
+}
