@@ -55,7 +55,8 @@ fn run_analyze(
     threads: Option<usize>,
 ) -> anyhow::Result<bool> {
     // Open the input first: a bad input is the commonest mistake and the cheapest to report.
-    let src = source::open_path(&input)?;
+    // YUV: the decoder's own format, so ffmpeg skips converting every pixel to RGB.
+    let src = source::open_path(&input, formcheck::frame::PixelFormat::Yuv420p)?;
     let model = PoseModel::load(model, threads.unwrap_or_else(threads_default))?;
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(src.info().frame_count.unwrap_or(0));

@@ -110,7 +110,7 @@ impl FormcheckApp {
                     .map(|c| Box::new(c) as Box<dyn FrameSource>)
                     .map_err(|e| e.to_string())
             }
-            SourceSpec::Path(p) => source::open_path(p).map_err(|e| e.to_string()),
+            SourceSpec::Path(p) => source::open_path(p, crate::frame::PixelFormat::Rgb24).map_err(|e| e.to_string()),
         };
         let src = match src {
             Ok(s) => s,
@@ -231,7 +231,7 @@ impl FormcheckApp {
 fn live_screen(view: &mut LiveView, ui: &mut egui::Ui) -> bool {
     let ctx = ui.ctx().clone();
     if let Some(r) = view.pipeline.poll() {
-        let image = egui::ColorImage::from_rgb([r.frame.width as usize, r.frame.height as usize], &r.frame.rgb);
+        let image = egui::ColorImage::from_rgb([r.frame.width as usize, r.frame.height as usize], &r.frame.rgb());
         match &mut view.texture {
             Some(t) => t.set(image, egui::TextureOptions::LINEAR),
             None => view.texture = Some(ctx.load_texture("frame", image, egui::TextureOptions::LINEAR)),

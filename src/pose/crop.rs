@@ -3,7 +3,7 @@
 //! The region may extend past the frame (a person near an edge, or letterboxing a whole non-square
 //! frame); pixels outside are black, as MoveNet's own letterboxing pads them.
 
-use crate::frame::Frame;
+use crate::frame::{Frame, PixelFormat, yuv_to_rgb};
 use crate::pose::skeleton::{Joint, Pose};
 
 /// A square region of the source frame in pixels: top-left corner and side length.
@@ -41,54 +41,102 @@ impl CropRegion {
     }
 }
 
+/// Bilinear sampling positions for one axis: for each output index, the first source index and the
+/// weight of the second. Computed once per axis (the same for every row or column).
+fn axis_taps(origin: f32, scale: f32, n: usize) -> Vec<(i64, f32)> {
+    (0..n)
+        .map(|o| {
+            let s = origin + (o as f32 + 0.5) * scale - 0.5;
+            let f = s.floor();
+            (f as i64, s - f)
+        })
+        .collect()
+}
+
+/// Bilinear sample of a one-byte-per-pixel plane at integer tap (x0, y0) with weights (wx, wy).
+/// Pixels outside the plane count as `outside`, or repeat the nearest edge pixel when it is `None`
+/// (chroma: its grid is offset by half a pixel, so an edge sample's tap can fall just outside).
+#[inline]
+fn sample_plane(plane: &[u8], w: i64, h: i64, (x0, wx): (i64, f32), (y0, wy): (i64, f32), outside: Option<f32>) -> f32 {
+    let at = |x: i64, y: i64| match outside {
+        Some(v) if x < 0 || y < 0 || x >= w || y >= h => v,
+        _ => f32::from(plane[(y.clamp(0, h - 1) * w + x.clamp(0, w - 1)) as usize]),
+    };
+    let top = at(x0, y0) * (1.0 - wx) + at(x0 + 1, y0) * wx;
+    let bottom = at(x0, y0 + 1) * (1.0 - wx) + at(x0 + 1, y0 + 1) * wx;
+    top * (1.0 - wy) + bottom * wy
+}
+
 /// Resamples `region` of `frame` into `out` as `side x side` RGB values (NHWC, batch 1), bilinear.
 ///
-/// `out` is resized to `side * side * 3`. Values are 0..=255 as the MoveNet graph expects.
+/// `out` is resized to `side * side * 3`. Values are 0..=255 as the MoveNet graph expects; pixels
+/// outside the frame are black. YUV frames are converted only at the sampled points.
 pub fn crop_resize_into(frame: &Frame, region: &CropRegion, side: usize, out: &mut Vec<i32>) {
     out.clear();
     out.resize(side * side * 3, 0);
-    let w = frame.width as i64;
-    let h = frame.height as i64;
     let scale = region.size / side as f32;
-    let src = frame.rgb.as_slice();
-    let stride = frame.width as usize * 3;
-    // Column lookups are the same for every row: compute them once.
-    let cols: Vec<(i64, f32)> = (0..side)
-        .map(|ox| {
-            let sx = region.x0 + (ox as f32 + 0.5) * scale - 0.5;
-            let fx = sx.floor();
-            (fx as i64, sx - fx)
-        })
-        .collect();
-    for oy in 0..side {
-        let sy = region.y0 + (oy as f32 + 0.5) * scale - 0.5;
-        let fy = sy.floor();
-        let y0 = fy as i64;
-        let wy = sy - fy;
-        let row = &mut out[oy * side * 3..(oy + 1) * side * 3];
-        for (ox, &(x0, wx)) in cols.iter().enumerate() {
-            let mut acc = [0f32; 3];
-            for (dy, wyv) in [(0i64, 1.0 - wy), (1, wy)] {
-                let yy = y0 + dy;
-                if wyv == 0.0 || yy < 0 || yy >= h {
-                    continue;
-                }
-                let line = &src[yy as usize * stride..(yy as usize + 1) * stride];
-                for (dx, wxv) in [(0i64, 1.0 - wx), (1, wx)] {
-                    let xx = x0 + dx;
-                    if wxv == 0.0 || xx < 0 || xx >= w {
-                        continue;
+    let cols = axis_taps(region.x0, scale, side);
+    let rows = axis_taps(region.y0, scale, side);
+    let (w, h) = (i64::from(frame.width), i64::from(frame.height));
+    match frame.format {
+        PixelFormat::Rgb24 => {
+            let src = frame.data.as_slice();
+            let stride = frame.width as usize * 3;
+            for (oy, &(y0, wy)) in rows.iter().enumerate() {
+                let row = &mut out[oy * side * 3..(oy + 1) * side * 3];
+                for (ox, &(x0, wx)) in cols.iter().enumerate() {
+                    let mut acc = [0f32; 3];
+                    for (dy, wyv) in [(0i64, 1.0 - wy), (1, wy)] {
+                        let yy = y0 + dy;
+                        if wyv == 0.0 || yy < 0 || yy >= h {
+                            continue;
+                        }
+                        let line = &src[yy as usize * stride..(yy as usize + 1) * stride];
+                        for (dx, wxv) in [(0i64, 1.0 - wx), (1, wx)] {
+                            let xx = x0 + dx;
+                            if wxv == 0.0 || xx < 0 || xx >= w {
+                                continue;
+                            }
+                            let wgt = wyv * wxv;
+                            let p = &line[xx as usize * 3..xx as usize * 3 + 3];
+                            acc[0] += wgt * f32::from(p[0]);
+                            acc[1] += wgt * f32::from(p[1]);
+                            acc[2] += wgt * f32::from(p[2]);
+                        }
                     }
-                    let wgt = wyv * wxv;
-                    let p = &line[xx as usize * 3..xx as usize * 3 + 3];
-                    acc[0] += wgt * f32::from(p[0]);
-                    acc[1] += wgt * f32::from(p[1]);
-                    acc[2] += wgt * f32::from(p[2]);
+                    let o = &mut row[ox * 3..ox * 3 + 3];
+                    for c in 0..3 {
+                        o[c] = acc[c].round() as i32;
+                    }
                 }
             }
-            let o = &mut row[ox * 3..ox * 3 + 3];
-            for c in 0..3 {
-                o[c] = acc[c].round() as i32;
+        }
+        PixelFormat::Yuv420p => {
+            let (cw, ch) = ((w + 1) / 2, (h + 1) / 2);
+            let data = frame.data.as_slice();
+            let (yp, rest) = data.split_at((w * h) as usize);
+            let (up, vp) = rest.split_at((cw * ch) as usize);
+            // Chroma taps: the same source positions at half resolution. Chroma sample j sits at luma
+            // coordinate 2j + 0.5, so luma coordinate s is chroma (s - 0.5) / 2: origin x0 / 2.
+            let ccols = axis_taps(region.x0 / 2.0, scale / 2.0, side);
+            let crows = axis_taps(region.y0 / 2.0, scale / 2.0, side);
+            for (oy, (&ry, &cy)) in rows.iter().zip(&crows).enumerate() {
+                let row = &mut out[oy * side * 3..(oy + 1) * side * 3];
+                let inside_y = ry.0 + 1 >= 0 && ry.0 < h;
+                for (ox, (&rx, &cx)) in cols.iter().zip(&ccols).enumerate() {
+                    let o = &mut row[ox * 3..ox * 3 + 3];
+                    if !inside_y || rx.0 + 1 < 0 || rx.0 >= w {
+                        continue; // wholly outside: black
+                    }
+                    // Outside pixels are black (Y = 16); chroma repeats its edge.
+                    let y = sample_plane(yp, w, h, rx, ry, Some(16.0));
+                    let u = sample_plane(up, cw, ch, cx, cy, None);
+                    let v = sample_plane(vp, cw, ch, cx, cy, None);
+                    let rgb = yuv_to_rgb(y, u, v);
+                    for c in 0..3 {
+                        o[c] = rgb[c].round() as i32;
+                    }
+                }
             }
         }
     }
@@ -199,6 +247,30 @@ mod tests {
         // The gradient stores x and y modulo 256.
         assert!((out[i] - x.round() as i32 % 256).abs() <= 1, "red {} vs x {x}", out[i]);
         assert!((out[i + 1] - y.round() as i32 % 256).abs() <= 1, "green {} vs y {y}", out[i + 1]);
+    }
+
+    #[test]
+    fn yuv_and_rgb_frames_of_the_same_picture_preprocess_alike() {
+        // A smooth picture in YUV, and the same picture converted to RGB.
+        let (w, h) = (64u32, 48u32);
+        let mut data = Vec::new();
+        data.extend((0..w * h).map(|i| (40 + (i % w) * 2 + (i / w)) as u8));
+        let (cw, ch) = ((w + 1) / 2, (h + 1) / 2);
+        // Chroma near neutral so no colour clips (clipping before or after interpolation differs).
+        data.extend((0..cw * ch).map(|i| (115 + (i % cw)) as u8));
+        data.extend((0..cw * ch).map(|i| (140 - (i / cw)) as u8));
+        let yuv = Frame::with_format(0, 0.0, w, h, PixelFormat::Yuv420p, data);
+        let rgb = Frame::new(0, 0.0, w, h, yuv.rgb().into_owned());
+        let region = CropRegion::centred(30.0, 20.0, 40.0);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        crop_resize_into(&yuv, &region, 32, &mut a);
+        crop_resize_into(&rgb, &region, 32, &mut b);
+        let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).max().unwrap();
+        // Rounding twice, and nearest (rgb()) vs interpolated chroma: a few levels at most.
+        assert!(worst <= 3, "largest difference {worst}");
+        // And outside the frame both are black.
+        crop_resize_into(&yuv, &CropRegion::full_frame(w, h), 32, &mut a);
+        assert_eq!(&a[0..3], &[0, 0, 0]);
     }
 
     #[test]

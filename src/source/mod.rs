@@ -11,7 +11,7 @@ pub mod video;
 
 use std::path::{Path, PathBuf};
 
-use crate::frame::Frame;
+use crate::frame::{Frame, PixelFormat};
 use crate::pose::skeleton::Pose;
 
 /// What kind of source a frame came from.
@@ -109,18 +109,19 @@ pub fn is_image_path(path: &Path) -> bool {
         .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
-/// Opens a file or folder: a folder or an image file as stills, anything else as video.
+/// Opens a file or folder: a folder or an image file as stills, anything else as video. Video frames
+/// come in `video_format` (RGB for showing, YUV for the fastest analysis); stills are always RGB.
 ///
 /// # Errors
 /// A missing path, or what [`video::VideoSource::open`] / [`images::ImageSource::open`] report.
-pub fn open_path(path: &Path) -> Result<Box<dyn FrameSource>, SourceError> {
+pub fn open_path(path: &Path, video_format: PixelFormat) -> Result<Box<dyn FrameSource>, SourceError> {
     if !path.exists() {
         return Err(SourceError::NotFound { path: path.to_path_buf() });
     }
     if path.is_dir() || is_image_path(path) {
         Ok(Box::new(images::ImageSource::open(path)?))
     } else {
-        Ok(Box::new(video::VideoSource::open(path)?))
+        Ok(Box::new(video::VideoSource::open(path, video_format)?))
     }
 }
 

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{FrameSource, SourceError, SourceInfo, SourceKind};
-use crate::frame::Frame;
+use crate::frame::{Frame, PixelFormat};
 
 /// One frame's line from `showinfo`: its time and size.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -67,6 +67,7 @@ pub struct VideoSource {
     frames: Receiver<FrameInfo>,
     log: Arc<Mutex<Log>>,
     size: Option<(u32, u32)>,
+    format: PixelFormat,
     next_index: u64,
     finished: bool,
 }
@@ -136,11 +137,11 @@ fn probe(path: &Path) -> Result<Probe, SourceError> {
 }
 
 impl VideoSource {
-    /// Opens `path` with ffprobe, then starts ffmpeg decoding it.
+    /// Opens `path` with ffprobe, then starts ffmpeg decoding it into frames of `format`.
     ///
     /// # Errors
     /// ffmpeg missing, the file missing, unreadable, or without video.
-    pub fn open(path: &Path) -> Result<Self, SourceError> {
+    pub fn open(path: &Path, format: PixelFormat) -> Result<Self, SourceError> {
         if !path.is_file() {
             return Err(SourceError::NotFound { path: path.to_path_buf() });
         }
@@ -153,7 +154,7 @@ impl VideoSource {
             .args(["-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", "-threads", "1", "-i"])
             .arg(path)
             .args(["-map", "0:v:0", "-vf", "showinfo=checksum=0", "-fps_mode", "passthrough"])
-            .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+            .args(["-f", "rawvideo", "-pix_fmt", format.ffmpeg_name(), "-"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -206,6 +207,7 @@ impl VideoSource {
             frames,
             log,
             size: None,
+            format,
             next_index: 0,
             finished: false,
         })
@@ -272,7 +274,7 @@ impl FrameSource for VideoSource {
             *self.size.get_or_insert_with(|| fi.map_or((self.info.width, self.info.height), |f| (f.width, f.height)));
         self.info.width = w;
         self.info.height = h;
-        let mut buf = vec![0u8; w as usize * h as usize * 3];
+        let mut buf = vec![0u8; self.format.frame_len(w, h)];
         let mut filled = 0;
         while filled < buf.len() {
             match self.stdout.read(&mut buf[filled..]) {
@@ -289,7 +291,7 @@ impl FrameSource for VideoSource {
         self.next_index += 1;
         let fps = self.info.fps.unwrap_or(30.0);
         let t = fi.and_then(|f| f.pts_time).unwrap_or(index as f64 / fps);
-        Ok(Some(Frame::new(index, t, w, h, buf)))
+        Ok(Some(Frame::with_format(index, t, w, h, self.format, buf)))
     }
 }
 
