@@ -1,0 +1,435 @@
+//! Bird dog (side view, on hands and knees).
+//!
+//! **Setup** (judged at rest): trunk within `quadruped_max_tilt_deg` of horizontal, the near
+//! wrist under the shoulder and the near knee under the hip (horizontal offset within
+//! `setup_max_offset` torso lengths).
+//!
+//! **A rep**: quadruped -> a leg lifts (shoulder-hip-knee angle past `leg_lift_hip_deg`) -> the
+//! leg is *extended* (hip angle >= `leg_reach_hip_deg` and knee angle >= `leg_reach_knee_deg`; if
+//! the ankle is out of view, the knee must be at least `leg_reach_min_behind` torso lengths behind
+//! the hip along the trunk line) with the opposite arm reaching (shoulder flexion
+//! hip-shoulder-wrist/elbow >= `arm_reach_deg`) -> the leg returns. Both legs are checked, so the
+//! far leg counts too (lifted, it rises above the body into view).
+//!
+//! **Minimally required** for a rep: the trunk (a shoulder and a hip) and the lifted leg's knee,
+//! with the extension seen for at least 0.2 s. The arm may be unseen (the hand and elbow can leave
+//! the frame at full reach): then the rep counts with `arm: null`. It is *not* a rep when the leg
+//! never extends (donkey kick: knee stays bent; cat-cow: no leg lift), or when the opposite arm is
+//! seen staying down for most of the reach (a leg-only lift). An arm reaching on the same side as
+//! the leg counts as a rep with the `same_side` fault.
+//!
+//! **Side naming**: a rep's `side` is the **reaching arm** ("right" = right arm + left leg), as the
+//! spec says "right arm with left leg"; `leg` is recorded too. With the arm unseen, `side` is the
+//! arm opposite the extended leg.
+
+use super::cues::{CuePriority, CueRequest, FaultId, Severity};
+use super::faults::FaultSet;
+use super::geometry::{Pt, angle_at, dot, sub, unit};
+use super::hinge::push_rep_cues;
+use super::track::{Debounced, Edge};
+use super::view::{Body, Side};
+use super::{BirdDogRep, Ctx, FormEvent, LiveAngles, LiveState, Out, RepRecord};
+use crate::pose::skeleton::Joint;
+
+const SIDE_JOINTS: [Joint; 6] =
+    [Joint::LeftShoulder, Joint::LeftHip, Joint::LeftKnee, Joint::LeftElbow, Joint::LeftWrist, Joint::LeftAnkle];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Phase {
+    #[default]
+    Unknown,
+    Rest,
+    Reach,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Baseline {
+    tilt: f32,
+    hip_y: f32,
+    hip_sep: Option<f32>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct LegM {
+    hip_deg: f32,
+    /// Angle swept by the thigh from hanging under the hip (perpendicular to the trunk): 0 at
+    /// rest, 90 in line with the trunk, more when lifted high. Monotone through the lift.
+    sweep: f32,
+    knee_deg: Option<f32>,
+    lifting: bool,
+    extended: bool,
+    elev: f32,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct ArmM {
+    flex: f32,
+    extended: bool,
+    elev: f32,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ReachAcc {
+    leg: Option<Side>,
+    start_t: f64,
+    leg_ext_s: f64,
+    arm_ext_s: [f64; 2],
+    arm_down_s: [f64; 2],
+    /// Per frame while the leg is extended: (credited dt, leg sweep, opposite arm ok, same arm extended).
+    frames: Vec<(f64, f32, bool, bool)>,
+    reach_t: Option<f64>,
+    max_hip: f32,
+    max_knee: Option<f32>,
+    max_flex: [Option<f32>; 2],
+    max_high: Option<f32>,
+    max_tilt: f32,
+    dur_s: f64,
+}
+
+fn idx(s: Side) -> usize {
+    match s {
+        Side::Left => 0,
+        Side::Right => 1,
+    }
+}
+
+/// Bird dog state machine.
+#[derive(Debug, Clone, Default)]
+pub struct BirdDogEngine {
+    pub(crate) faults: FaultSet,
+    phase: Phase,
+    rest_deb: Debounced,
+    lift_deb: Debounced,
+    lift_side: Option<Side>,
+    rest: Vec<(f64, Baseline)>,
+    baseline: Baseline,
+    acc: Option<ReachAcc>,
+    count: u32,
+    last_praise: Option<f64>,
+    angles: LiveAngles,
+}
+
+fn max_opt(a: Option<f32>, b: f32) -> Option<f32> {
+    Some(a.map_or(b, |a| a.max(b)))
+}
+
+impl BirdDogEngine {
+    pub(crate) fn missing(&self, body: &Body<'_>) -> Vec<Joint> {
+        let side = body.near_side(&SIDE_JOINTS);
+        let mut m = vec![];
+        for j in [Joint::LeftShoulder, Joint::LeftHip] {
+            if body.side_pt(side, j).or_else(|| body.side_pt(side.other(), j)).is_none() {
+                m.push(side.joint(j));
+            }
+        }
+        if body.pt(Joint::LeftKnee).is_none() && body.pt(Joint::RightKnee).is_none() {
+            m.push(side.joint(Joint::LeftKnee));
+        }
+        m
+    }
+
+    pub(crate) fn suspend(&mut self, t: f64, out: &mut Out) {
+        self.faults.clear_all(t, out);
+        self.acc = None;
+        self.rest.clear();
+        self.rest_deb.clear();
+        self.lift_deb.clear();
+        self.phase = Phase::Unknown;
+    }
+
+    #[allow(clippy::too_many_lines)]
+    pub(crate) fn step(&mut self, ctx: &Ctx<'_>, out: &mut Out) {
+        let cfg = &ctx.cfg.bird_dog;
+        let common = &ctx.cfg.common;
+        let (t, dt, tp) = (ctx.t, ctx.dt, ctx.torso);
+        let b = &ctx.body;
+        let near = b.near_side(&SIDE_JOINTS);
+        let pick = |j: Joint| b.side_pt(near, j).or_else(|| b.side_pt(near.other(), j));
+        let (Some(sh), Some(hip)) = (pick(Joint::LeftShoulder), pick(Joint::LeftHip)) else {
+            return;
+        };
+        let u = unit(sub(sh, hip)); // toward the head
+        let mut up: Pt = (u.1, -u.0);
+        if up.1 > 0.0 {
+            up = (-up.0, -up.1);
+        }
+        let tilt = (sh.1 - hip.1).atan2((sh.0 - hip.0).abs()).to_degrees();
+        let quadruped = tilt.abs() <= cfg.quadruped_max_tilt_deg;
+        let hip_sep = match (b.pt(Joint::LeftHip), b.pt(Joint::RightHip)) {
+            (Some(l), Some(r)) => Some((l.1 - r.1) / tp),
+            _ => None,
+        };
+        let cur = Baseline { tilt, hip_y: hip.1 / tp, hip_sep };
+
+        let leg = |s: Side| -> Option<LegM> {
+            let knee = b.side_pt(s, Joint::LeftKnee)?;
+            let h = b.side_pt(s, Joint::LeftHip).unwrap_or(hip);
+            let hip_deg = angle_at(sh, h, knee);
+            let ankle = b.side_pt(s, Joint::LeftAnkle);
+            let knee_deg = ankle.map(|a| angle_at(h, knee, a));
+            let behind = dot(sub(knee, h), (-u.0, -u.1)) / tp;
+            let straight = match knee_deg {
+                Some(k) => k >= cfg.leg_reach_knee_deg,
+                None => behind >= cfg.leg_reach_min_behind,
+            };
+            let w = sub(ankle.unwrap_or(knee), h);
+            let floor_dir = (h.0 - up.0, h.1 - up.1);
+            Some(LegM {
+                hip_deg,
+                sweep: angle_at(floor_dir, h, knee),
+                knee_deg,
+                lifting: hip_deg >= cfg.leg_lift_hip_deg,
+                extended: hip_deg >= cfg.leg_reach_hip_deg && straight,
+                elev: dot(w, up).atan2(dot(w, (-u.0, -u.1))).to_degrees(),
+            })
+        };
+        let arm = |s: Side| -> Option<ArmM> {
+            let end = b.side_pt(s, Joint::LeftWrist).or_else(|| b.side_pt(s, Joint::LeftElbow))?;
+            let shs = b.side_pt(s, Joint::LeftShoulder).unwrap_or(sh);
+            let flex = angle_at(hip, shs, end);
+            let w = sub(end, shs);
+            Some(ArmM { flex, extended: flex >= cfg.arm_reach_deg, elev: dot(w, up).atan2(dot(w, u)).to_degrees() })
+        };
+        let legs = [leg(Side::Left), leg(Side::Right)];
+        let arms = [arm(Side::Left), arm(Side::Right)];
+        let lifting_side = [Side::Left, Side::Right]
+            .into_iter()
+            .filter(|&s| legs[idx(s)].is_some_and(|l| l.lifting))
+            .max_by(|&a, &c| legs[idx(a)].unwrap().hip_deg.total_cmp(&legs[idx(c)].unwrap().hip_deg));
+        self.angles = LiveAngles {
+            trunk_deg: Some(tilt),
+            hip_deg: lifting_side.and_then(|s| legs[idx(s)]).map(|l| l.hip_deg),
+            knee_flexion_deg: lifting_side.and_then(|s| legs[idx(s)]).and_then(|l| l.knee_deg.map(|k| 180.0 - k)),
+            shoulder_flexion_deg: lifting_side.and_then(|s| arms[idx(s.other())]).map(|a| a.flex),
+            ..Default::default()
+        };
+
+        // Leg lift debounced in time (the lifting side is remembered at the rise).
+        let lift_edge = self.lift_deb.update(t, lifting_side.is_some(), common.state_min_s, common.state_min_s);
+        if lifting_side.is_some() && self.lift_side.is_none() {
+            self.lift_side = lifting_side;
+        }
+        if !self.lift_deb.active() && self.lift_deb.since().is_none() {
+            self.lift_side = None;
+        }
+
+        match self.phase {
+            Phase::Unknown | Phase::Rest => {
+                let resting = quadruped && lifting_side.is_none();
+                if let Edge::Rose(_) = self.rest_deb.update(t, resting, common.state_min_s, common.state_min_s) {
+                    self.phase = Phase::Rest;
+                }
+                if self.phase == Phase::Rest && resting {
+                    self.rest.push((t, cur));
+                    self.rest.retain(|r| t - r.0 <= 1.0);
+                }
+                // Setup check at rest, on the near side.
+                let setup = if self.phase == Phase::Rest && resting {
+                    match (b.side_pt(near, Joint::LeftWrist), b.side_pt(near, Joint::LeftKnee)) {
+                        (Some(w), Some(k)) => Some(
+                            (w.0 - sh.0).abs() / tp > cfg.setup_max_offset
+                                || (k.0 - hip.0).abs() / tp > cfg.setup_max_offset,
+                        ),
+                        _ => None,
+                    }
+                } else {
+                    None
+                };
+                self.faults.update(t, dt, FaultId::Setup, setup, Some(near), common, out);
+                if let Edge::Rose(onset) = lift_edge
+                    && quadruped
+                    && self.phase == Phase::Rest
+                {
+                    self.faults.update(t, dt, FaultId::Setup, None, None, common, out);
+                    self.baseline = if self.rest.is_empty() {
+                        cur
+                    } else {
+                        let n = self.rest.len() as f32;
+                        let seps: Vec<f32> = self.rest.iter().filter_map(|r| r.1.hip_sep).collect();
+                        Baseline {
+                            tilt: self.rest.iter().map(|r| r.1.tilt).sum::<f32>() / n,
+                            hip_y: self.rest.iter().map(|r| r.1.hip_y).sum::<f32>() / n,
+                            hip_sep: (!seps.is_empty()).then(|| seps.iter().sum::<f32>() / seps.len() as f32),
+                        }
+                    };
+                    self.faults.reset_window();
+                    self.acc = Some(ReachAcc { leg: self.lift_side, start_t: onset, ..Default::default() });
+                    self.phase = Phase::Reach;
+                }
+            }
+            Phase::Reach => {
+                let Some(acc) = self.acc.as_mut() else {
+                    self.phase = Phase::Unknown;
+                    return;
+                };
+                if acc.leg.is_none() {
+                    acc.leg = lifting_side;
+                }
+                let Some(ls) = acc.leg else { return };
+                acc.dur_s += dt;
+                let lm = legs[idx(ls)];
+                let opp = ls.other();
+                let leg_ext = lm.is_some_and(|l| l.extended);
+                if let Some(l) = lm {
+                    acc.max_hip = acc.max_hip.max(l.hip_deg);
+                    if let Some(k) = l.knee_deg {
+                        acc.max_knee = max_opt(acc.max_knee, k);
+                    }
+                }
+                for s in [Side::Left, Side::Right] {
+                    match arms[idx(s)] {
+                        Some(a) if a.extended => {
+                            acc.arm_ext_s[idx(s)] += dt;
+                            acc.max_flex[idx(s)] = max_opt(acc.max_flex[idx(s)], a.flex);
+                        }
+                        Some(a) => {
+                            acc.arm_down_s[idx(s)] += dt;
+                            acc.max_flex[idx(s)] = max_opt(acc.max_flex[idx(s)], a.flex);
+                        }
+                        None => {}
+                    }
+                }
+                let opp_ok = arms[idx(opp)].is_none_or(|a| a.extended);
+                let same_ext = arms[idx(ls)].is_some_and(|a| a.extended);
+                if leg_ext {
+                    acc.leg_ext_s += dt;
+                    if opp_ok {
+                        acc.reach_t.get_or_insert(t);
+                    }
+                    acc.frames.push((dt, lm.map_or(0.0, |l| l.sweep), opp_ok, same_ext));
+                }
+                let tilt_change = (tilt - self.baseline.tilt).abs();
+                if leg_ext {
+                    acc.max_tilt = acc.max_tilt.max(tilt_change);
+                }
+                // Faults judged while the leg is extended.
+                let reaching_arm = if same_ext && !arms[idx(opp)].is_some_and(|a| a.extended) { ls } else { opp };
+                let high = {
+                    let mut e = lm.map(|l| l.elev);
+                    if let Some(a) = arms[idx(reaching_arm)].filter(|a| a.extended) {
+                        e = Some(e.map_or(a.elev, |x| x.max(a.elev)));
+                    }
+                    e
+                };
+                if leg_ext && let Some(h) = high {
+                    acc.max_high = max_opt(acc.max_high, h);
+                }
+                let during = |c: Option<bool>| if leg_ext { c } else { None };
+                self.faults.update(
+                    t,
+                    dt,
+                    FaultId::ReachHigh,
+                    during(high.map(|h| h > cfg.reach_high_deg)),
+                    Some(reaching_arm),
+                    common,
+                    out,
+                );
+                self.faults.update(
+                    t,
+                    dt,
+                    FaultId::BackNotFlat,
+                    during(Some(tilt_change > cfg.back_tilt_deg)),
+                    Some(reaching_arm),
+                    common,
+                    out,
+                );
+                let hips = (cur.hip_y - self.baseline.hip_y).abs() > cfg.hip_shift_max
+                    || matches!((cur.hip_sep, self.baseline.hip_sep), (Some(a), Some(b)) if (a - b).abs() > cfg.hip_rotation_max);
+                self.faults.update(t, dt, FaultId::HipsRotate, during(Some(hips)), Some(reaching_arm), common, out);
+
+                if let Edge::Fell(last) = lift_edge {
+                    self.faults.update(t, dt, FaultId::ReachHigh, None, None, common, out);
+                    self.faults.update(t, dt, FaultId::BackNotFlat, None, None, common, out);
+                    self.faults.update(t, dt, FaultId::HipsRotate, None, None, common, out);
+                    self.complete(last, ctx, out);
+                    self.phase = Phase::Rest;
+                    self.rest_deb.clear();
+                    self.rest.clear();
+                }
+            }
+        }
+    }
+
+    fn complete(&mut self, t: f64, ctx: &Ctx<'_>, out: &mut Out) {
+        let cfg = &ctx.cfg.bird_dog;
+        let Some(acc) = self.acc.take() else { return };
+        let Some(leg) = acc.leg else { return };
+        let mut durations = self.faults.take_window();
+        if acc.leg_ext_s < 0.2 {
+            return; // the leg never straightened: donkey kick, hydrant, cat-cow...
+        }
+        // Time at full reach: the leg within `full_reach_margin_deg` of its peak sweep.
+        let peak = acc.frames.iter().map(|f| f.1).fold(0.0f32, f32::max);
+        let near_peak = |f: &&(f64, f32, bool, bool)| f.1 >= peak - cfg.full_reach_margin_deg;
+        let full_opp_s: f64 = acc.frames.iter().filter(near_peak).filter(|f| f.2).map(|f| f.0).sum();
+        let full_same_s: f64 = acc.frames.iter().filter(near_peak).filter(|f| f.3).map(|f| f.0).sum();
+        let opp = leg.other();
+        let opp_ext = acc.arm_ext_s[idx(opp)] >= 0.2;
+        let same_ext = acc.arm_ext_s[idx(leg)] >= 0.2;
+        let (arm, same_side, hold_s) = if opp_ext {
+            (Some(opp), false, full_opp_s)
+        } else if same_ext {
+            (Some(leg), true, full_same_s)
+        } else if acc.arm_down_s[idx(opp)] > 0.5 * acc.dur_s {
+            return; // the opposite arm was seen staying down: a leg lift, not a bird dog
+        } else {
+            (None, false, full_opp_s)
+        };
+        let mut rep_faults = vec![];
+        if same_side {
+            rep_faults.push((FaultId::SameSide, full_same_s));
+        }
+        if hold_s < cfg.min_pause_s {
+            rep_faults.push((FaultId::TooFast, hold_s));
+        }
+        for &(id, d) in &rep_faults {
+            durations.insert(id, d);
+            out.events.push(FormEvent::FaultStarted { t, id, side: arm });
+            out.events.push(FormEvent::FaultEnded { t, id, duration_s: d });
+            out.requests.push(CueRequest {
+                id: format!("fault.{}", id.id()),
+                text: id.cue_text_for(super::Exercise::BirdDog).into(),
+                priority: if id.severity() == Severity::Major {
+                    CuePriority::MajorFault
+                } else {
+                    CuePriority::MinorFault
+                },
+                since: t,
+            });
+        }
+        self.count += 1;
+        let side = arm.unwrap_or(opp);
+        let rec = RepRecord {
+            index: self.count,
+            side: Some(side),
+            start_s: acc.start_t,
+            end_s: t,
+            faults: durations.keys().copied().collect(),
+            fault_durations: durations,
+            hinge: None,
+            bird_dog: Some(BirdDogRep {
+                arm,
+                leg,
+                reach_s: acc.reach_t,
+                hold_s,
+                max_shoulder_flexion_deg: acc.max_flex[idx(side)],
+                max_hip_extension_deg: acc.max_hip,
+                max_knee_deg: acc.max_knee,
+                max_reach_high_deg: acc.max_high,
+                max_back_tilt_deg: acc.max_tilt,
+            }),
+        };
+        push_rep_cues(&rec, t, ctx.cfg, &mut self.last_praise, out);
+        out.events.push(FormEvent::RepCompleted(rec));
+    }
+
+    pub(crate) fn live(&self, live: &mut LiveState) {
+        live.phase = match self.phase {
+            Phase::Unknown => "unknown",
+            Phase::Rest => "quadruped",
+            Phase::Reach => "reach",
+        }
+        .into();
+        live.angles = self.angles;
+    }
+}

@@ -1,0 +1,118 @@
+//! Continuous faults: each judged per frame, debounced (must persist `fault_min_s`, clears after
+//! `fault_clear_s`), with durations accumulated for the current rep or hold.
+
+use super::config::CommonConfig;
+use super::cues::FaultId;
+use super::track::{Debounced, Edge};
+use super::view::Side;
+use super::{FormEvent, Out};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default)]
+struct Item {
+    deb: Debounced,
+    onset: f64,
+    side: Option<Side>,
+    window_s: f64,
+    seen: bool,
+}
+
+/// The continuous faults of one exercise.
+#[derive(Debug, Clone, Default)]
+pub struct FaultSet {
+    items: BTreeMap<FaultId, Item>,
+}
+
+impl FaultSet {
+    /// Judge fault `id` at `t`: `Some(true)` = condition present, `Some(false)` = absent, `None` =
+    /// not judged (keypoints missing or the rule does not apply now): an active fault ends.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn update(
+        &mut self,
+        t: f64,
+        dt: f64,
+        id: FaultId,
+        cond: Option<bool>,
+        side: Option<Side>,
+        cfg: &CommonConfig,
+        out: &mut Out,
+    ) {
+        let item = self.items.entry(id).or_default();
+        let Some(raw) = cond else {
+            if item.deb.active() {
+                let last = item.deb.last_true().unwrap_or(t);
+                out.events.push(FormEvent::FaultEnded { t: last, id, duration_s: last - item.onset });
+            }
+            item.deb.clear();
+            return;
+        };
+        let was_active = item.deb.active();
+        match item.deb.update(t, raw, cfg.fault_min_s, cfg.fault_clear_s) {
+            Edge::Rose(onset) => {
+                item.onset = onset;
+                item.side = side;
+                item.window_s += t - onset;
+                item.seen = true;
+                out.events.push(FormEvent::FaultStarted { t: onset, id, side });
+            }
+            Edge::Fell(last) => {
+                out.events.push(FormEvent::FaultEnded { t: last, id, duration_s: last - item.onset });
+            }
+            Edge::None => {
+                if was_active && raw {
+                    item.window_s += dt;
+                }
+            }
+        }
+    }
+
+    /// End every active fault (the rules went silent).
+    pub(crate) fn clear_all(&mut self, t: f64, out: &mut Out) {
+        for (&id, item) in &mut self.items {
+            if item.deb.active() {
+                let last = item.deb.last_true().unwrap_or(t);
+                out.events.push(FormEvent::FaultEnded { t: last, id, duration_s: last - item.onset });
+            }
+            item.deb.clear();
+        }
+    }
+
+    /// Confirmed active faults with their onsets.
+    #[must_use]
+    pub fn active(&self) -> Vec<(FaultId, f64)> {
+        self.items.iter().filter(|(_, i)| i.deb.active()).map(|(&id, i)| (id, i.onset)).collect()
+    }
+
+    /// Whether `id` is active.
+    #[must_use]
+    pub fn is_active(&self, id: FaultId) -> bool {
+        self.items.get(&id).is_some_and(|i| i.deb.active())
+    }
+
+    /// Onset of `id`'s raw condition if it is currently present (pending or active).
+    #[must_use]
+    pub fn raw_since(&self, id: FaultId) -> Option<f64> {
+        self.items.get(&id).and_then(|i| i.deb.since())
+    }
+
+    /// Faults seen since the last call, with their durations; resets the window.
+    pub fn take_window(&mut self) -> BTreeMap<FaultId, f64> {
+        let mut m = BTreeMap::new();
+        for (&id, item) in &mut self.items {
+            if item.seen {
+                m.insert(id, item.window_s);
+            }
+            item.seen = item.deb.active();
+            item.window_s = 0.0;
+        }
+        m
+    }
+
+    /// Forget what was seen so far (start of a rep): active faults stay active and are re-counted.
+    pub fn reset_window(&mut self) {
+        for item in self.items.values_mut() {
+            item.seen = item.deb.active();
+            item.window_s = 0.0;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+#![allow(dead_code)]
+pub mod stick;
+
+use formcheck::form::{Analyzer, Exercise, ExerciseReport, FaultId, FormConfig, FormEvent};
+use formcheck::pose::skeleton::PoseSample;
+
+/// Run a whole sequence through a fresh analyzer.
+pub fn run(ex: Exercise, samples: &[PoseSample]) -> (Vec<FormEvent>, ExerciseReport) {
+    run_cfg(ex, FormConfig::default(), samples)
+}
+
+pub fn run_cfg(ex: Exercise, cfg: FormConfig, samples: &[PoseSample]) -> (Vec<FormEvent>, ExerciseReport) {
+    let mut a = Analyzer::new(ex, cfg);
+    let mut ev = vec![];
+    for s in samples {
+        ev.extend(a.push(s));
+    }
+    ev.extend(a.finish());
+    (ev, a.report())
+}
+
+/// Every fault id started in the events.
+pub fn faults_raised(ev: &[FormEvent]) -> Vec<FaultId> {
+    let mut v: Vec<FaultId> = ev
+        .iter()
+        .filter_map(|e| match e {
+            FormEvent::FaultStarted { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+pub fn cue_ids(ev: &[FormEvent]) -> Vec<String> {
+    ev.iter()
+        .filter_map(|e| match e {
+            FormEvent::Cue(c) => Some(c.id.clone()),
+            _ => None,
+        })
+        .collect()
+}
