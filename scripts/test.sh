@@ -8,4 +8,6 @@ command -v cargo >/dev/null || source "$HOME/.cargo/env"
 export CARGO_TERM_COLOR=never
 # Release mode: the corpus tests run the real model on real clips, and the window test drives the
 # release binary.
+cargo fmt --check
+cargo clippy --release --all-targets --quiet -- -D warnings
 cargo test --release --all-targets --no-fail-fast "$@"

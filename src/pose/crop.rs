@@ -255,7 +255,7 @@ mod tests {
         let (w, h) = (64u32, 48u32);
         let mut data = Vec::new();
         data.extend((0..w * h).map(|i| (40 + (i % w) * 2 + (i / w)) as u8));
-        let (cw, ch) = ((w + 1) / 2, (h + 1) / 2);
+        let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
         // Chroma near neutral so no colour clips (clipping before or after interpolation differs).
         data.extend((0..cw * ch).map(|i| (115 + (i % cw)) as u8));
         data.extend((0..cw * ch).map(|i| (140 - (i / cw)) as u8));
