@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::form::{Analyzer, Exercise, ExerciseReport, FormConfig, SpineCheck, spine_check};
 use crate::pose::skeleton::{Joint, PoseSample};
 use crate::pose::{EstimatorOptions, ModelKind, PoseEstimator, PoseModel, StageTimes};
 use crate::source::{FrameSource, SourceError, SourceInfo};
@@ -32,6 +33,35 @@ pub struct FrameOut {
     /// The image file, when the input is a folder of images.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// The form engine's state after this frame (with `--exercise`): view, phase, angles, faults.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form: Option<FormState>,
+}
+
+/// The per-frame form state written to JSON (the live state without the cue text).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FormState {
+    pub view: crate::form::View,
+    pub in_view: bool,
+    pub phase: String,
+    pub rep_count: u32,
+    pub hold_seconds_in_form: f64,
+    pub active_faults: Vec<crate::form::FaultId>,
+    pub angles: crate::form::LiveAngles,
+}
+
+impl FormState {
+    fn from_live(l: crate::form::LiveState) -> Self {
+        Self {
+            view: l.view,
+            in_view: l.in_view,
+            phase: l.phase,
+            rep_count: l.rep_count,
+            hold_seconds_in_form: l.hold_seconds_in_form,
+            active_faults: l.active_faults,
+            angles: l.angles,
+        }
+    }
 }
 
 impl FrameOut {
@@ -43,7 +73,7 @@ impl FrameOut {
                 KeypointOut { name: j.name(), x: k.x, y: k.y, score: k.score }
             })
             .collect();
-        Self { index, t: s.t, present: s.present, keypoints, file }
+        Self { index, t: s.t, present: s.present, keypoints, file, form: None }
     }
 }
 
@@ -72,6 +102,26 @@ pub struct Timing {
     pub peak_memory_mb: f64,
 }
 
+/// The single-frame spine check of one still (hip hinge on images).
+#[derive(Debug, Clone, Serialize)]
+pub struct StillSpine {
+    pub index: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(flatten)]
+    pub check: SpineCheck,
+}
+
+/// The form engine's verdict on the input.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExerciseResult {
+    #[serde(flatten)]
+    pub report: ExerciseReport,
+    /// For still images and the hinge: the spine check of each image (reps need time, stills have none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub spine: Vec<StillSpine>,
+}
+
 /// The result of `formcheck analyze`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
@@ -80,6 +130,9 @@ pub struct Analysis {
     pub model: ModelKind,
     pub frames: Vec<FrameOut>,
     pub timing: Timing,
+    /// The exercise verdict when one was asked for (`--exercise`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exercise: Option<ExerciseResult>,
     /// Set when the input failed part-way; the frames before it are still here.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -101,10 +154,8 @@ pub fn peak_memory_mb() -> f64 {
 /// Called after each frame with (frames done, frames expected if known).
 pub type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
 
-/// What the pose stage produced for one frame, for consumers beyond the JSON (the form engine).
-pub type OnSample<'a> = &'a mut dyn FnMut(&PoseSample);
-
-/// Runs every frame of `source` through the pose stage.
+/// Runs every frame of `source` through the pose stage, and through the form engine for
+/// `exercise` when given (with its config).
 ///
 /// The source is consumed on a decoding thread. A source error mid-way ends the analysis with the
 /// frames so far and the error in [`Analysis::error`]; an error on the first frame is returned.
@@ -115,8 +166,8 @@ pub fn analyze(
     input: &str,
     source: Box<dyn FrameSource>,
     model: PoseModel,
+    exercise: Option<(Exercise, FormConfig)>,
     progress: Progress<'_>,
-    on_sample: OnSample<'_>,
 ) -> anyhow::Result<Analysis> {
     let info = source.info().clone();
     let options = if info.stills { EstimatorOptions::still() } else { EstimatorOptions::default() };
@@ -147,6 +198,8 @@ pub fn analyze(
     let mut passes = 0u64;
     let mut error: Option<SourceError> = None;
     let mut last_t = 0.0;
+    let mut form = exercise.as_ref().map(|(e, c)| (Analyzer::new(*e, c.clone()), c.clone()));
+    let mut spine = Vec::new();
     for (next, known, name, ms) in rx {
         let frame = match next {
             Ok(Some(f)) => f,
@@ -170,8 +223,21 @@ pub fn analyze(
             passes += u64::from(r.passes);
             r.sample
         };
-        on_sample(&sample);
-        frames.push(FrameOut::from_sample(frame.index, &sample, name));
+        if let Some((analyzer, config)) = form.as_mut() {
+            if info.stills {
+                if analyzer.exercise() == Exercise::Hinge && sample.present {
+                    let check = spine_check(&sample.pose, config);
+                    spine.push(StillSpine { index: frame.index, file: name.clone(), check });
+                }
+            } else {
+                analyzer.push(&sample);
+            }
+        }
+        let mut out = FrameOut::from_sample(frame.index, &sample, name);
+        if let Some((analyzer, _)) = form.as_ref().filter(|_| !info.stills) {
+            out.form = Some(FormState::from_live(analyzer.live()));
+        }
+        frames.push(out);
         last_t = frame.t;
         progress(frames.len() as u64, expected);
     }
@@ -200,14 +266,153 @@ pub fn analyze(
         passes_per_frame: per(passes as f64),
         peak_memory_mb: peak_memory_mb(),
     };
+    let exercise = form.map(|(mut analyzer, _)| {
+        analyzer.finish();
+        ExerciseResult { report: analyzer.report(), spine }
+    });
     Ok(Analysis {
         input: input.to_string(),
         source: info,
         model: kind,
         frames,
         timing,
+        exercise,
         error: error.map(|e| e.to_string()),
     })
+}
+
+/// Re-judges a saved analysis (the JSON `formcheck analyze --json` wrote) for `exercise`, without
+/// the model: the saved keypoints go through the form engine again (e.g. with another config).
+///
+/// # Errors
+/// When the file cannot be read or is not such a JSON.
+pub fn rejudge(
+    path: &std::path::Path,
+    exercise: Exercise,
+    config: FormConfig,
+) -> anyhow::Result<(ExerciseResult, Vec<(f64, FormState)>)> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not JSON written by `formcheck analyze --json`", path.display()))?;
+    let bad =
+        || anyhow::anyhow!("{}: no `frames` with keypoints: not written by `formcheck analyze --json`", path.display());
+    let size = (v["source"]["width"].as_u64().unwrap_or(0) as u32, v["source"]["height"].as_u64().unwrap_or(0) as u32);
+    let stills = v["source"]["stills"].as_bool().unwrap_or(false);
+    let frames = v["frames"].as_array().ok_or_else(bad)?;
+    let mut analyzer = Analyzer::new(exercise, config.clone());
+    let mut spine = Vec::new();
+    let mut states = Vec::new();
+    for f in frames {
+        let kps = f["keypoints"].as_array().filter(|k| k.len() == Joint::ALL.len()).ok_or_else(bad)?;
+        let mut pose = crate::pose::skeleton::Pose::default();
+        for (j, k) in Joint::ALL.iter().zip(kps) {
+            let num = |key: &str| k[key].as_f64().unwrap_or(0.0) as f32;
+            pose.set(*j, crate::pose::skeleton::Keypoint::new(num("x"), num("y"), num("score")));
+        }
+        let sample = PoseSample {
+            t: f["t"].as_f64().ok_or_else(bad)?,
+            frame_size: size,
+            present: f["present"].as_bool().unwrap_or(false),
+            pose,
+        };
+        if stills {
+            if exercise == Exercise::Hinge && sample.present {
+                let file = f["file"].as_str().map(str::to_string);
+                let index = f["index"].as_u64().unwrap_or(0);
+                spine.push(StillSpine { index, file, check: spine_check(&sample.pose, &config) });
+            }
+        } else {
+            analyzer.push(&sample);
+            states.push((sample.t, FormState::from_live(analyzer.live())));
+        }
+    }
+    analyzer.finish();
+    Ok((ExerciseResult { report: analyzer.report(), spine }, states))
+}
+
+impl ExerciseResult {
+    /// What a therapist reads on the terminal: counts, per-rep or per-hold lines, faults, cues.
+    #[must_use]
+    pub fn summary(&self, exercise: Exercise) -> String {
+        use std::fmt::Write;
+        let r = &self.report;
+        let mut out = String::new();
+        let faults = |f: &[crate::form::FaultId]| {
+            if f.is_empty() { "clean".to_string() } else { f.iter().map(|x| x.id()).collect::<Vec<_>>().join(", ") }
+        };
+        if !self.spine.is_empty() {
+            let _ = writeln!(out, "{}: spine check of {} image(s)", exercise.label(), self.spine.len());
+            for s in &self.spine {
+                let name = s.file.clone().unwrap_or_else(|| format!("frame {}", s.index));
+                let c = &s.check;
+                let verdict = if !c.judged {
+                    format!("not judged ({})", c.reason.unwrap_or("?"))
+                } else {
+                    let mut v = Vec::new();
+                    if c.rounded_back {
+                        v.push("rounded_back");
+                    }
+                    if c.head_off_dowel {
+                        v.push("head_off_dowel");
+                    }
+                    if v.is_empty() { "neutral spine".into() } else { v.join(", ") }
+                };
+                let num = |x: Option<f32>| x.map_or("-".into(), |v| format!("{v:.0}"));
+                let _ = writeln!(
+                    out,
+                    "  {name}: {verdict} (trunk {} deg, hip {} deg, head {} deg, thoracic offset {})",
+                    num(c.trunk_deg),
+                    num(c.hip_deg),
+                    num(c.head_deg),
+                    c.thoracic_offset.map_or("-".into(), |v| format!("{v:.2}"))
+                );
+            }
+            return out;
+        }
+        let clean = r.reps.iter().filter(|x| x.faults.is_empty()).count();
+        match exercise {
+            Exercise::SidePlank => {
+                let total: f64 = r.holds.iter().map(|h| h.seconds_in_form).sum();
+                let _ = writeln!(out, "{}: {} hold(s), {total:.1} s in form", exercise.label(), r.holds.len());
+                for h in &r.holds {
+                    let side = h.side.map_or("?".into(), |s| format!("{s:?}").to_lowercase());
+                    let _ = writeln!(
+                        out,
+                        "  hold {}: {side} side down, {}, {:.1}-{:.1} s, {:.1} s in form, {}",
+                        h.index,
+                        h.variant,
+                        h.start_s,
+                        h.end_s,
+                        h.seconds_in_form,
+                        faults(&h.faults)
+                    );
+                }
+            }
+            _ => {
+                let _ = writeln!(out, "{}: {} rep(s), {clean} clean", exercise.label(), r.reps.len());
+                for rep in &r.reps {
+                    let side = rep.side.map_or(String::new(), |s| format!(" {s:?}").to_lowercase());
+                    let detail = rep.hinge.as_ref().map_or(String::new(), |h| {
+                        format!(
+                            ", trunk {:.0} deg, lowering {:.1} s, rising {:.1} s",
+                            h.peak_trunk_deg, h.lowering_s, h.rising_s
+                        )
+                    });
+                    let _ = writeln!(
+                        out,
+                        "  rep {}{side}: {:.1}-{:.1} s{detail}, {}",
+                        rep.index,
+                        rep.start_s,
+                        rep.end_s,
+                        faults(&rep.faults)
+                    );
+                }
+            }
+        }
+        let _ = writeln!(out, "  not in view: {:.1} s; {} cue(s) spoken", r.not_in_view_s, r.cues.len());
+        out
+    }
 }
 
 impl Timing {

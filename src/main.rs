@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use formcheck::form::{Exercise, FormConfig};
 use formcheck::pose::{ModelKind, PoseModel};
 use formcheck::source::{self, SourceSpec};
 
@@ -38,6 +39,9 @@ enum Command {
         /// Inference threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Check this exercise: hinge, bird-dog or side-plank (reps, holds, faults, cues).
+        #[arg(long, value_name = "EXERCISE")]
+        exercise: Option<Exercise>,
     },
     /// List the cameras this computer offers.
     Cameras,
@@ -53,7 +57,27 @@ fn run_analyze(
     json: Option<PathBuf>,
     quiet: bool,
     threads: Option<usize>,
+    exercise: Option<Exercise>,
 ) -> anyhow::Result<bool> {
+    // A saved analysis: judge its keypoints again, no model needed.
+    if input.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        let Some(e) = exercise else {
+            anyhow::bail!(
+                "{}: a saved analysis can only be re-judged: add --exercise hinge|bird-dog|side-plank",
+                input.display()
+            );
+        };
+        let (result, states) = formcheck::analyze::rejudge(&input, e, FormConfig::default())?;
+        print!("{}", result.summary(e));
+        if let Some(out) = &json {
+            std::fs::write(
+                out,
+                serde_json::to_string(&serde_json::json!({ "input": input, "exercise": result, "states": states }))?,
+            )
+            .map_err(|err| anyhow::anyhow!("could not write {}: {err}", out.display()))?;
+        }
+        return Ok(true);
+    }
     // Open the input first: a bad input is the commonest mistake and the cheapest to report.
     // YUV: the decoder's own format, so ffmpeg skips converting every pixel to RGB.
     let src = source::open_path(&input, formcheck::frame::PixelFormat::Yuv420p)?;
@@ -73,7 +97,8 @@ fn run_analyze(
             b.set_position(done);
         }
     };
-    let analysis = formcheck::analyze::analyze(&input.display().to_string(), src, model, &mut progress, &mut |_| {})?;
+    let form = exercise.map(|e| (e, FormConfig::default()));
+    let analysis = formcheck::analyze::analyze(&input.display().to_string(), src, model, form, &mut progress)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -96,9 +121,15 @@ fn run_analyze(
         analysis.model.name(),
         analysis.timing.summary()
     );
+    let exercise_summary = match (&analysis.exercise, exercise) {
+        (Some(r), Some(e)) => r.summary(e),
+        _ => String::new(),
+    };
     if to_stdout {
+        eprint!("{exercise_summary}");
         eprintln!("{report}");
     } else {
+        print!("{exercise_summary}");
         println!("{report}");
     }
     if let Some(e) = &analysis.error {
@@ -111,8 +142,8 @@ fn run_analyze(
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Analyze { input, model, json, quiet, threads }) => {
-            run_analyze(input, model, json, quiet, threads)
+        Some(Command::Analyze { input, model, json, quiet, threads, exercise }) => {
+            run_analyze(input, model, json, quiet, threads, exercise)
         }
         Some(Command::Cameras) => {
             let cams = source::camera::list_cameras();

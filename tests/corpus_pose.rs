@@ -12,7 +12,7 @@ fn run(path: &std::path::Path) -> Analysis {
     let src = source::open_path(path, formcheck::frame::PixelFormat::Yuv420p)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let model = PoseModel::load(ModelKind::Thunder, 2).unwrap_or_else(|e| panic!("{e}"));
-    let a = analyze(&path.display().to_string(), src, model, &mut |_, _| {}, &mut |_| {}).expect("analysis");
+    let a = analyze(&path.display().to_string(), src, model, None, &mut |_, _| {}).expect("analysis");
     assert!(a.error.is_none(), "{}: {:?}", path.display(), a.error);
     a
 }

@@ -28,7 +28,7 @@ use super::config::{FormConfig, HingeConfig};
 use super::cues::{CuePriority, CueRequest, FaultId, Severity, number_word};
 use super::faults::FaultSet;
 use super::geometry::{Pt, add, angle_at, dot, inclination_from_vertical, scale, signed_lean, sub, unit};
-use super::view::{Body, Side};
+use super::view::{Body, Side, View};
 use super::{Ctx, FormEvent, HingeRep, LiveAngles, LiveState, Out, RepRecord};
 use crate::pose::skeleton::{Joint, Pose};
 use serde::{Deserialize, Serialize};
@@ -44,6 +44,8 @@ pub enum SpineMethod {
     Contour,
     /// A detected real dowel.
     Dowel,
+    /// Not judged: no method could see the back (keypoint proxies need a true side view).
+    NotJudged,
 }
 
 /// An external measurement of the back for one frame (segmentation contour or detected dowel):
@@ -66,7 +68,7 @@ pub struct BackMeasure {
 pub struct SpineCheck {
     /// False when keypoints are missing or the pose is not a side-view hinge; then no flag is set.
     pub judged: bool,
-    /// Why not judged ("missing shoulder or hip", "front view", "not bent forward").
+    /// Why not judged ("missing shoulder or hip", "not a side view", "not bent forward").
     pub reason: Option<&'static str>,
     /// Upper back (or lower back) off the dowel line.
     pub rounded_back: bool,
@@ -194,7 +196,7 @@ fn judge_back(m: &BackMeasure, cfg: &HingeConfig) -> Option<(Option<bool>, Optio
 
 /// Single-frame hip-hinge spine check for a still image: flags `rounded_back` / `head_off_dowel`
 /// from the best keypoint evidence available (thoracic proxy, head angle, fold evidence).
-/// Not judged (`judged == false`) when the shoulder/hip are missing, the view is clearly frontal,
+/// Not judged (`judged == false`) when the shoulder/hip are missing, the view is not a side view,
 /// or the trunk is not bent forward at least `spine_min_trunk_deg`.
 #[must_use]
 pub fn spine_check(pose: &Pose, config: &FormConfig) -> SpineCheck {
@@ -203,8 +205,9 @@ pub fn spine_check(pose: &Pose, config: &FormConfig) -> SpineCheck {
     let (Some(sh), Some(hip)) = (l.shoulder, l.hip) else {
         return SpineCheck { reason: Some("missing shoulder or hip"), ..Default::default() };
     };
-    if body.width_ratio().is_some_and(|r| r > config.common.front_view_min_width) {
-        return SpineCheck { reason: Some("front view"), ..Default::default() };
+    // The proxies are 2D geometry: only a side view shows the spine's profile (as for video).
+    if body.width_ratio().is_some_and(|r| r >= config.common.side_view_max_width) {
+        return SpineCheck { reason: Some("not a side view"), ..Default::default() };
     }
     let trunk = inclination_from_vertical(hip, sh);
     if trunk.is_nan() || trunk < config.hinge.spine_min_trunk_deg {
@@ -235,11 +238,14 @@ struct RepAcc {
     bottom_samples: Vec<(f32, f32)>, // (trunk, knee flexion)
     max_thoracic: Option<f32>,
     worst_head: Option<f32>,
-    methods: [u32; 3],
+    /// Frames judged by each method: keypoints, contour, dowel, not judged.
+    methods: [u32; 4],
     cross_t: f64,
     top_max_hip: f32,
     lean_back_s: f64,
     top_min_trunk: f32,
+    /// At the top: since when the trunk has been past the standing threshold.
+    above_since: Option<f64>,
 }
 
 /// Hip hinge state machine.
@@ -319,12 +325,16 @@ impl HingeEngine {
         let facing = self.facing.unwrap_or(1.0);
         let kp = judge_keypoints(&l, facing, ctx.torso, cfg);
         let external = ctx.back.and_then(|m| judge_back(m, cfg).map(|j| (m.method, j)));
+        // The keypoint proxies are 2D angles and distances: in a three-quarter view they change with
+        // the body's turn as the trunk bends, not with the spine's shape. Only a confirmed side view
+        // lets them judge; otherwise the contacts are "not judged" (reps still count).
+        let proxies_valid = ctx.view == View::Side;
         let (method, head_ok, thor_ok, sacrum_ok) = match external {
             Some((m, (h, th, sa))) => (m, h, th, sa),
-            None if kp.judged => {
+            None if kp.judged && proxies_valid => {
                 (SpineMethod::Keypoints, kp.head_deg.map(|_| !kp.head_off_dowel), Some(!kp.rounded_back), None)
             }
-            None => (SpineMethod::Keypoints, None, None, None),
+            None => (SpineMethod::NotJudged, None, None, None),
         };
         let rounded = match (thor_ok, sacrum_ok) {
             (None, None) => None,
@@ -430,6 +440,7 @@ impl HingeEngine {
                         SpineMethod::Keypoints => 0,
                         SpineMethod::Contour => 1,
                         SpineMethod::Dowel => 2,
+                        SpineMethod::NotJudged => 3,
                     };
                     r.methods[i] += 1;
                 }
@@ -458,8 +469,13 @@ impl HingeEngine {
             }
             Phase::Top => {
                 self.series.push((t, trunk));
-                let mut done = trunk > cfg.standing_max_trunk_deg;
+                // Leaving the top needs the trunk past the standing threshold for a minimum time: one
+                // jittery frame must not end the rep before the hips reach lockout.
+                let above = trunk > cfg.standing_max_trunk_deg;
+                let mut done = false;
                 if let Some(r) = self.rep.as_mut() {
+                    r.above_since = if above { r.above_since.or(Some(t)) } else { None };
+                    done = r.above_since.is_some_and(|since| t - since >= common.state_min_s);
                     r.top_max_hip = r.top_max_hip.max(hip_deg);
                     r.top_min_trunk = r.top_min_trunk.min(trunk);
                     if trunk < -cfg.lean_back_deg {
@@ -527,9 +543,10 @@ impl HingeEngine {
         }
         self.count += 1;
         let method = match r.methods.iter().enumerate().max_by_key(|(_, c)| **c) {
+            Some((0, c)) if *c > 0 => SpineMethod::Keypoints,
             Some((1, c)) if *c > 0 => SpineMethod::Contour,
             Some((2, c)) if *c > 0 => SpineMethod::Dowel,
-            _ => SpineMethod::Keypoints,
+            _ => SpineMethod::NotJudged,
         };
         let rec = RepRecord {
             index: self.count,

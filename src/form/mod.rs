@@ -368,6 +368,8 @@ pub(crate) struct Ctx<'a> {
     /// Running torso length in pixels.
     pub torso: f32,
     pub back: Option<&'a BackMeasure>,
+    /// The camera view now (unknown = not yet judged, or a three-quarter view).
+    pub view: View,
 }
 
 /// What an engine produces for the analyzer.
@@ -532,7 +534,7 @@ impl Analyzer {
         };
         let body = filtered.as_ref().map(|p| Body { pose: p, min_score: c.min_score });
         self.torso.update(body.as_ref().and_then(Body::torso_px), dt_raw, c.torso_decay_per_s);
-        if let Some(v) = self.view.update(t, body.as_ref(), c) {
+        if let Some(v) = self.view.update(t, body.as_ref(), self.torso.get(), c) {
             out.events.push(FormEvent::ViewChanged { t, view: v, ok: self.view_ok() });
         }
         let view_ok = self.view_ok();
@@ -586,7 +588,7 @@ impl Analyzer {
         // The exercise itself.
         if usable && view_ok {
             let torso = self.torso.get().unwrap_or(1.0);
-            let ctx = Ctx { cfg: &cfg, t, dt: credit, body: body.unwrap(), torso, back };
+            let ctx = Ctx { cfg: &cfg, t, dt: credit, body: body.unwrap(), torso, back, view: self.view.view() };
             self.engine.step(&ctx, &mut out);
         } else if !view_ok || !self.in_view {
             self.engine.suspend(t, &cfg, &mut out);

@@ -118,10 +118,20 @@ impl Body<'_> {
         }
     }
 
-    /// Apparent width of the shoulders and hips relative to the torso length (mean of those seen).
+    /// Apparent width of the shoulders and hips relative to this frame's torso length (mean of
+    /// those seen). For a single image; over time use [`Body::width_ratio_scaled`].
     #[must_use]
     pub fn width_ratio(&self) -> Option<f32> {
-        let torso = self.torso_px()?;
+        self.width_ratio_scaled(None)
+    }
+
+    /// Like [`Body::width_ratio`], relative to the larger of this frame's torso length and
+    /// `scale` (the running torso length). A torso bent toward the camera is foreshortened in the
+    /// picture while the shoulders keep their width: measured against the frame's own torso, a
+    /// three-quarter view would turn "front" at every bend.
+    #[must_use]
+    pub fn width_ratio_scaled(&self, scale: Option<f32>) -> Option<f32> {
+        let torso = self.torso_px()?.max(scale.unwrap_or(0.0));
         let mut widths = vec![];
         for j in [Joint::LeftShoulder, Joint::LeftHip] {
             if let (Some(a), Some(b)) = (self.pt(j), self.pt(j.mirrored())) {
@@ -144,9 +154,10 @@ pub struct ViewTracker {
 }
 
 impl ViewTracker {
-    /// Update with this frame's body; returns `Some(new_view)` when the view changes.
-    pub fn update(&mut self, t: f64, body: Option<&Body<'_>>, cfg: &CommonConfig) -> Option<View> {
-        let raw = body.and_then(Body::width_ratio).map(|r| {
+    /// Update with this frame's body and the running torso length (pixels); returns
+    /// `Some(new_view)` when the view changes.
+    pub fn update(&mut self, t: f64, body: Option<&Body<'_>>, torso: Option<f32>, cfg: &CommonConfig) -> Option<View> {
+        let raw = body.and_then(|b| b.width_ratio_scaled(torso)).map(|r| {
             if r < cfg.side_view_max_width {
                 View::Side
             } else if r > cfg.front_view_min_width {

@@ -1,0 +1,65 @@
+//! The hip hinge on real footage (../shared/corpus), through the whole pipeline: model, tracking,
+//! smoothing, form engine. Expectations come from the corpus's MANIFEST.toml labels.
+
+mod support;
+
+use formcheck::analyze::{Analysis, analyze};
+use formcheck::form::{Exercise, FaultId, FormConfig, Severity};
+use formcheck::frame::PixelFormat;
+use formcheck::pose::{ModelKind, PoseModel};
+use formcheck::source;
+use support::corpus_file;
+
+fn run(rel: &str, exercise: Exercise) -> Analysis {
+    let path = corpus_file(rel);
+    let src = source::open_path(&path, PixelFormat::Yuv420p).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let model = PoseModel::load(ModelKind::Thunder, 2).unwrap_or_else(|e| panic!("{e}"));
+    let a = analyze(rel, src, model, Some((exercise, FormConfig::default())), &mut |_, _| {}).expect("analysis");
+    assert!(a.error.is_none(), "{rel}: {:?}", a.error);
+    a
+}
+
+#[test]
+fn good_mornings_three_clean_reps_before_17s_and_three_to_five_in_all() {
+    let a = run("clips/wahoo_good_mornings.mp4", Exercise::Hinge);
+    let report = &a.exercise.as_ref().expect("exercise verdict").report;
+    for r in &report.reps {
+        eprintln!(
+            "rep {}: {:.2}-{:.2} s faults {:?} spine {:?}",
+            r.index,
+            r.start_s,
+            r.end_s,
+            r.faults,
+            r.hinge.as_ref().map(|h| h.spine_method)
+        );
+    }
+    let before: Vec<_> = report.reps.iter().filter(|r| r.end_s < 17.0).collect();
+    assert_eq!(before.len(), 3, "reps completed before 17.0 s");
+    // Each lies on one labelled full-view rep (6.5-9.0, 10.0-12.0, 13.3-15.8, labels +-0.5 s).
+    for (rep, (from, to)) in before.iter().zip([(6.5, 9.0), (10.0, 12.0), (13.3, 15.8)]) {
+        let overlap = rep.end_s.min(to + 0.5) - rep.start_s.max(from - 0.5);
+        assert!(overlap > 0.5 * (to - from), "rep {:.1}-{:.1} s vs label {from}-{to}", rep.start_s, rep.end_s);
+        let major: Vec<FaultId> = rep.faults.iter().copied().filter(|f| f.severity() == Severity::Major).collect();
+        assert!(major.is_empty(), "rep {} has major faults {major:?}", rep.index);
+    }
+    assert!((3..=5).contains(&report.reps.len()), "{} reps in all", report.reps.len());
+    // The close-up from 18.5 s cuts the legs: that time is "not in view", not judged.
+    assert!(report.not_in_view_s >= 3.0, "not in view {:.1} s", report.not_in_view_s);
+}
+
+#[test]
+fn stills_rounded_folds_flagged_flat_backs_not() {
+    for (rel, rounded) in [
+        ("stills/yoga_uttanasana.png", true),
+        ("stills/istock_forward_fold_rounded_t3.png", true),
+        ("stills/yoga_ardha_uttanasana.png", false),
+        ("stills/istock_half_lift_flatback_t9.png", false),
+    ] {
+        let a = run(rel, Exercise::Hinge);
+        let spine = &a.exercise.as_ref().expect("exercise verdict").spine;
+        assert_eq!(spine.len(), 1, "{rel}: one still, one spine check");
+        let c = &spine[0].check;
+        assert!(c.judged, "{rel}: not judged ({:?})", c.reason);
+        assert_eq!(c.rounded_back, rounded, "{rel}: rounded_back {} ({c:?})", c.rounded_back);
+    }
+}
