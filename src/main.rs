@@ -18,6 +18,9 @@ struct Cli {
     /// Pose model for the window.
     #[arg(long, value_enum, default_value_t = ModelKind::Thunder)]
     model: ModelKind,
+    /// Open the window checking this exercise: hinge, bird-dog or side-plank.
+    #[arg(long, value_name = "EXERCISE")]
+    exercise: Option<Exercise>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -155,7 +158,10 @@ fn main() -> ExitCode {
             }
             Ok(true)
         }
-        None => formcheck::app::run(formcheck::app::Launch { source: cli.source, model: cli.model }).map(|()| true),
+        None => {
+            formcheck::app::run(formcheck::app::Launch { source: cli.source, model: cli.model, exercise: cli.exercise })
+                .map(|()| true)
+        }
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -176,3 +176,24 @@ fn release_binary_renders_demo_frames_in_a_real_window() {
         shot_path.display()
     );
 }
+
+#[test]
+fn demo_with_hinge_counts_a_rep_on_screen_and_draws_the_dowel_legend() {
+    let launch = Launch {
+        source: Some(formcheck::source::SourceSpec::Demo),
+        exercise: Some(formcheck::form::Exercise::Hinge),
+        ..Launch::default()
+    };
+    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    h.run_steps(2);
+    assert!(h.state().is_live());
+    // The demo's first hinge ends about 6.5 s in (it runs in real time).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while h.query_by_label("1 rep").is_none() {
+        assert!(Instant::now() < deadline, "no rep counted on screen in 30 s");
+        std::thread::sleep(Duration::from_millis(100));
+        h.step();
+    }
+    h.get_by_label_contains("Dowel contacts");
+    h.get_by_label_contains("view: side");
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::form::{Analyzer, Exercise, FormConfig, LiveState};
 use crate::frame::Frame;
 use crate::latest::Latest;
 use crate::pose::skeleton::{Pose, PoseSample};
@@ -38,6 +39,8 @@ pub struct LiveResult {
     pub dropped: u64,
     /// The frame came from the demo's known pose, not the model.
     pub from_demo: bool,
+    /// The form engine's state after this frame, when an exercise is chosen.
+    pub form: Option<LiveState>,
 }
 
 /// Something the UI should know about the pipeline.
@@ -75,6 +78,7 @@ impl LivePipeline {
         source: Box<dyn FrameSource>,
         model: Option<PoseModel>,
         model_error: Option<String>,
+        exercise: Option<(Exercise, FormConfig)>,
         notify: impl Fn() + Send + 'static,
     ) -> Self {
         let info = source.info().clone();
@@ -131,6 +135,7 @@ impl LivePipeline {
             std::thread::Builder::new().name("inference".into()).spawn(move || {
                 let options = if stills { EstimatorOptions::still() } else { EstimatorOptions::default() };
                 let mut estimator = model.map(|m| PoseEstimator::new(m, options));
+                let mut analyzer = exercise.map(|(e, c)| Analyzer::new(e, c));
                 let mut recent: std::collections::VecDeque<Instant> = std::collections::VecDeque::new();
                 let mut running = false;
                 while !stop.load(Ordering::Relaxed) {
@@ -166,6 +171,10 @@ impl LivePipeline {
                         running = true;
                         set_status(LiveStatus::Running);
                     }
+                    let form = analyzer.as_mut().map(|a| {
+                        a.push(&sample);
+                        a.live()
+                    });
                     let now = Instant::now();
                     recent.push_back(now);
                     while recent.front().is_some_and(|&t| now - t > Duration::from_secs(1)) {
@@ -180,6 +189,7 @@ impl LivePipeline {
                         fps: recent.len() as f64,
                         dropped: frames.overwritten(),
                         from_demo,
+                        form,
                     });
                     notify();
                 }

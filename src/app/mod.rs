@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use egui::{Color32, RichText};
 
+use crate::form::{DowelOverlay, Exercise, FormConfig, LiveState};
 use crate::pose::ModelKind;
 use crate::pose::skeleton::{BONES, Joint, Pose};
 use crate::source::camera::{CameraEntry, CameraRequest, CameraSource};
@@ -21,6 +22,8 @@ use live::{LivePipeline, LiveResult, LiveStatus};
 pub struct Launch {
     pub source: Option<SourceSpec>,
     pub model: ModelKind,
+    /// The exercise to check (None: show the pose only).
+    pub exercise: Option<Exercise>,
 }
 
 /// Opens the window and runs until it is closed.
@@ -82,7 +85,10 @@ impl FormcheckApp {
     /// A new app; `cameras` is the list the system offers (empty: the start screen offers demo and files).
     #[must_use]
     pub fn new(launch: Launch, cameras: Vec<CameraEntry>) -> Self {
-        let runtime = crate::runtime::environment().map(|(_, p)| p.display().to_string()).map_err(|e| e.to_string());
+        // The library's file name only: where it lives depends on the machine.
+        let runtime = crate::runtime::environment()
+            .map(|(_, p)| p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()))
+            .map_err(|e| e.to_string());
         let pending_source = launch.source.clone();
         Self {
             launch,
@@ -132,7 +138,8 @@ impl FormcheckApp {
             (None, None)
         };
         let repaint = ctx.clone();
-        let pipeline = LivePipeline::start(src, model, model_error, move || repaint.request_repaint());
+        let exercise = self.launch.exercise.map(|e| (e, FormConfig::default()));
+        let pipeline = LivePipeline::start(src, model, model_error, exercise, move || repaint.request_repaint());
         self.message = None;
         self.screen = Screen::Live(Box::new(LiveView { pipeline, texture: None, last: None }));
     }
@@ -175,6 +182,15 @@ impl FormcheckApp {
                 ui.colored_label(Color32::from_rgb(220, 80, 60), m.as_str());
                 ui.add_space(8.0);
             }
+            ui.group(|ui| {
+                ui.label(RichText::new("Exercise").strong());
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut self.launch.exercise, None, "Pose only");
+                    for e in [Exercise::Hinge, Exercise::BirdDog, Exercise::SidePlank] {
+                        ui.radio_value(&mut self.launch.exercise, Some(e), e.label());
+                    }
+                });
+            });
             ui.group(|ui| {
                 ui.label(RichText::new("Camera").strong());
                 if self.cameras.is_empty() {
@@ -281,6 +297,9 @@ fn live_screen(view: &mut LiveView, ui: &mut egui::Ui) -> bool {
             }
             _ => {}
         }
+        if let Some(form) = view.last.as_ref().and_then(|r| r.form.as_ref()) {
+            exercise_panel(ui, form);
+        }
         if let (Some(tex), Some(r)) = (&view.texture, &view.last) {
             let avail = ui.available_size();
             let (fw, fh) = (r.frame.width as f32, r.frame.height as f32);
@@ -288,9 +307,69 @@ fn live_screen(view: &mut LiveView, ui: &mut egui::Ui) -> bool {
             let size = egui::vec2(fw * scale, fh * scale);
             let resp = ui.add(egui::Image::new((tex.id(), size)));
             draw_skeleton(ui.painter(), resp.rect, scale, &r.sample.pose, r.sample.present);
+            if let Some(d) = r.form.as_ref().and_then(|f| f.dowel.as_ref()) {
+                draw_dowel(ui.painter(), resp.rect, scale, d);
+            }
         }
     });
     back
+}
+
+/// Colour of a dowel contact: green while it holds, red when lost, grey when not judged.
+#[must_use]
+pub fn contact_color(ok: Option<bool>) -> Color32 {
+    match ok {
+        Some(true) => Color32::from_rgb(40, 200, 90),
+        Some(false) => Color32::from_rgb(230, 40, 40),
+        None => Color32::from_gray(150),
+    }
+}
+
+/// The virtual dowel: a line through the head, upper-back and sacrum estimates, each contact
+/// coloured by whether it holds.
+pub fn draw_dowel(painter: &egui::Painter, rect: egui::Rect, scale: f32, d: &DowelOverlay) {
+    let at = |p: (f32, f32)| egui::pos2(rect.min.x + p.0 * scale, rect.min.y + p.1 * scale);
+    let all_ok = [d.head_ok, d.thoracic_ok, d.sacrum_ok].iter().all(|c| *c != Some(false));
+    let line = if all_ok { Color32::from_rgb(40, 200, 90) } else { Color32::from_rgb(230, 40, 40) };
+    painter.line_segment([at(d.head), at(d.sacrum)], egui::Stroke::new(5.0, line.gamma_multiply(0.85)));
+    for (p, ok) in [(d.head, d.head_ok), (d.thoracic, d.thoracic_ok), (d.sacrum, d.sacrum_ok)] {
+        painter.circle_filled(at(p), 8.0, contact_color(ok));
+        painter.circle_stroke(at(p), 8.0, egui::Stroke::new(2.0, Color32::WHITE));
+    }
+}
+
+/// The exercise readout: a large rep count or hold time, the current cue and the fault behind it.
+fn exercise_panel(ui: &mut egui::Ui, form: &LiveState) {
+    ui.horizontal(|ui| {
+        let big = if form.holding || form.hold_seconds_in_form > 0.0 {
+            format!("{:.0} s", form.hold_seconds_in_form.floor())
+        } else {
+            format!("{} {}", form.rep_count, if form.rep_count == 1 { "rep" } else { "reps" })
+        };
+        ui.label(RichText::new(big).size(40.0).strong());
+        ui.separator();
+        ui.vertical(|ui| {
+            match &form.current_cue {
+                Some(c) => {
+                    ui.label(RichText::new(&c.text).size(24.0).color(Color32::from_rgb(255, 210, 80)));
+                }
+                None => {
+                    ui.label(RichText::new(" ").size(24.0));
+                }
+            }
+            let faults: Vec<&str> = form.active_faults.iter().map(|f| f.id()).collect();
+            let view = format!("{:?}", form.view).to_lowercase();
+            ui.label(format!(
+                "phase: {} · view: {view}{} · faults: {}",
+                form.phase,
+                if form.in_view { "" } else { " · NOT IN VIEW" },
+                if faults.is_empty() { "none".to_string() } else { faults.join(", ") }
+            ));
+            if form.dowel.is_some() {
+                ui.weak("Dowel contacts: green = touching, red = lost, grey = not judged");
+            }
+        });
+    });
 }
 
 /// Draws bones and joints over the image shown in `rect` (frame pixels times `scale`).
