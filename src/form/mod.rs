@@ -15,7 +15,6 @@ pub mod bird_dog;
 pub mod config;
 pub mod cues;
 pub mod faults;
-pub mod filter;
 pub mod geometry;
 pub mod hinge;
 pub mod side_plank;
@@ -29,8 +28,8 @@ pub use hinge::{BackMeasure, DowelOverlay, SpineCheck, SpineMethod, spine_check}
 pub use view::{Side, View};
 
 use crate::pose::skeleton::{Joint, PoseSample};
+use crate::pose::smooth::{OneEuroParams, PoseSmoother};
 use cues::{ActiveCondition, CueRequest, CueScheduler};
-use filter::PoseFilter;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use view::{Body, TorsoScale, ViewTracker};
@@ -434,7 +433,7 @@ impl Engine {
 pub struct Analyzer {
     exercise: Exercise,
     cfg: FormConfig,
-    filter: PoseFilter,
+    filter: PoseSmoother,
     torso: TorsoScale,
     view: ViewTracker,
     engine: Engine,
@@ -465,7 +464,7 @@ impl Analyzer {
         Self {
             exercise,
             cfg: config,
-            filter: PoseFilter::default(),
+            filter: PoseSmoother::new(OneEuroParams::default()),
             torso: TorsoScale::default(),
             view: ViewTracker::default(),
             engine,
@@ -517,17 +516,19 @@ impl Analyzer {
         let mut out = Out::default();
 
         // Smoothing, scale, view.
+        // The pose stage's One Euro filter, again here in torso units: the engine may be fed
+        // keypoints that were never smoothed (tests, saved analyses, other pose sources).
         let filtered = if sample.present {
             let torso_px = self.torso.get().unwrap_or(100.0);
-            Some(self.filter.apply(
-                t,
-                &sample.pose,
-                c.min_score,
-                c.filter_min_cutoff_hz,
-                c.filter_beta,
-                c.filter_d_cutoff_hz,
-                torso_px,
-            ))
+            self.filter.params = OneEuroParams {
+                min_cutoff: f64::from(c.filter_min_cutoff_hz),
+                beta: f64::from(c.filter_beta),
+                d_cutoff: f64::from(c.filter_d_cutoff_hz),
+            };
+            self.filter.min_score = c.min_score;
+            let mut pose = sample.pose;
+            self.filter.apply(t, &mut pose, torso_px);
+            Some(pose)
         } else {
             self.filter.reset();
             None

@@ -36,6 +36,13 @@ impl OneEuro {
     /// Filters `x` sampled at time `t` (seconds). The first sample, and any sample that does not
     /// move time forward, passes through (and restarts the filter if time went back).
     pub fn filter(&mut self, p: &OneEuroParams, t: f64, x: f64) -> f64 {
+        self.filter_scaled(p, t, x, 1.0)
+    }
+
+    /// Like [`OneEuro::filter`], with the speed measured in units of `speed_scale` (e.g. the
+    /// person's size in pixels): `x` stays in its own units, only `beta` sees speed / scale. The
+    /// scale may change from sample to sample without moving the filtered value.
+    pub fn filter_scaled(&mut self, p: &OneEuroParams, t: f64, x: f64, speed_scale: f64) -> f64 {
         let Some((t0, x0, dx0)) = self.last else {
             self.last = Some((t, x, 0.0));
             return x;
@@ -50,7 +57,7 @@ impl OneEuro {
         }
         let dx = (x - x0) / dt;
         let dx_hat = dx0 + alpha(p.d_cutoff, dt) * (dx - dx0);
-        let cutoff = p.min_cutoff + p.beta * dx_hat.abs();
+        let cutoff = p.min_cutoff + p.beta * dx_hat.abs() / speed_scale.max(1e-9);
         let x_hat = x0 + alpha(cutoff, dt) * (x - x0);
         self.last = Some((t, x_hat, dx_hat));
         x_hat
@@ -63,8 +70,9 @@ impl OneEuro {
 
 /// Smooths every coordinate of a pose with its own One Euro filter.
 ///
-/// Coordinates are filtered in units of `scale` (the person's size in pixels, e.g. the crop side), so
-/// the same parameters work for a person near or far. A joint unseen (score under `min_score`) for
+/// Speeds are measured in units of `scale` (the person's size in pixels, e.g. the crop side or the
+/// torso length), so the same parameters work for a person near or far; positions stay in pixels,
+/// so a scale that changes between frames does not move them. A joint unseen (score under `min_score`) for
 /// longer than `reset_after_s` restarts its filters, so it does not glide in from where it was lost.
 #[derive(Debug, Clone)]
 pub struct PoseSmoother {
@@ -99,6 +107,7 @@ impl PoseSmoother {
     /// Smooths `pose` in place; `scale` in pixels (> 0).
     pub fn apply(&mut self, t: f64, pose: &mut Pose, scale: f32) {
         let s = f64::from(scale.max(1.0));
+        let p = self.params;
         for (i, kp) in pose.keypoints.iter_mut().enumerate() {
             if kp.score < self.min_score {
                 continue;
@@ -109,8 +118,8 @@ impl PoseSmoother {
                 fy.reset();
             }
             self.last_seen[i] = t;
-            kp.x = (fx.filter(&self.params, t, f64::from(kp.x) / s) * s) as f32;
-            kp.y = (fy.filter(&self.params, t, f64::from(kp.y) / s) * s) as f32;
+            kp.x = fx.filter_scaled(&p, t, f64::from(kp.x), s) as f32;
+            kp.y = fy.filter_scaled(&p, t, f64::from(kp.y), s) as f32;
         }
     }
 }
@@ -179,6 +188,35 @@ mod tests {
         f.filter(&p, 1.0, 0.0);
         f.filter(&p, 1.1, 0.0);
         assert_eq!(f.filter(&p, 0.5, 10.0), 10.0);
+    }
+
+    #[test]
+    fn a_changing_scale_does_not_move_a_still_point() {
+        use crate::pose::skeleton::{Joint, Keypoint};
+        let mut s = PoseSmoother::new(OneEuroParams::default());
+        for (i, scale) in [400.0, 410.0, 390.0, 450.0, 300.0].into_iter().enumerate() {
+            let mut pose = Pose::default();
+            pose.set(Joint::Nose, Keypoint::new(1000.0, 500.0, 0.9));
+            s.apply(i as f64 / 30.0, &mut pose, scale);
+            let k = pose.get(Joint::Nose);
+            assert!((k.x - 1000.0).abs() < 1e-3 && (k.y - 500.0).abs() < 1e-3, "scale {scale}: {k:?}");
+        }
+    }
+
+    #[test]
+    fn speed_is_measured_in_units_of_the_scale() {
+        // The same motion relative to the person's size is smoothed the same, near or far.
+        let p = OneEuroParams::default();
+        let run = |size: f64| {
+            let mut f = OneEuro::default();
+            let mut last = 0.0;
+            for i in 0..=15 {
+                let t = f64::from(i) / 30.0;
+                last = f.filter_scaled(&p, t, t * size, size) / size;
+            }
+            last
+        };
+        assert!((run(100.0) - run(1000.0)).abs() < 1e-9);
     }
 
     #[test]
