@@ -208,3 +208,55 @@ fn side_view_asks_to_face_the_camera() {
     assert!(holds(&ev).is_empty());
     assert!(cue_ids(&ev).contains(&"view.face_camera".to_string()), "{:?}", cue_ids(&ev));
 }
+
+#[test]
+fn legs_cut_by_the_frame_edge_are_not_in_view_and_start_no_new_hold() {
+    // 20 s hold; from 8 s on the camera is close: the knees and ankles leave the frame and the model
+    // puts them at the frame edge (x = 5), with confidence. The line then ends far too close to the
+    // hips, and knee and ankle coincide (which on its own would look like the knees variant).
+    let (s, _) = plank(20.0, 21, |_, f| f);
+    let s: Vec<PoseSample> = s
+        .into_iter()
+        .map(|mut x| {
+            if x.t >= 8.0 {
+                let hip_y = x.pose.get(Joint::LeftHip).y;
+                for j in [Joint::LeftKnee, Joint::RightKnee, Joint::LeftAnkle, Joint::RightAnkle] {
+                    let mut k = x.pose.get(j);
+                    let hip_x = x.pose.get(Joint::LeftHip).x;
+                    k.x = hip_x + (5.0 - hip_x) * 0.25;
+                    k.y = hip_y + 10.0;
+                    k.score = 0.6;
+                    x.pose.set(j, k);
+                }
+            }
+            x
+        })
+        .collect();
+    let (ev, report) = run(Exercise::SidePlank, &s);
+    let h = holds(&ev);
+    assert_eq!(h.len(), 1, "{h:#?}");
+    assert_eq!(h[0].variant, "elbow-feet");
+    // In form from the lift (about 2.4 s) until the cut at 8 s.
+    assert!((h[0].seconds_in_form - 5.6).abs() < 0.5, "{}", h[0].seconds_in_form);
+    assert!(h[0].end_s < 8.1, "{}", h[0].end_s);
+    assert!(report.not_in_view_s > 10.0, "{}", report.not_in_view_s);
+    assert!(cue_ids(&ev).contains(&"visibility.step_back".to_string()));
+}
+
+#[test]
+fn a_new_plank_after_the_hips_went_down_may_change_variant() {
+    // Feet hold, hips down, then a knees hold: two holds with their own variants.
+    let feet = plank(6.0, 22, |_, f| f).0;
+    let end = feet.last().unwrap().t;
+    let knees = plank(6.0, 23, |_, f| FrontFig { knees: true, ..f }).0;
+    let s: Vec<PoseSample> = feet
+        .into_iter()
+        .chain(knees.into_iter().map(|mut x| {
+            x.t += end + 1.0 / 30.0;
+            x
+        }))
+        .collect();
+    let (ev, _) = run(Exercise::SidePlank, &s);
+    let v: Vec<String> = holds(&ev).iter().map(|h| h.variant.clone()).collect();
+    assert_eq!(v, vec!["elbow-feet", "elbow-knees"]);
+}

@@ -18,13 +18,21 @@
 //! seen staying down for most of the reach (a leg-only lift). An arm reaching on the same side as
 //! the leg counts as a rep with the `same_side` fault.
 //!
+//! **Real footage**: the trunk line runs through the shoulder and hip midpoints (one side's points
+//! jump whenever the "near side" flips); limb angles are taken against that line. A limb's reach has
+//! hysteresis (`reach_hysteresis_deg`); a knee unseen right after it was seen extended (past the
+//! frame edge) keeps the rep open for up to `leg_unseen_max_s`, and a pause partly unseen is never
+//! called too short. The pelvis height is read on the supporting leg's hip; pelvic roll only when
+//! the lifted leg is the near one (a lifted far leg's hidden hip is placed from the moving thigh).
+//! After a rep the quadruped must be re-established before the next one starts.
+//!
 //! **Side naming**: a rep's `side` is the **reaching arm** ("right" = right arm + left leg), as the
 //! spec says "right arm with left leg"; `leg` is recorded too. With the arm unseen, `side` is the
 //! arm opposite the extended leg.
 
 use super::cues::{CuePriority, CueRequest, FaultId, Severity};
 use super::faults::FaultSet;
-use super::geometry::{Pt, angle_at, dot, sub, unit};
+use super::geometry::{Pt, add, angle_at, dot, mid, sub, unit};
 use super::hinge::push_rep_cues;
 use super::track::{Debounced, Edge};
 use super::view::{Body, Side};
@@ -45,12 +53,15 @@ enum Phase {
 #[derive(Debug, Clone, Copy, Default)]
 struct Baseline {
     tilt: f32,
-    hip_y: f32,
+    /// Each hip's image height (left, right; pixels).
+    hip_y: [Option<f32>; 2],
+    /// Vertical separation of the hips (left minus right; pixels).
     hip_sep: Option<f32>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
 struct LegM {
+    /// Shoulder-hip-knee angle (deg; 180 = in line with the trunk).
     hip_deg: f32,
     /// Angle swept by the thigh from hanging under the hip (perpendicular to the trunk): 0 at
     /// rest, 90 in line with the trunk, more when lifted high. Monotone through the lift.
@@ -58,6 +69,8 @@ struct LegM {
     knee_deg: Option<f32>,
     lifting: bool,
     extended: bool,
+    /// Still close enough to the reach to stay extended (hysteresis exit condition).
+    stay: bool,
     elev: f32,
 }
 
@@ -65,6 +78,8 @@ struct LegM {
 struct ArmM {
     flex: f32,
     extended: bool,
+    /// Still close enough to the reach to stay extended (hysteresis exit condition).
+    stay: bool,
     elev: f32,
 }
 
@@ -84,6 +99,8 @@ struct ReachAcc {
     max_high: Option<f32>,
     max_tilt: f32,
     dur_s: f64,
+    /// Time the extended leg's knee was out of view (the reach held open).
+    unseen_s: f64,
 }
 
 fn idx(s: Side) -> usize {
@@ -107,6 +124,50 @@ pub struct BirdDogEngine {
     count: u32,
     last_praise: Option<f64>,
     angles: LiveAngles,
+    sh_mid: PairMid,
+    hip_mid: PairMid,
+    /// Per side (left, right): the leg / arm is in its reach (with hysteresis).
+    leg_ext: [bool; 2],
+    arm_ext: [bool; 2],
+    /// Per side: when the knee was last seen.
+    leg_seen_t: [Option<f64>; 2],
+    /// The near side at the last rest (the side facing the camera).
+    rest_near: Option<Side>,
+}
+
+/// Midpoint of a left/right pair that survives a blink of one member: the last seen offset from
+/// each member to the midpoint is remembered. Used for the trunk line: the midpoints of the
+/// shoulders and of the hips lie on the body's axis whichever side is nearer, whereas one side's
+/// shoulder and hip jump whenever the "near side" flips (both sides are drawn apart when the camera
+/// is a little above or in front of the person).
+#[derive(Debug, Clone, Copy, Default)]
+struct PairMid {
+    half: Option<Pt>,
+}
+
+impl PairMid {
+    fn mid(&mut self, b: &Body<'_>, j: Joint) -> Option<Pt> {
+        match (b.pt(j), b.pt(j.mirrored())) {
+            (Some(l), Some(r)) => {
+                let m = mid(l, r);
+                self.half = Some(sub(m, l));
+                Some(m)
+            }
+            (Some(l), None) => Some(self.half.map_or(l, |h| add(l, h))),
+            (None, Some(r)) => Some(self.half.map_or(r, |h| sub(r, h))),
+            (None, None) => None,
+        }
+    }
+
+    /// The member of the pair on `side` (named by its left variant `j`), estimated from the
+    /// midpoint when it blinked.
+    fn member(&self, b: &Body<'_>, j: Joint, side: Side, m: Pt) -> Pt {
+        b.side_pt(side, j).unwrap_or_else(|| match (self.half, side) {
+            (Some(h), Side::Left) => sub(m, h),
+            (Some(h), Side::Right) => add(m, h),
+            (None, _) => m,
+        })
+    }
 }
 
 fn max_opt(a: Option<f32>, b: f32) -> Option<f32> {
@@ -135,6 +196,8 @@ impl BirdDogEngine {
         self.rest_deb.clear();
         self.lift_deb.clear();
         self.phase = Phase::Unknown;
+        self.leg_ext = [false; 2];
+        self.arm_ext = [false; 2];
     }
 
     #[allow(clippy::too_many_lines)]
@@ -144,10 +207,12 @@ impl BirdDogEngine {
         let (t, dt, tp) = (ctx.t, ctx.dt, ctx.torso);
         let b = &ctx.body;
         let near = b.near_side(&SIDE_JOINTS);
-        let pick = |j: Joint| b.side_pt(near, j).or_else(|| b.side_pt(near.other(), j));
-        let (Some(sh), Some(hip)) = (pick(Joint::LeftShoulder), pick(Joint::LeftHip)) else {
+        // The trunk line runs through the shoulder and hip midpoints (see `PairMid`).
+        let (Some(sh), Some(hip)) = (self.sh_mid.mid(b, Joint::LeftShoulder), self.hip_mid.mid(b, Joint::LeftHip))
+        else {
             return;
         };
+        let (sh_mid, hip_mid) = (self.sh_mid, self.hip_mid);
         let u = unit(sub(sh, hip)); // toward the head
         let mut up: Pt = (u.1, -u.0);
         if up.1 > 0.0 {
@@ -155,16 +220,18 @@ impl BirdDogEngine {
         }
         let tilt = (sh.1 - hip.1).atan2((sh.0 - hip.0).abs()).to_degrees();
         let quadruped = tilt.abs() <= cfg.quadruped_max_tilt_deg;
-        let hip_sep = match (b.pt(Joint::LeftHip), b.pt(Joint::RightHip)) {
-            (Some(l), Some(r)) => Some((l.1 - r.1) / tp),
+        let (lh, rh) = (b.pt(Joint::LeftHip), b.pt(Joint::RightHip));
+        let hip_sep = match (lh, rh) {
+            (Some(l), Some(r)) => Some(l.1 - r.1),
             _ => None,
         };
-        let cur = Baseline { tilt, hip_y: hip.1 / tp, hip_sep };
+        let cur = Baseline { tilt, hip_y: [lh.map(|p| p.1), rh.map(|p| p.1)], hip_sep };
 
         let leg = |s: Side| -> Option<LegM> {
             let knee = b.side_pt(s, Joint::LeftKnee)?;
-            let h = b.side_pt(s, Joint::LeftHip).unwrap_or(hip);
-            let hip_deg = angle_at(sh, h, knee);
+            let h = hip_mid.member(b, Joint::LeftHip, s, hip);
+            // Shoulder-hip-knee angle with the shoulder taken along the trunk line.
+            let hip_deg = angle_at(add(h, u), h, knee);
             let ankle = b.side_pt(s, Joint::LeftAnkle);
             let knee_deg = ankle.map(|a| angle_at(h, knee, a));
             let behind = dot(sub(knee, h), (-u.0, -u.1)) / tp;
@@ -172,6 +239,12 @@ impl BirdDogEngine {
                 Some(k) => k >= cfg.leg_reach_knee_deg,
                 None => behind >= cfg.leg_reach_min_behind,
             };
+            // Leaving the reach needs evidence of flexion: the thigh leaving the trunk line, or the
+            // knee *seen* bent. The knee's distance from the hip does not change when the knee bends,
+            // so with the ankle unseen a shorter-looking thigh (foreshortened, or cut by the frame
+            // edge) is no reason to leave.
+            let stay = hip_deg >= cfg.leg_reach_hip_deg - cfg.reach_hysteresis_deg
+                && knee_deg.is_none_or(|k| k >= cfg.leg_reach_knee_deg - cfg.reach_hysteresis_deg);
             let w = sub(ankle.unwrap_or(knee), h);
             let floor_dir = (h.0 - up.0, h.1 - up.1);
             Some(LegM {
@@ -180,18 +253,50 @@ impl BirdDogEngine {
                 knee_deg,
                 lifting: hip_deg >= cfg.leg_lift_hip_deg,
                 extended: hip_deg >= cfg.leg_reach_hip_deg && straight,
+                stay,
                 elev: dot(w, up).atan2(dot(w, (-u.0, -u.1))).to_degrees(),
             })
         };
         let arm = |s: Side| -> Option<ArmM> {
             let end = b.side_pt(s, Joint::LeftWrist).or_else(|| b.side_pt(s, Joint::LeftElbow))?;
-            let shs = b.side_pt(s, Joint::LeftShoulder).unwrap_or(sh);
-            let flex = angle_at(hip, shs, end);
+            let shs = sh_mid.member(b, Joint::LeftShoulder, s, sh);
+            // Hip-shoulder-wrist angle with the hip taken along the trunk line.
+            let flex = angle_at(sub(shs, u), shs, end);
             let w = sub(end, shs);
-            Some(ArmM { flex, extended: flex >= cfg.arm_reach_deg, elev: dot(w, up).atan2(dot(w, u)).to_degrees() })
+            Some(ArmM {
+                flex,
+                extended: flex >= cfg.arm_reach_deg,
+                stay: flex >= cfg.arm_reach_deg - cfg.reach_hysteresis_deg,
+                elev: dot(w, up).atan2(dot(w, u)).to_degrees(),
+            })
         };
-        let legs = [leg(Side::Left), leg(Side::Right)];
-        let arms = [arm(Side::Left), arm(Side::Right)];
+        let mut legs = [leg(Side::Left), leg(Side::Right)];
+        let mut arms = [arm(Side::Left), arm(Side::Right)];
+        // Hysteresis: a limb that reached stays "extended" while it keeps within
+        // `reach_hysteresis_deg` of the entry thresholds. An unseen limb keeps its state (missing is
+        // not "down"); the leg's state is what holds a rep open while its knee is out of view.
+        for s in [Side::Left, Side::Right] {
+            let i = idx(s);
+            if let Some(l) = legs[i].as_mut() {
+                l.extended = l.extended || (self.leg_ext[i] && l.stay);
+                self.leg_ext[i] = l.extended;
+                self.leg_seen_t[i] = Some(t);
+            }
+            if let Some(a) = arms[i].as_mut() {
+                a.extended = a.extended || (self.arm_ext[i] && a.stay);
+                self.arm_ext[i] = a.extended;
+            }
+        }
+        // The lifted leg's knee unseen right after it was seen extended (e.g. beyond the frame edge
+        // at full reach): the reach goes on, for at most `leg_unseen_max_s`.
+        let held = match (self.phase, self.acc.as_ref().and_then(|a| a.leg)) {
+            (Phase::Reach, Some(ls)) => {
+                legs[idx(ls)].is_none()
+                    && self.leg_ext[idx(ls)]
+                    && self.leg_seen_t[idx(ls)].is_some_and(|s| t - s <= cfg.leg_unseen_max_s)
+            }
+            _ => false,
+        };
         let lifting_side = [Side::Left, Side::Right]
             .into_iter()
             .filter(|&s| legs[idx(s)].is_some_and(|l| l.lifting))
@@ -205,7 +310,7 @@ impl BirdDogEngine {
         };
 
         // Leg lift debounced in time (the lifting side is remembered at the rise).
-        let lift_edge = self.lift_deb.update(t, lifting_side.is_some(), common.state_min_s, common.state_min_s);
+        let lift_edge = self.lift_deb.update(t, lifting_side.is_some() || held, common.state_min_s, common.state_min_s);
         if lifting_side.is_some() && self.lift_side.is_none() {
             self.lift_side = lifting_side;
         }
@@ -221,14 +326,16 @@ impl BirdDogEngine {
                 }
                 if self.phase == Phase::Rest && resting {
                     self.rest.push((t, cur));
+                    self.rest_near = Some(near);
                     self.rest.retain(|r| t - r.0 <= 1.0);
                 }
                 // Setup check at rest, on the near side.
                 let setup = if self.phase == Phase::Rest && resting {
                     match (b.side_pt(near, Joint::LeftWrist), b.side_pt(near, Joint::LeftKnee)) {
                         (Some(w), Some(k)) => Some(
-                            (w.0 - sh.0).abs() / tp > cfg.setup_max_offset
-                                || (k.0 - hip.0).abs() / tp > cfg.setup_max_offset,
+                            (w.0 - sh_mid.member(b, Joint::LeftShoulder, near, sh).0).abs() / tp > cfg.setup_max_offset
+                                || (k.0 - hip_mid.member(b, Joint::LeftHip, near, hip).0).abs() / tp
+                                    > cfg.setup_max_offset,
                         ),
                         _ => None,
                     }
@@ -245,11 +352,11 @@ impl BirdDogEngine {
                         cur
                     } else {
                         let n = self.rest.len() as f32;
-                        let seps: Vec<f32> = self.rest.iter().filter_map(|r| r.1.hip_sep).collect();
+                        let mean = |v: Vec<f32>| (!v.is_empty()).then(|| v.iter().sum::<f32>() / v.len() as f32);
                         Baseline {
                             tilt: self.rest.iter().map(|r| r.1.tilt).sum::<f32>() / n,
-                            hip_y: self.rest.iter().map(|r| r.1.hip_y).sum::<f32>() / n,
-                            hip_sep: (!seps.is_empty()).then(|| seps.iter().sum::<f32>() / seps.len() as f32),
+                            hip_y: [0, 1].map(|i| mean(self.rest.iter().filter_map(|r| r.1.hip_y[i]).collect())),
+                            hip_sep: mean(self.rest.iter().filter_map(|r| r.1.hip_sep).collect()),
                         }
                     };
                     self.faults.reset_window();
@@ -267,6 +374,9 @@ impl BirdDogEngine {
                 }
                 let Some(ls) = acc.leg else { return };
                 acc.dur_s += dt;
+                if held {
+                    acc.unseen_s += dt;
+                }
                 let lm = legs[idx(ls)];
                 let opp = ls.other();
                 let leg_ext = lm.is_some_and(|l| l.extended);
@@ -333,18 +443,38 @@ impl BirdDogEngine {
                     common,
                     out,
                 );
-                let hips = (cur.hip_y - self.baseline.hip_y).abs() > cfg.hip_shift_max
-                    || matches!((cur.hip_sep, self.baseline.hip_sep), (Some(a), Some(b)) if (a - b).abs() > cfg.hip_rotation_max);
-                self.faults.update(t, dt, FaultId::HipsRotate, during(Some(hips)), Some(reaching_arm), common, out);
+                // Pelvis: height from the supporting leg's hip (its thigh does not move, so its keypoint
+                // stays tied to the pelvis; the lifted thigh drags its own hip keypoint, which sits
+                // at the greater trochanter, about 0.1 torso lengths from the joint centre).
+                // Rotation (the hips' vertical separation) only when the lifted leg is the near
+                // one: a lifted far leg's hip is hidden behind the pelvis and the model places it
+                // from the moving thigh, so pelvic roll is not observable then.
+                let sup = idx(opp);
+                let shift = match (cur.hip_y[sup], self.baseline.hip_y[sup]) {
+                    (Some(a), Some(b)) => Some((a - b).abs() / tp > cfg.hip_shift_max),
+                    _ => None,
+                };
+                let roll = match (cur.hip_sep, self.baseline.hip_sep) {
+                    (Some(a), Some(b)) if Some(ls) == self.rest_near => Some((a - b).abs() / tp > cfg.hip_rotation_max),
+                    _ => None,
+                };
+                let hips = match (shift, roll) {
+                    (None, None) => None,
+                    (a, b) => Some(a == Some(true) || b == Some(true)),
+                };
+                self.faults.update(t, dt, FaultId::HipsRotate, during(hips), Some(reaching_arm), common, out);
 
                 if let Edge::Fell(last) = lift_edge {
                     self.faults.update(t, dt, FaultId::ReachHigh, None, None, common, out);
                     self.faults.update(t, dt, FaultId::BackNotFlat, None, None, common, out);
                     self.faults.update(t, dt, FaultId::HipsRotate, None, None, common, out);
                     self.complete(last, ctx, out);
-                    self.phase = Phase::Rest;
+                    // The next rep starts only from the quadruped again (rest re-established).
+                    self.phase = Phase::Unknown;
                     self.rest_deb.clear();
                     self.rest.clear();
+                    self.leg_ext = [false; 2];
+                    self.arm_ext = [false; 2];
                 }
             }
         }
@@ -379,7 +509,8 @@ impl BirdDogEngine {
         if same_side {
             rep_faults.push((FaultId::SameSide, full_same_s));
         }
-        if hold_s < cfg.min_pause_s {
+        // With the knee out of view at full reach the pause cannot be judged short: silent.
+        if hold_s + acc.unseen_s < cfg.min_pause_s {
             rep_faults.push((FaultId::TooFast, hold_s));
         }
         for &(id, d) in &rep_faults {

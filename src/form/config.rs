@@ -184,6 +184,12 @@ pub struct BirdDogConfig {
     pub min_pause_s: f64,
     /// "At full reach" = the thigh within this many degrees of its highest sweep in the rep.
     pub full_reach_margin_deg: f32,
+    /// Hysteresis (deg): a leg or arm that reached stays "extended" until its angle falls this far
+    /// below the reach threshold (keypoint jitter of a few degrees must not end a reach).
+    pub reach_hysteresis_deg: f32,
+    /// A reach stays open while the extended leg's knee is out of view (e.g. past the frame edge at
+    /// full reach) for at most this long (s); "hold briefly" at full reach is a few seconds.
+    pub leg_unseen_max_s: f64,
 }
 
 impl Default for BirdDogConfig {
@@ -202,6 +208,8 @@ impl Default for BirdDogConfig {
             hip_rotation_max: 0.12,
             min_pause_s: 1.0,
             full_reach_margin_deg: 8.0,
+            reach_hysteresis_deg: 10.0,
+            leg_unseen_max_s: 3.0,
         }
     }
 }
@@ -244,6 +252,11 @@ pub struct SidePlankConfig {
     pub hold_end_min_s: f64,
     /// A hold ends when the body is out of view longer than this (s).
     pub hold_lost_view_s: f64,
+    /// During a hold the body is rigid: a body line (shoulder to ankle, or knee) whose length in
+    /// torso lengths differs from the hold's start by more than this fraction does not end at the
+    /// real ankles (e.g. legs cut by the frame edge): the legs count as not in view. Sag or pike
+    /// within the fault thresholds changes the length by under 2%, keypoint jitter by about 10%.
+    pub max_line_change: f32,
     /// Target hold (s): "Switch sides" is spoken when reached.
     pub target_s: f64,
     /// Speak the hold time every this many seconds in form.
@@ -267,6 +280,7 @@ impl Default for SidePlankConfig {
             hold_start_min_s: 0.5,
             hold_end_min_s: 0.5,
             hold_lost_view_s: 2.0,
+            max_line_change: 0.25,
             target_s: 20.0,
             mark_every_s: 10.0,
         }

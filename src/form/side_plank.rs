@@ -15,6 +15,12 @@
 //! (`hips_down_offset` below the line) or the plank position is lost, for `hold_end_min_s`, or when
 //! the body is out of view longer than `hold_lost_view_s`.
 //!
+//! **Legs cut by the frame**: a plank is rigid, so the body line keeps its length in torso lengths
+//! (turning toward the camera shortens torso and legs alike). From a hold's start until the hips
+//! are seen back on the floor, the base (feet / knees) is kept and a line whose length changed by
+//! more than `max_line_change` counts as legs not in view (the model puts joints beyond the frame
+//! at its edge, with confidence): no time, no faults, no new hold on "knees" at the frame edge.
+//!
 //! **The timer** counts only time in form: it pauses once a major fault (hips_sag, hips_pike,
 //! elbow_position) has lasted `major_fault_pause_s`; detector blinks are bridged, real absences
 //! are not counted; the final descent (after the last frame in form) is not counted.
@@ -43,6 +49,17 @@ struct HoldAcc {
     offset_n: u32,
 }
 
+/// The body as it was in the last hold, kept until the hips are seen back on the floor: the plank
+/// cannot change its base (feet / knees) or its length with the hips up.
+#[derive(Debug, Clone, Copy)]
+struct BodyRef {
+    base: &'static str,
+    /// Body-line length (shoulder mid to the line's end) in torso lengths.
+    line_len: f32,
+    /// `SidePlankConfig::max_line_change` (kept here for [`SidePlankEngine::missing`]).
+    max_change: f32,
+}
+
 /// Side plank hold tracker.
 #[derive(Debug, Clone, Default)]
 pub struct SidePlankEngine {
@@ -55,9 +72,11 @@ pub struct SidePlankEngine {
     lower: Option<Side>,
     mids: PairMids,
     angles: LiveAngles,
+    body_ref: Option<BodyRef>,
 }
 
 struct Measure {
+    line_len: f32,
     side: Option<Side>,
     support: &'static str,
     base: &'static str,
@@ -90,6 +109,11 @@ struct PairMids {
 const PAIRS: [Joint; 4] = [Joint::LeftShoulder, Joint::LeftHip, Joint::LeftKnee, Joint::LeftAnkle];
 
 impl PairMids {
+    /// Like [`PairMids::mid`], without learning from this frame.
+    fn peek(&self, b: &Body<'_>, i: usize) -> Option<Pt> {
+        self.clone().mid(b, i)
+    }
+
     fn mid(&mut self, b: &Body<'_>, i: usize) -> Option<Pt> {
         let j = PAIRS[i];
         match (b.pt(j), b.pt(j.mirrored())) {
@@ -118,7 +142,12 @@ impl PairMids {
     }
 }
 
-fn measure(ctx: &Ctx<'_>, last_lower: Option<Side>, mids: &mut PairMids) -> Option<Measure> {
+/// Length of the body line (shoulder mid to `end`) in torso lengths of this frame.
+fn line_len(s: Pt, h: Pt, end: Pt) -> f32 {
+    super::geometry::dist(s, end) / super::geometry::dist(s, h).max(1.0)
+}
+
+fn measure(ctx: &Ctx<'_>, last_lower: Option<Side>, mids: &mut PairMids, base: Option<&str>) -> Option<Measure> {
     let cfg = &ctx.cfg.side_plank;
     let b = &ctx.body;
     let tp = ctx.torso;
@@ -131,8 +160,15 @@ fn measure(ctx: &Ctx<'_>, last_lower: Option<Side>, mids: &mut PairMids) -> Opti
     let e = b.side_pt(side, Joint::LeftElbow)?;
     // On the knees the shins point back, away from the camera: a bent knee in the image, or a
     // foreshortened shin.
-    let knees = angle_at(h, k, a) < cfg.knees_variant_max_knee_deg
-        || super::geometry::dist(k, a) < cfg.knees_variant_max_shin_ratio * super::geometry::dist(h, k);
+    // During a hold the base is the hold's: going from the feet to the knees (or back) needs the
+    // hips down, which ends the hold.
+    let knees = match base {
+        Some(b) => b == "knees",
+        None => {
+            angle_at(h, k, a) < cfg.knees_variant_max_knee_deg
+                || super::geometry::dist(k, a) < cfg.knees_variant_max_shin_ratio * super::geometry::dist(h, k)
+        }
+    };
     let end = if knees { k } else { a };
     let offset = body_line_offset(s, h, end);
     let incline = incline_from_horizontal(s, end);
@@ -161,6 +197,7 @@ fn measure(ctx: &Ctx<'_>, last_lower: Option<Side>, mids: &mut PairMids) -> Opti
         dot(v, down).atan2(dot(v, u)).to_degrees()
     });
     Some(Measure {
+        line_len: line_len(s, h, end),
         side: Some(side),
         support: if hand.is_some() { "hand" } else { "elbow" },
         base: if knees { "knees" } else { "feet" },
@@ -185,6 +222,23 @@ impl SidePlankEngine {
         {
             m.push(side.joint(Joint::LeftElbow));
         }
+        // A plank is a rigid position: the body line keeps its length in torso lengths (whatever
+        // the body's turn toward the camera, which shortens torso and legs alike). A line much
+        // shorter or longer than in the hold does not end at the real ankles (knees): they are
+        // cut by the frame edge (the model then puts them at the edge, with some confidence) or
+        // mistaken, so the legs are not in view.
+        if m.is_empty()
+            && let Some(r) = &self.body_ref
+            && let (Some(s), Some(h), Some(end)) = (
+                self.mids.peek(body, 0),
+                self.mids.peek(body, 1),
+                self.mids.peek(body, if r.base == "knees" { 2 } else { 3 }),
+            )
+            && (line_len(s, h, end) / r.line_len - 1.0).abs() > r.max_change
+        {
+            let end = if r.base == "knees" { Joint::LeftKnee } else { Joint::LeftAnkle };
+            m.extend([end, end.mirrored()]);
+        }
         m
     }
 
@@ -193,9 +247,13 @@ impl SidePlankEngine {
         let common = &ctx.cfg.common;
         let (t, dt) = (ctx.t, ctx.dt);
         self.last_usable_t = t;
-        let Some(m) = measure(ctx, self.lower, &mut self.mids) else {
+        let base = self.hold.as_ref().map(|h| h.base).or(self.body_ref.map(|r| r.base));
+        let Some(m) = measure(ctx, self.lower, &mut self.mids, base) else {
             return;
         };
+        if m.hips_down && self.hold.is_none() {
+            self.body_ref = None; // back on the floor (or up): the next plank may differ
+        }
         if ctx.body.pt(Joint::LeftShoulder).is_some() && ctx.body.pt(Joint::RightShoulder).is_some() {
             self.lower = m.side;
         }
@@ -207,6 +265,7 @@ impl SidePlankEngine {
                 self.down_deb.clear();
                 self.count += 1;
                 let already = t - onset;
+                self.body_ref = Some(BodyRef { base: m.base, line_len: m.line_len, max_change: cfg.max_line_change });
                 self.hold = Some(HoldAcc {
                     start_t: onset,
                     side: m.side,
