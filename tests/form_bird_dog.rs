@@ -368,3 +368,26 @@ fn torso_scale_growing_during_the_reach_is_not_a_hip_shift() {
     assert_eq!(reps_of(&ev).len(), 1);
     assert!(!faults_raised(&ev).contains(&FaultId::HipsRotate), "{:?}", faults_raised(&ev));
 }
+
+#[test]
+fn a_stray_elbow_beside_a_hand_out_of_frame_does_not_veto_the_rep() {
+    // Like the real clip's second rep: the reaching hand is beyond the frame edge, and the model
+    // puts a low-confidence elbow just above the floor (reading as an arm down). Only an arm seen
+    // whole (to the wrist) staying down makes a leg lift "not a bird dog".
+    let r = good(Side::Left);
+    let stray = |t: f64, mut s: PoseSample| {
+        if (2.6..6.0).contains(&t) {
+            s.pose = hide(s.pose, &[Joint::RightWrist]);
+            let sh = s.pose.get(Joint::RightShoulder);
+            let torso = (sh.y - s.pose.get(Joint::RightHip).y).hypot(sh.x - s.pose.get(Joint::RightHip).x);
+            s.pose.set(Joint::RightElbow, formcheck::pose::skeleton::Keypoint::new(sh.x, sh.y + 0.5 * torso, 0.35));
+        }
+        s
+    };
+    let s = bird_dog(&[r], 0.0, 10, stray);
+    assert_eq!(reps_of(&run(Exercise::BirdDog, &s).0).len(), 1, "the stray elbow vetoed the rep");
+    // The same arm seen whole and down does veto it.
+    let down = Reach { arm_angle: 0.0, ..good(Side::Left) };
+    let s = bird_dog(&[down], 0.0, 10, |_, s| s);
+    assert!(reps_of(&run(Exercise::BirdDog, &s).0).is_empty());
+}

@@ -77,6 +77,8 @@ struct LegM {
 #[derive(Debug, Clone, Copy, Default)]
 struct ArmM {
     flex: f32,
+    /// Measured to the wrist (the whole arm seen), not to the elbow alone.
+    whole: bool,
     extended: bool,
     /// Still close enough to the reach to stay extended (hysteresis exit condition).
     stay: bool,
@@ -258,13 +260,15 @@ impl BirdDogEngine {
             })
         };
         let arm = |s: Side| -> Option<ArmM> {
-            let end = b.side_pt(s, Joint::LeftWrist).or_else(|| b.side_pt(s, Joint::LeftElbow))?;
+            let wrist = b.side_pt(s, Joint::LeftWrist);
+            let end = wrist.or_else(|| b.side_pt(s, Joint::LeftElbow))?;
             let shs = sh_mid.member(b, Joint::LeftShoulder, s, sh);
             // Hip-shoulder-wrist angle with the hip taken along the trunk line.
             let flex = angle_at(sub(shs, u), shs, end);
             let w = sub(end, shs);
             Some(ArmM {
                 flex,
+                whole: wrist.is_some(),
                 extended: flex >= cfg.arm_reach_deg,
                 stay: flex >= cfg.arm_reach_deg - cfg.reach_hysteresis_deg,
                 elev: dot(w, up).atan2(dot(w, u)).to_degrees(),
@@ -393,7 +397,11 @@ impl BirdDogEngine {
                             acc.max_flex[idx(s)] = max_opt(acc.max_flex[idx(s)], a.flex);
                         }
                         Some(a) => {
-                            acc.arm_down_s[idx(s)] += dt;
+                            // "Seen staying down" needs the whole arm: an elbow alone (the hand
+                            // beyond the frame edge) is no evidence the arm did not reach.
+                            if a.whole {
+                                acc.arm_down_s[idx(s)] += dt;
+                            }
                             acc.max_flex[idx(s)] = max_opt(acc.max_flex[idx(s)], a.flex);
                         }
                         None => {}
