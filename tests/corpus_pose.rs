@@ -3,18 +3,11 @@
 
 mod support;
 
-use formcheck::analyze::{Analysis, analyze};
-use formcheck::pose::{ModelKind, PoseModel};
-use formcheck::source;
-use support::{corpus_dir, corpus_file, manifest_stills};
+use formcheck::analyze::Analysis;
+use support::{corpus_dir, manifest_stills};
 
-fn run(path: &std::path::Path) -> Analysis {
-    let src = source::open_path(path, formcheck::frame::PixelFormat::Yuv420p)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let model = PoseModel::load(ModelKind::Thunder, 2).unwrap_or_else(|e| panic!("{e}"));
-    let a = analyze(&path.display().to_string(), src, model, None, &mut |_, _| {}).expect("analysis");
-    assert!(a.error.is_none(), "{}: {:?}", path.display(), a.error);
-    a
+fn run(rel: &str) -> Analysis {
+    support::analyze_corpus(rel, None)
 }
 
 fn presence_share(a: &Analysis, from: f64, to: f64) -> (f64, usize) {
@@ -28,8 +21,7 @@ fn every_manifest_still_has_a_person_inside_the_image() {
     let stills = manifest_stills();
     assert!(stills.len() >= 10, "the manifest lists {} stills", stills.len());
     for rel in stills {
-        let path = corpus_file(&rel);
-        let a = run(&path);
+        let a = run(&rel);
         assert_eq!(a.frames.len(), 1);
         let f = &a.frames[0];
         assert!(f.present, "{rel}: no person found");
@@ -48,7 +40,7 @@ fn every_manifest_still_has_a_person_inside_the_image() {
 
 #[test]
 fn side_plank_clip_person_only_between_the_cards() {
-    let a = run(&corpus_file("clips/wahoo_side_plank.mp4"));
+    let a = run("clips/wahoo_side_plank.mp4");
     // Title card 0.0-4.5 s and end card 20.5-26.3 s (labels are +-0.5 s): nobody there.
     let (title, n) = presence_share(&a, 0.0, 4.0);
     assert_eq!(title, 0.0, "a person was reported on the title card ({n} frames)");
@@ -61,7 +53,7 @@ fn side_plank_clip_person_only_between_the_cards() {
 
 #[test]
 fn good_mornings_clip_person_present_from_4_to_17_s() {
-    let a = run(&corpus_file("clips/wahoo_good_mornings.mp4"));
+    let a = run("clips/wahoo_good_mornings.mp4");
     let (share, n) = presence_share(&a, 4.0, 17.0);
     assert!(share >= 0.95, "person present in {:.1}% of {n} frames from 4 to 17 s; need 95%", share * 100.0);
     // Frame times come from the file: 23.98 fps, about 24 s.

@@ -2,8 +2,8 @@
 mod common;
 
 use common::stick::{Noise, SideFig, hide, keys, record};
-use common::{cue_ids, faults_raised, run};
-use formcheck::form::{Exercise, FaultId, FormEvent, RepRecord, Side};
+use common::{cue_ids, faults_raised, reps_of, run};
+use formcheck::form::{Exercise, FaultId, FormEvent, Side};
 use formcheck::pose::skeleton::{Joint, PoseSample};
 
 #[derive(Clone, Copy)]
@@ -89,15 +89,6 @@ fn bird_dog(
     .into_iter()
     .map(|s| post(s.t, s))
     .collect()
-}
-
-fn reps_of(ev: &[FormEvent]) -> Vec<RepRecord> {
-    ev.iter()
-        .filter_map(|e| match e {
-            FormEvent::RepCompleted(r) => Some(r.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]

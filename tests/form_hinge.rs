@@ -2,7 +2,7 @@
 mod common;
 
 use common::stick::{Noise, SideFig, hide, keys, record};
-use common::{cue_ids, faults_raised, run};
+use common::{cue_ids, faults_raised, reps_of, run};
 use formcheck::form::{Exercise, FaultId, FormConfig, FormEvent, spine_check};
 use formcheck::pose::skeleton::{Joint, PoseSample};
 
@@ -92,15 +92,6 @@ fn hinge_set(
         map(tt, fig).pose()
     });
     (samples, windows)
-}
-
-fn reps_of(ev: &[FormEvent]) -> Vec<formcheck::form::RepRecord> {
-    ev.iter()
-        .filter_map(|e| match e {
-            FormEvent::RepCompleted(r) => Some(r.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]

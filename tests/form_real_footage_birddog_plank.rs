@@ -4,20 +4,10 @@
 
 mod support;
 
-use formcheck::analyze::analyze;
-use formcheck::form::{Exercise, ExerciseReport, FormConfig};
-use formcheck::frame::PixelFormat;
-use formcheck::pose::{ModelKind, PoseModel};
-use formcheck::source;
-use support::corpus_file;
+use formcheck::form::{Exercise, ExerciseReport};
 
 fn run(rel: &str, exercise: Exercise) -> ExerciseReport {
-    let path = corpus_file(rel);
-    let src = source::open_path(&path, PixelFormat::Yuv420p).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    let model = PoseModel::load(ModelKind::Thunder, 2).unwrap_or_else(|e| panic!("{e}"));
-    let a = analyze(rel, src, model, Some((exercise, FormConfig::default())), &mut |_, _| {}).expect("analysis");
-    assert!(a.error.is_none(), "{rel}: {:?}", a.error);
-    let report = a.exercise.expect("exercise verdict").report;
+    let report = support::analyze_corpus(rel, Some(exercise)).exercise.expect("exercise verdict").report;
     print_report(rel, &report);
     report
 }

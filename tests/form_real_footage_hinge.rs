@@ -3,20 +3,11 @@
 
 mod support;
 
-use formcheck::analyze::{Analysis, analyze};
-use formcheck::form::{Exercise, FaultId, FormConfig, Severity};
-use formcheck::frame::PixelFormat;
-use formcheck::pose::{ModelKind, PoseModel};
-use formcheck::source;
-use support::corpus_file;
+use formcheck::analyze::Analysis;
+use formcheck::form::{Exercise, FaultId, Severity};
 
 fn run(rel: &str, exercise: Exercise) -> Analysis {
-    let path = corpus_file(rel);
-    let src = source::open_path(&path, PixelFormat::Yuv420p).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    let model = PoseModel::load(ModelKind::Thunder, 2).unwrap_or_else(|e| panic!("{e}"));
-    let a = analyze(rel, src, model, Some((exercise, FormConfig::default())), &mut |_, _| {}).expect("analysis");
-    assert!(a.error.is_none(), "{rel}: {:?}", a.error);
-    a
+    support::analyze_corpus(rel, Some(exercise))
 }
 
 #[test]

@@ -2,8 +2,8 @@
 mod common;
 
 use common::stick::{FrontFig, Noise, SideFig, hide, keys, record};
-use common::{cue_ids, faults_raised, run};
-use formcheck::form::{Exercise, FaultId, FormEvent, HoldRecord, Side};
+use common::{cue_ids, faults_raised, holds, run};
+use formcheck::form::{Exercise, FaultId, FormEvent, Side};
 use formcheck::pose::skeleton::{Joint, PoseSample};
 
 /// Hips-down offset while lying propped on the elbow before the lift.
@@ -28,15 +28,6 @@ fn plank(hold: f64, seed: u64, fig: impl Fn(f64, FrontFig) -> FrontFig) -> (Vec<
         t += step;
     }
     (samples, inform)
-}
-
-fn holds(ev: &[FormEvent]) -> Vec<HoldRecord> {
-    ev.iter()
-        .filter_map(|e| match e {
-            FormEvent::HoldEnded(h) => Some(h.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]

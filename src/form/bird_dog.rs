@@ -30,7 +30,7 @@
 //! spec says "right arm with left leg"; `leg` is recorded too. With the arm unseen, `side` is the
 //! arm opposite the extended leg.
 
-use super::cues::{CuePriority, CueRequest, FaultId, Severity};
+use super::cues::FaultId;
 use super::faults::FaultSet;
 use super::geometry::{Pt, add, angle_at, dot, mid, sub, unit};
 use super::hinge::push_rep_cues;
@@ -521,21 +521,7 @@ impl BirdDogEngine {
         if hold_s + acc.unseen_s < cfg.min_pause_s {
             rep_faults.push((FaultId::TooFast, hold_s));
         }
-        for &(id, d) in &rep_faults {
-            durations.insert(id, d);
-            out.events.push(FormEvent::FaultStarted { t, id, side: arm });
-            out.events.push(FormEvent::FaultEnded { t, id, duration_s: d });
-            out.requests.push(CueRequest {
-                id: format!("fault.{}", id.id()),
-                text: id.cue_text_for(super::Exercise::BirdDog).into(),
-                priority: if id.severity() == Severity::Major {
-                    CuePriority::MajorFault
-                } else {
-                    CuePriority::MinorFault
-                },
-                since: t,
-            });
-        }
+        super::faults::emit_rep_faults(out, t, arm, super::Exercise::BirdDog, &rep_faults, &mut durations);
         self.count += 1;
         let side = arm.unwrap_or(opp);
         let rec = RepRecord {

@@ -2,7 +2,7 @@
 //! `fault_clear_s`), with durations accumulated for the current rep or hold.
 
 use super::config::CommonConfig;
-use super::cues::FaultId;
+use super::cues::{CuePriority, CueRequest, FaultId, Severity};
 use super::track::{Debounced, Edge};
 use super::view::Side;
 use super::{FormEvent, Out};
@@ -114,5 +114,31 @@ impl FaultSet {
             item.seen = item.deb.active();
             item.window_s = 0.0;
         }
+    }
+}
+
+/// Emits the faults judged once per rep (at its end): a started/ended pair each, their durations
+/// into the rep's `durations`, and a cue request each.
+pub(crate) fn emit_rep_faults(
+    out: &mut Out,
+    t: f64,
+    side: Option<Side>,
+    exercise: super::Exercise,
+    faults: &[(FaultId, f64)],
+    durations: &mut BTreeMap<FaultId, f64>,
+) {
+    for &(id, d) in faults {
+        durations.insert(id, d);
+        out.events.push(FormEvent::FaultStarted { t, id, side });
+        out.events.push(FormEvent::FaultEnded { t, id, duration_s: d });
+        out.requests.push(CueRequest {
+            id: format!("fault.{}", id.id()),
+            text: id.cue_text_for(exercise).into(),
+            priority: match id.severity() {
+                Severity::Major => CuePriority::MajorFault,
+                Severity::Minor => CuePriority::MinorFault,
+            },
+            since: t,
+        });
     }
 }

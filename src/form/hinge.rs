@@ -25,7 +25,7 @@
 //! `rep_boundary_margin_deg` of upright, so the lowering time covers the whole descent.
 
 use super::config::{FormConfig, HingeConfig};
-use super::cues::{CuePriority, CueRequest, FaultId, Severity, number_word};
+use super::cues::{CuePriority, CueRequest, FaultId, number_word};
 use super::faults::FaultSet;
 use super::geometry::{Pt, add, angle_at, dot, inclination_from_vertical, scale, signed_lean, sub, unit};
 use super::view::{Body, Side, View};
@@ -527,20 +527,7 @@ impl HingeEngine {
         if lowering_s < h.min_lowering_s {
             rep_faults.push((FaultId::TooFast, lowering_s));
         }
-        for &(id, d) in &rep_faults {
-            durations.insert(id, d);
-            out.events.push(FormEvent::FaultStarted { t, id, side: None });
-            out.events.push(FormEvent::FaultEnded { t, id, duration_s: d });
-            out.requests.push(CueRequest {
-                id: format!("fault.{}", id.id()),
-                text: id.cue_text().into(),
-                priority: match id.severity() {
-                    Severity::Major => CuePriority::MajorFault,
-                    Severity::Minor => CuePriority::MinorFault,
-                },
-                since: t,
-            });
-        }
+        super::faults::emit_rep_faults(out, t, None, super::Exercise::Hinge, &rep_faults, &mut durations);
         self.count += 1;
         let method = match r.methods.iter().enumerate().max_by_key(|(_, c)| **c) {
             Some((0, c)) if *c > 0 => SpineMethod::Keypoints,

@@ -1,7 +1,7 @@
 #![allow(dead_code)]
 pub mod stick;
 
-use formcheck::form::{Analyzer, Exercise, ExerciseReport, FaultId, FormConfig, FormEvent};
+use formcheck::form::{Analyzer, Exercise, ExerciseReport, FaultId, FormConfig, FormEvent, HoldRecord, RepRecord};
 use formcheck::pose::skeleton::PoseSample;
 
 /// Run a whole sequence through a fresh analyzer.
@@ -37,6 +37,26 @@ pub fn cue_ids(ev: &[FormEvent]) -> Vec<String> {
     ev.iter()
         .filter_map(|e| match e {
             FormEvent::Cue(c) => Some(c.id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The reps completed, in order.
+pub fn reps_of(ev: &[FormEvent]) -> Vec<RepRecord> {
+    ev.iter()
+        .filter_map(|e| match e {
+            FormEvent::RepCompleted(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The holds ended, in order.
+pub fn holds(ev: &[FormEvent]) -> Vec<HoldRecord> {
+    ev.iter()
+        .filter_map(|e| match e {
+            FormEvent::HoldEnded(h) => Some(h.clone()),
             _ => None,
         })
         .collect()
