@@ -373,7 +373,7 @@ impl ExerciseResult {
         let clean = r.reps.iter().filter(|x| x.faults.is_empty()).count();
         match exercise {
             Exercise::SidePlank => {
-                let total: f64 = r.holds.iter().map(|h| h.seconds_in_form).sum();
+                let total = r.holds.iter().map(|h| h.seconds_in_form).fold(0.0, |a, b| a + b);
                 let _ = writeln!(out, "{}: {} hold(s), {total:.1} s in form", exercise.label(), r.holds.len());
                 for h in &r.holds {
                     let side = h.side.map_or("?".into(), |s| format!("{s:?}").to_lowercase());
