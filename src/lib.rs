@@ -11,3 +11,4 @@ pub mod latest;
 pub mod pose;
 pub mod runtime;
 pub mod source;
+pub mod speech;

@@ -66,6 +66,10 @@ struct LiveView {
     pipeline: LivePipeline,
     texture: Option<egui::TextureHandle>,
     last: Option<LiveResult>,
+    /// Speaks the form engine's cues (None when no exercise is checked).
+    speaker: Option<crate::speech::Speaker>,
+    /// The last cue handed to the speaker (time, id), so each is spoken once.
+    spoken: Option<(f64, String)>,
 }
 
 /// The application state.
@@ -141,7 +145,8 @@ impl FormcheckApp {
         let exercise = self.launch.exercise.map(|e| (e, FormConfig::default()));
         let pipeline = LivePipeline::start(src, model, model_error, exercise, move || repaint.request_repaint());
         self.message = None;
-        self.screen = Screen::Live(Box::new(LiveView { pipeline, texture: None, last: None }));
+        let speaker = self.launch.exercise.map(|_| crate::speech::Speaker::start());
+        self.screen = Screen::Live(Box::new(LiveView { pipeline, texture: None, last: None, speaker, spoken: None }));
     }
 
     /// Lays out the whole window.
@@ -252,6 +257,13 @@ fn live_screen(view: &mut LiveView, ui: &mut egui::Ui) -> bool {
             Some(t) => t.set(image, egui::TextureOptions::LINEAR),
             None => view.texture = Some(ctx.load_texture("frame", image, egui::TextureOptions::LINEAR)),
         }
+        if let (Some(speaker), Some(cue)) = (&view.speaker, r.form.as_ref().and_then(|f| f.current_cue.as_ref())) {
+            let key = (cue.t, cue.id.clone());
+            if view.spoken.as_ref() != Some(&key) {
+                speaker.say(&cue.id, &cue.text);
+                view.spoken = Some(key);
+            }
+        }
         view.last = Some(r);
     }
     let status = view.pipeline.status();
@@ -266,6 +278,17 @@ fn live_screen(view: &mut LiveView, ui: &mut egui::Ui) -> bool {
                 ui.label("simulated person, no camera");
             } else {
                 ui.label(RichText::new(&view.pipeline.info.name).strong());
+            }
+            if let Some(speaker) = view.speaker.as_mut() {
+                ui.separator();
+                let mut muted = speaker.muted();
+                if ui.checkbox(&mut muted, "Mute").changed() {
+                    speaker.set_muted(muted);
+                }
+                let mut volume = speaker.volume();
+                if ui.add(egui::Slider::new(&mut volume, 0.0..=1.0).text("Volume").show_value(false)).changed() {
+                    speaker.set_volume(volume);
+                }
             }
             if let Some(r) = &view.last {
                 ui.separator();
@@ -285,6 +308,9 @@ fn live_screen(view: &mut LiveView, ui: &mut egui::Ui) -> bool {
         });
     });
     egui::CentralPanel::default().show(ui, |ui| {
+        if let Some(problem) = view.speaker.as_ref().and_then(|s| s.status().problem()) {
+            ui.weak(problem);
+        }
         match &status {
             LiveStatus::Failed(m) => {
                 ui.colored_label(Color32::from_rgb(230, 80, 60), m.as_str());
