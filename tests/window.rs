@@ -199,3 +199,17 @@ fn release_binary_renders_demo_frames_in_a_real_window() {
     });
     assert!(shown, "the window did not show demo frames (screenshot: {})", shot.display());
 }
+
+#[test]
+fn asking_for_a_camera_that_is_not_there_says_so_and_stays_on_start() {
+    // No camera at all (this machine, CI): "no camera found"; cameras but not this one: "no such
+    // camera". Either way a message, not a crash, and the demo still offered.
+    let launch = Launch { source: Some(formcheck::source::SourceSpec::Camera(999)), ..Launch::default() };
+    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    h.run();
+    let said =
+        h.query_by_label_contains("no camera found").is_some() || h.query_by_label_contains("no such camera").is_some();
+    assert!(said, "no camera message on the start screen");
+    h.get_by_label("Start the demo");
+    assert!(!h.state().is_live());
+}
