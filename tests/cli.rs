@@ -152,3 +152,32 @@ fn truncated_video_reports_the_damage_and_keeps_what_was_read() {
     assert!(stderr.contains("cut.mp4"), "{stderr}");
     assert!(stderr.contains("ends early or is damaged") || stderr.contains("cannot be read"), "{stderr}");
 }
+
+#[test]
+fn exercise_json_has_the_verdict_fields_and_stdout_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("plank.json");
+    let clip = corpus_file("clips/istock_side_plank.mp4");
+    let (code, stdout, stderr) = analyze(
+        &[clip.to_str().unwrap(), "--exercise", "side-plank", "--json", json.to_str().unwrap(), "--quiet"],
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("Side plank:") && stdout.contains("hold"), "summary on stdout: {stdout}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let e = &v["exercise"];
+    assert_eq!(e["name"], "side-plank");
+    assert!(e["reps"].is_array() && e["not_in_view_s"].is_number(), "{e}");
+    let holds = e["holds"].as_array().expect("holds");
+    assert!(!holds.is_empty(), "this clip shows a side plank hold");
+    for h in holds {
+        for key in ["side", "variant", "start_s", "end_s", "seconds_in_form", "faults"] {
+            assert!(h.get(key).is_some(), "hold lacks {key}: {h}");
+        }
+    }
+    for c in e["cues"].as_array().expect("cues") {
+        assert!(c["t"].is_number() && c["id"].is_string() && c["text"].is_string(), "{c}");
+    }
+    // Per frame, the form state rides along.
+    assert!(v["frames"][0]["form"]["phase"].is_string(), "{}", v["frames"][0]);
+}
