@@ -5,6 +5,7 @@
 
 pub mod analyze;
 pub mod app;
+pub mod back;
 pub mod form;
 pub mod frame;
 pub mod latest;

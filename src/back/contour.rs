@@ -1,0 +1,522 @@
+//! The dorsal contour and the virtual dowel.
+//!
+//! **Tracing.** The trunk axis runs hip -> shoulder (torso length `T` = its length), the neck/head
+//! axis shoulder -> ear. At every mask pixel along these axes a ray goes out on the dorsal side,
+//! perpendicular to the axis, and the contour point is where the mask first drops below the
+//! threshold (sub-pixel, and only if it stays outside for 2 px so specks do not stop it). Each point
+//! keeps its *station* `s`: trunk points have `s` in torso lengths from the hip (0 = hip level,
+//! 1 = shoulder level); neck and head points continue past 1 by their distance along the neck axis.
+//!
+//! **The virtual dowel.** A dowel held on the back lies on the sacrum and on the upper back; the
+//! back of the head then touches it or not. So the dowel line runs through the contour at hip
+//! level (the sacrum point `S`, mean of the points with `|s| <= 0.04`) and at shoulder level (the
+//! upper-back point `U`, mean of `0.94 <= s <= 1`). Against this line, in torso lengths:
+//! - `thoracic`: the furthest the contour between the shoulder blades (`0.45..0.92`) goes *past*
+//!   the line (positive: the upper back rounds out through where the dowel would be; a rounded
+//!   spine is an arc from sacrum to shoulders, which bulges past its chord), or how far it stays
+//!   below it (negative);
+//! - `lumbar_bulge` / `lumbar_sag`: the same in the lower back (`0.10..0.45`): past the line (the
+//!   lower back flexing, the sacrum contact lost) or the depth of the hollow (lordosis; over-arch);
+//! - `head`: the outermost point of the back of the head (ear-axis stations `0.6..1.5`) against the
+//!   line: negative = below it (head bowed, chin to chest), positive = past it (head pushed back or
+//!   looking up, which would lift the dowel off the upper back).
+//!
+//! Why not rest the line on the head and the sacrum? Because then a bowed head on a flat back tilts
+//! the line and the upper back "crosses" it exactly as a rounded one does: the confusion the mask
+//! is meant to remove. The trunk chord separates the two: a bowed head leaves the trunk straight.
+//! The literal head-sacrum measure is still reported (`thoracic_vs_head_line`).
+
+use serde::{Deserialize, Serialize};
+
+use super::BackConfig;
+use super::seg::PersonMask;
+use crate::pose::skeleton::{Joint, Pose};
+
+/// A 2-D point or vector.
+pub type P2 = [f32; 2];
+
+pub(crate) fn sub(a: P2, b: P2) -> P2 {
+    [a[0] - b[0], a[1] - b[1]]
+}
+pub(crate) fn add(a: P2, b: P2) -> P2 {
+    [a[0] + b[0], a[1] + b[1]]
+}
+pub(crate) fn mul(a: P2, k: f32) -> P2 {
+    [a[0] * k, a[1] * k]
+}
+pub(crate) fn dot(a: P2, b: P2) -> f32 {
+    a[0] * b[0] + a[1] * b[1]
+}
+pub(crate) fn norm(a: P2) -> f32 {
+    dot(a, a).sqrt()
+}
+pub(crate) fn unit(a: P2) -> P2 {
+    let n = norm(a);
+    if n > 0.0 { mul(a, 1.0 / n) } else { [0.0, 0.0] }
+}
+/// Distance from `p` to the segment `a-b`.
+pub(crate) fn seg_dist(p: P2, a: P2, b: P2) -> f32 {
+    let ab = sub(b, a);
+    let l2 = dot(ab, ab);
+    let t = if l2 > 0.0 { (dot(sub(p, a), ab) / l2).clamp(0.0, 1.0) } else { 0.0 };
+    norm(sub(p, add(a, mul(ab, t))))
+}
+/// `a` rotated by -90 degrees in image coordinates (x right, y down): (x, y) -> (y, -x).
+pub(crate) fn perp(a: P2) -> P2 {
+    [a[1], -a[0]]
+}
+
+/// Station ranges (torso lengths from the hip along the trunk axis).
+pub const SACRUM_WINDOW: (f32, f32) = (-0.04, 0.04);
+pub const UPPER_BACK_WINDOW: (f32, f32) = (0.94, 1.0);
+pub const LUMBAR_ZONE: (f32, f32) = (0.10, 0.45);
+pub const THORACIC_ZONE: (f32, f32) = (0.45, 0.92);
+/// Sacrum contact zone for a real dowel.
+pub const SACRUM_ZONE: (f32, f32) = (-0.05, 0.15);
+/// Head zone: ear-axis stations as a fraction of the shoulder-ear distance.
+pub const HEAD_ZONE: (f32, f32) = (0.6, 1.5);
+/// Trunk stations traced below the hip.
+const TRUNK_START: f32 = -0.05;
+
+/// The keypoints the contour needs, in source pixels (near side).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BackKeypoints {
+    pub hip: P2,
+    pub shoulder: P2,
+    pub ear: Option<P2>,
+    pub nose: Option<P2>,
+    pub knee: Option<P2>,
+    /// Both arms (shoulder, elbow, wrist, each when visible): where an arm lies on the back's
+    /// outline (hands behind the head, elbows out), the silhouette there is the arm, not the back.
+    pub arms: [[Option<P2>; 3]; 2],
+    /// Mean shoulder and hip width over the torso length (as the form engine's view test): near 0
+    /// in a true profile. `None` when neither pair is seen (one side hidden: a profile).
+    pub width_ratio: Option<f32>,
+}
+
+impl BackKeypoints {
+    /// Near-side shoulder, hip and ear (the side with the higher summed confidence), each falling back
+    /// to the other side; nose and knee help decide which side is the back. `None` without a
+    /// shoulder and a hip at `min_score`.
+    #[must_use]
+    pub fn from_pose(pose: &Pose, min_score: f32) -> Option<Self> {
+        let score = |js: [Joint; 3]| js.iter().map(|&j| pose.get(j).score).sum::<f32>();
+        let left = score([Joint::LeftShoulder, Joint::LeftHip, Joint::LeftEar]);
+        let right = score([Joint::RightShoulder, Joint::RightHip, Joint::RightEar]);
+        let pairs = |l: Joint, r: Joint| if left >= right { (l, r) } else { (r, l) };
+        let pick = |l: Joint, r: Joint| {
+            let (a, b) = pairs(l, r);
+            pose.visible(a, min_score).or_else(|| pose.visible(b, min_score)).map(|k| [k.x, k.y])
+        };
+        Some(Self {
+            hip: pick(Joint::LeftHip, Joint::RightHip)?,
+            shoulder: pick(Joint::LeftShoulder, Joint::RightShoulder)?,
+            ear: pick(Joint::LeftEar, Joint::RightEar),
+            nose: pose.visible(Joint::Nose, min_score).map(|k| [k.x, k.y]),
+            knee: pick(Joint::LeftKnee, Joint::RightKnee),
+            arms: [
+                [Joint::LeftShoulder, Joint::LeftElbow, Joint::LeftWrist],
+                [Joint::RightShoulder, Joint::RightElbow, Joint::RightWrist],
+            ]
+            .map(|js| js.map(|j| pose.visible(j, min_score).map(|k| [k.x, k.y]))),
+            width_ratio: width_ratio(pose, min_score),
+        })
+    }
+
+    /// Whether `p` (source pixels) lies on an arm: within `radius` of the elbow, the wrist, the
+    /// forearm or the outer 60% of the upper arm (the part near the shoulder is part of the back).
+    #[must_use]
+    pub fn on_arm(&self, p: P2, radius: f32) -> bool {
+        self.arms.iter().any(|&[sh, el, wr]| {
+            let near = |q: Option<P2>| q.is_some_and(|q| norm(sub(p, q)) <= radius);
+            let along = |a: Option<P2>, b: Option<P2>| match (a, b) {
+                (Some(a), Some(b)) => seg_dist(p, a, b) <= radius,
+                _ => false,
+            };
+            let upper = match (sh, el) {
+                (Some(s), Some(e)) => Some(add(s, mul(sub(e, s), 0.4))),
+                _ => None,
+            };
+            near(el) || near(wr) || along(upper, el) || along(el, wr)
+        })
+    }
+
+    /// The dorsal unit normal of the hip -> shoulder axis: votes from the thigh (in a hinge it lies
+    /// in front of the trunk), the face (nose in front of the ear) and the bend direction (the trunk
+    /// leans toward where the person faces). Works in any coordinates that are a similarity of the source.
+    #[must_use]
+    pub fn dorsal_sign(&self) -> f32 {
+        let u = unit(sub(self.shoulder, self.hip));
+        let n0 = perp(u); // dorsal for a person facing image-right
+        let torso = norm(sub(self.shoulder, self.hip)).max(1e-3);
+        let mut vote = 0.0;
+        if let Some(k) = self.knee {
+            vote -= dot(unit(sub(k, self.hip)), n0);
+        }
+        if let (Some(nose), Some(ear)) = (self.nose, self.ear) {
+            vote -= dot(unit(sub(nose, ear)), n0);
+        }
+        let dx = (self.shoulder[0] - self.hip[0]) / torso;
+        if dx.abs() > 0.25 {
+            vote += dx.signum();
+        }
+        if vote >= 0.0 { 1.0 } else { -1.0 }
+    }
+}
+
+fn width_ratio(pose: &Pose, min_score: f32) -> Option<f32> {
+    let pair = |a: Joint, b: Joint| Some((pose.visible(a, min_score)?, pose.visible(b, min_score)?));
+    let mid = |(a, b): (crate::pose::skeleton::Keypoint, crate::pose::skeleton::Keypoint)| {
+        ([(a.x + b.x) / 2.0, (a.y + b.y) / 2.0], norm([a.x - b.x, a.y - b.y]))
+    };
+    let sh = pair(Joint::LeftShoulder, Joint::RightShoulder).map(mid);
+    let hip = pair(Joint::LeftHip, Joint::RightHip).map(mid);
+    let (sh, hip) = (sh?, hip?);
+    let torso = norm(sub(sh.0, hip.0)).max(1.0);
+    Some((sh.1 + hip.1) / 2.0 / torso)
+}
+
+/// Which part of the back a contour point belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// Traced perpendicular to hip -> shoulder.
+    Trunk,
+    /// Traced perpendicular to shoulder -> ear, below the head zone.
+    Neck,
+    /// The back of the head.
+    Head,
+}
+
+/// One point of the dorsal contour, in mask coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ContourPoint {
+    /// Station: torso lengths from the hip along the trunk axis (past 1: along the neck axis).
+    pub s: f32,
+    /// Position in mask coordinates.
+    pub p: P2,
+    pub part: Part,
+}
+
+/// The traced dorsal contour with its quality figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackContour {
+    /// Points from the sacrum to the head, in station order (stations where no edge was found are left out).
+    pub points: Vec<ContourPoint>,
+    /// Torso length in mask pixels.
+    pub torso: f32,
+    /// Unit hip -> shoulder axis (mask coordinates).
+    pub axis: P2,
+    /// Dorsal unit normal of the axis.
+    pub dorsal: P2,
+    /// Hip, shoulder and ear in mask coordinates.
+    pub hip: P2,
+    pub shoulder: P2,
+    pub ear: Option<P2>,
+    /// Fraction of trunk stations where an edge was found.
+    pub trunk_found: f32,
+    /// Fraction of head stations (ear axis 0.6..1.2) where an edge was found (0 without an ear).
+    pub head_found: f32,
+    /// Mean |second difference| of the trunk contour's dorsal offset, torso lengths (jaggedness).
+    pub roughness: f32,
+    /// Fraction of adjacent trunk points whose offsets jump more than 0.08 torso lengths.
+    pub jumps: f32,
+    /// Mean probability drop across the edge (inside minus outside, 1.5 px each side): 1 = crisp.
+    pub edge_contrast: f32,
+    /// Fraction of contour points whose edge is soft (drop below 0.5): where the model hesitates
+    /// (clothes the colour of the background), the edge is not where the body is.
+    pub soft_fraction: f32,
+}
+
+/// Why the contour could not be used (the caller falls back to keypoints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum Unreliable {
+    #[error("shoulder or hip missing")]
+    MissingKeypoints,
+    #[error("not a profile view (shoulders and hips too wide apart)")]
+    NotProfile,
+    #[error("torso too small in the mask")]
+    TooSmall,
+    #[error("mask area too small or too large")]
+    Area,
+    #[error("hip or shoulder outside the mask")]
+    AxisOutsideMask,
+    #[error("dorsal edge not found along enough of the back")]
+    EdgeNotFound,
+    #[error("dorsal edge too ragged or blurred")]
+    RaggedEdge,
+    #[error("an arm lies on the back's outline")]
+    ArmOnBack,
+    #[error("measurement jumped from the previous frame")]
+    Inconsistent,
+}
+
+/// First exit from the mask along `dir` from `start`, within `max_len` mask pixels.
+/// Returns (distance, contrast across the edge).
+fn dorsal_exit(mask: &PersonMask, start: P2, dir: P2, max_len: f32, max_entry: f32, thr: f32) -> Option<(f32, f32)> {
+    const STEP: f32 = 0.5;
+    let at = |d: f32| {
+        let q = add(start, mul(dir, d));
+        mask.sample(q[0], q[1])
+    };
+    let mut prev = at(0.0);
+    let mut inside = prev >= thr;
+    let steps = (max_len / STEP) as usize;
+    for i in 1..=steps {
+        let d = i as f32 * STEP;
+        let p = at(d);
+        if inside {
+            if p < thr {
+                let x = d - STEP + STEP * (prev - thr) / (prev - p);
+                if at(x + 1.0) < thr && at(x + 2.0) < thr {
+                    let e = add(start, mul(dir, x));
+                    // An edge at the crop's or the frame's border is that border, not the body.
+                    if !mask.well_inside(e, 1.5) {
+                        return None;
+                    }
+                    return Some((x, at(x - 1.5) - at(x + 1.5)));
+                }
+            }
+        } else if p >= thr {
+            inside = true;
+        } else if d > max_entry {
+            return None;
+        }
+        prev = p;
+    }
+    None
+}
+
+/// Traces the dorsal contour from the sacrum to the back of the head.
+///
+/// # Errors
+/// [`Unreliable`] when the mask cannot show the back (see [`BackConfig`] for the gates).
+pub fn trace_contour(mask: &PersonMask, kp: &BackKeypoints, cfg: &BackConfig) -> Result<BackContour, Unreliable> {
+    // Only a true profile shows the spine as the outline; turned toward the camera, the outline is
+    // a shoulder blade or the far arm.
+    if kp.width_ratio.is_some_and(|w| w > cfg.max_width_ratio) {
+        return Err(Unreliable::NotProfile);
+    }
+    let hip = mask.to_mask(kp.hip);
+    let shoulder = mask.to_mask(kp.shoulder);
+    let ear = kp.ear.map(|e| mask.to_mask(e));
+    let torso = norm(sub(shoulder, hip));
+    if torso < cfg.min_torso_px {
+        return Err(Unreliable::TooSmall);
+    }
+    let area = mask.area_fraction(cfg.mask_threshold);
+    if !(cfg.min_area_fraction..=cfg.max_area_fraction).contains(&area) {
+        return Err(Unreliable::Area);
+    }
+    let thr = cfg.mask_threshold;
+    if mask.sample(hip[0], hip[1]) < thr || mask.sample(shoulder[0], shoulder[1]) < thr {
+        return Err(Unreliable::AxisOutsideMask);
+    }
+    let sign = kp.dorsal_sign();
+    let axis = unit(sub(shoulder, hip));
+    let dorsal = mul(perp(axis), sign);
+    let max_len = cfg.max_ray * torso;
+    let max_entry = 0.2 * torso;
+    let mut points = Vec::with_capacity(3 * torso as usize);
+    let mut contrast_sum = 0.0;
+    let mut soft = 0usize;
+    // Trunk stations: one per mask pixel.
+    let n_trunk = ((1.0 - TRUNK_START) * torso).ceil() as usize;
+    let mut trunk_hits = 0usize;
+    let arm_radius = cfg.arm_radius * torso * mask.scale();
+    let on_arm = |p: P2| kp.on_arm(mask.to_source(p), arm_radius);
+    let (mut arm_hidden, mut arm_hidden_thoracic, mut n_thoracic) = (0usize, 0usize, 0usize);
+    for i in 0..=n_trunk {
+        let s = TRUNK_START + (1.0 - TRUNK_START) * i as f32 / n_trunk as f32;
+        let start = add(hip, mul(sub(shoulder, hip), s));
+        if let Some((d, c)) = dorsal_exit(mask, start, dorsal, max_len, max_entry, thr) {
+            trunk_hits += 1;
+            let p = add(start, mul(dorsal, d));
+            if on_arm(p) {
+                arm_hidden += 1;
+                arm_hidden_thoracic += usize::from(in_zone(s, THORACIC_ZONE));
+                continue;
+            }
+            contrast_sum += c;
+            soft += usize::from(c < 0.5);
+            n_thoracic += usize::from(in_zone(s, THORACIC_ZONE));
+            points.push(ContourPoint { s, p, part: Part::Trunk });
+        }
+    }
+    let trunk_found = trunk_hits as f32 / (n_trunk + 1) as f32;
+    // Neck and head stations along shoulder -> ear.
+    let mut head_found = 0.0;
+    let mut n_hits = trunk_hits - arm_hidden;
+    if let Some(ear) = ear {
+        let v = sub(ear, shoulder);
+        let len = norm(v);
+        if len > 1.0 {
+            let nh = mul(perp(unit(v)), sign);
+            let n_neck = (HEAD_ZONE.1 * len).ceil() as usize;
+            let (mut head_total, mut head_hits) = (0usize, 0usize);
+            for i in 1..=n_neck {
+                let t = HEAD_ZONE.1 * i as f32 / n_neck as f32;
+                let start = add(shoulder, mul(v, t));
+                let in_core = (HEAD_ZONE.0..=1.2).contains(&t);
+                head_total += usize::from(in_core);
+                if let Some((d, c)) = dorsal_exit(mask, start, nh, max_len, max_entry, thr) {
+                    let p = add(start, mul(nh, d));
+                    if on_arm(p) {
+                        continue;
+                    }
+                    head_hits += usize::from(in_core);
+                    n_hits += 1;
+                    contrast_sum += c;
+                    soft += usize::from(c < 0.5);
+                    let part = if t >= HEAD_ZONE.0 { Part::Head } else { Part::Neck };
+                    points.push(ContourPoint { s: 1.0 + t * len / torso, p, part });
+                }
+            }
+            head_found = head_hits as f32 / head_total.max(1) as f32;
+        }
+    }
+    // Jaggedness of the trunk contour (offsets from the axis, torso lengths).
+    let offs: Vec<f32> =
+        points.iter().filter(|p| p.part == Part::Trunk).map(|p| dot(sub(p.p, hip), dorsal) / torso).collect();
+    let d2: Vec<f32> = offs.windows(3).map(|w| (w[0] - 2.0 * w[1] + w[2]).abs()).collect();
+    let roughness = if d2.is_empty() { 1.0 } else { d2.iter().sum::<f32>() / d2.len() as f32 };
+    let jumps = offs.windows(2).filter(|w| (w[1] - w[0]).abs() > 0.08).count() as f32 / offs.len().max(2) as f32;
+    let edge_contrast = if n_hits == 0 { 0.0 } else { contrast_sum / n_hits as f32 };
+    let soft_fraction = soft as f32 / n_hits.max(1) as f32;
+    let c = BackContour {
+        points,
+        torso,
+        axis,
+        dorsal,
+        hip,
+        shoulder,
+        ear,
+        trunk_found,
+        head_found,
+        roughness,
+        jumps,
+        edge_contrast,
+        soft_fraction,
+    };
+    if c.trunk_found < cfg.min_trunk_found {
+        return Err(Unreliable::EdgeNotFound);
+    }
+    // The thoracic zone must be mostly the back, and the two ends of the dowel line visible.
+    let thoracic_seen = n_thoracic as f32 / (n_thoracic + arm_hidden_thoracic).max(1) as f32;
+    let has = |w: (f32, f32)| c.points.iter().any(|p| p.part == Part::Trunk && in_zone(p.s, w));
+    if thoracic_seen < cfg.min_thoracic_visible || !has(SACRUM_WINDOW) || !has(UPPER_BACK_WINDOW) {
+        return Err(Unreliable::ArmOnBack);
+    }
+    if c.roughness > cfg.max_roughness
+        || c.jumps > cfg.max_jumps
+        || c.edge_contrast < cfg.min_edge_contrast
+        || c.soft_fraction > cfg.max_soft_fraction
+    {
+        return Err(Unreliable::RaggedEdge);
+    }
+    Ok(c)
+}
+
+/// The virtual dowel line and the gaps measured against it (torso lengths).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct VirtualDowel {
+    /// Sacrum point (contour at hip level), mask coordinates.
+    pub sacrum: P2,
+    /// Upper-back point (contour at shoulder level), mask coordinates.
+    pub upper_back: P2,
+    /// Unit direction sacrum -> upper back.
+    pub dir: P2,
+    /// Dorsal unit normal of the line.
+    pub normal: P2,
+    /// Thoracic contour past the line (+, rounded) or below it (-), at its furthest point.
+    pub thoracic: f32,
+    /// Where that is (mask coordinates).
+    pub thoracic_point: P2,
+    /// Lower back past the line (+: lumbar flexion), at its furthest point (can be negative).
+    pub lumbar_bulge: f32,
+    /// Depth of the lumbar hollow below the line (>= 0).
+    pub lumbar_sag: f32,
+    /// Back of the head against the line: - below (bowed), + past (pushed back). None without head points.
+    pub head: Option<f32>,
+    /// Outermost back-of-head point (mask coordinates).
+    pub head_point: Option<P2>,
+    /// The spec's literal measure: thoracic contour past the line through the sacrum and the back of the head.
+    pub thoracic_vs_head_line: Option<f32>,
+}
+
+impl VirtualDowel {
+    /// Signed offset of `p` from the line, in torso lengths (+ = dorsal, past the line).
+    #[must_use]
+    pub fn offset(&self, p: P2, torso: f32) -> f32 {
+        dot(sub(p, self.sacrum), self.normal) / torso
+    }
+}
+
+fn mean_point(pts: impl Iterator<Item = P2>) -> Option<P2> {
+    let (mut acc, mut n) = ([0.0, 0.0], 0usize);
+    for p in pts {
+        acc = add(acc, p);
+        n += 1;
+    }
+    (n > 0).then(|| mul(acc, 1.0 / n as f32))
+}
+
+fn in_zone(s: f32, z: (f32, f32)) -> bool {
+    s >= z.0 && s <= z.1
+}
+
+/// Fits the virtual dowel on the contour and measures the gaps. `None` when the contour has no
+/// points at hip or shoulder level.
+#[must_use]
+pub fn fit_virtual_dowel(c: &BackContour) -> Option<VirtualDowel> {
+    let trunk = || c.points.iter().filter(|p| p.part == Part::Trunk);
+    let sacrum = mean_point(trunk().filter(|p| in_zone(p.s, SACRUM_WINDOW)).map(|p| p.p))?;
+    let upper_back = mean_point(trunk().filter(|p| in_zone(p.s, UPPER_BACK_WINDOW)).map(|p| p.p))?;
+    let dir = unit(sub(upper_back, sacrum));
+    let mut normal = perp(dir);
+    if dot(normal, c.dorsal) < 0.0 {
+        normal = mul(normal, -1.0);
+    }
+    let off = |p: P2| dot(sub(p, sacrum), normal) / c.torso;
+    let extreme = |zone: (f32, f32), max: bool| {
+        trunk().filter(|p| in_zone(p.s, zone)).map(|p| (off(p.p), p.p)).reduce(
+            |a, b| {
+                if (b.0 > a.0) == max { b } else { a }
+            },
+        )
+    };
+    let (thoracic, thoracic_point) = extreme(THORACIC_ZONE, true)?;
+    let (lumbar_bulge, _) = extreme(LUMBAR_ZONE, true)?;
+    let (lumbar_low, _) = extreme(LUMBAR_ZONE, false)?;
+    let head = c
+        .points
+        .iter()
+        .filter(|p| p.part == Part::Head)
+        .map(|p| (off(p.p), p.p))
+        .reduce(|a, b| if b.0 > a.0 { b } else { a });
+    let thoracic_vs_head_line = head.map(|(_, h)| {
+        let d = unit(sub(h, sacrum));
+        let mut n = perp(d);
+        if dot(n, c.dorsal) < 0.0 {
+            n = mul(n, -1.0);
+        }
+        trunk()
+            .filter(|p| in_zone(p.s, THORACIC_ZONE))
+            .map(|p| dot(sub(p.p, sacrum), n) / c.torso)
+            .fold(f32::NEG_INFINITY, f32::max)
+    });
+    Some(VirtualDowel {
+        sacrum,
+        upper_back,
+        dir,
+        normal,
+        thoracic,
+        thoracic_point,
+        lumbar_bulge,
+        lumbar_sag: (-lumbar_low).max(0.0),
+        head: head.map(|h| h.0),
+        head_point: head.map(|h| h.1),
+        thoracic_vs_head_line,
+    })
+}

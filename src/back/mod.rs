@@ -1,0 +1,411 @@
+//! The back itself, beyond keypoints: a person mask, the dorsal contour, a virtual dowel fitted to
+//! it, and a real dowel when one is held (hip hinge, side view).
+//!
+//! Per frame (see [`BackAnalyzer::analyze`]):
+//! 1. [`SegModel::segment`] runs the selfie model on the pose stage's tracked crop -> [`PersonMask`];
+//! 2. [`trace_contour`] follows the back edge from the sacrum to the back of the head, and gates the
+//!    mask (area, edge found along the back, ragged or blurred edge);
+//! 3. [`fit_virtual_dowel`] rests a line on the sacrum and the upper back and measures, in torso
+//!    lengths, how far the thoracic and lumbar back go past it or sag away, and where the back of
+//!    the head is;
+//! 4. [`DowelDetector::detect`] looks for a real dowel along the back in the same crop and checks
+//!    the three contacts against it;
+//! 5. [`BackAnalyzer`] adds the frame-to-frame consistency gate, decides `rounded_back`,
+//!    `head_off_dowel` (and `arched_back`, reported only), and builds the [`BackOverlay`].
+//!
+//! A frame the mask cannot judge returns [`Unreliable`]: the caller falls back to the keypoint proxies.
+//!
+//! Thresholds ([`BackConfig`]) come from geometry, in torso lengths (shoulder-hip distance,
+//! about 50 cm in an adult): 0.08 (about 4 cm) is the form rules' thoracic limit and is used for a
+//! lost contact of the trunk and of the head; a normal lumbar hollow under a dowel is about a hand's
+//! thickness (3-4 cm, 0.06-0.08), so an over-arch is a hollow deeper than 0.12 (6 cm).
+
+pub mod contour;
+pub mod dowel;
+pub mod seg;
+
+use serde::{Deserialize, Serialize};
+
+pub use contour::{
+    BackContour, BackKeypoints, ContourPoint, P2, Part, Unreliable, VirtualDowel, fit_virtual_dowel, trace_contour,
+};
+pub use dowel::{DowelContact, DowelDetector, RealDowel};
+pub use seg::{PersonMask, SEG_SIDE, SegError, SegModel, SegTimes, fit_to_frame, locate_seg_model, seg_region};
+
+use crate::pose::skeleton::Pose;
+
+/// Settings of the back module. Distances in torso lengths unless noted.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BackConfig {
+    /// Profile view only: mean shoulder/hip width over torso length at most this (the form engine's
+    /// `side_view_max_width`).
+    pub max_width_ratio: f32,
+    /// Mask probability at and above which a pixel is the person.
+    pub mask_threshold: f32,
+    /// The person must cover at least this fraction of the crop...
+    pub min_area_fraction: f32,
+    /// ...and at most this (a mask filling the crop has no edge to trace).
+    pub max_area_fraction: f32,
+    /// Torso length in mask pixels below which the back is too small to trace.
+    pub min_torso_px: f32,
+    /// Longest dorsal ray from the axis to the edge.
+    pub max_ray: f32,
+    /// Fraction of trunk stations that must find the edge.
+    pub min_trunk_found: f32,
+    /// Contour points within this distance of an arm (elbow, wrist, forearm, outer upper arm) are
+    /// the arm, not the back, and are dropped.
+    pub arm_radius: f32,
+    /// Fraction of the thoracic zone that must remain after dropping arm points.
+    pub min_thoracic_visible: f32,
+    /// Largest mean |second difference| of the trunk contour (jaggedness).
+    pub max_roughness: f32,
+    /// Largest fraction of adjacent trunk points jumping more than 0.08.
+    pub max_jumps: f32,
+    /// Smallest mean probability drop across the edge (1 = crisp, 0.5 = very soft).
+    pub min_edge_contrast: f32,
+    /// Largest fraction of contour points with a soft edge (probability drop below 0.5).
+    pub max_soft_fraction: f32,
+    /// Thoracic or lumbar back past the dowel line by more than this = contact lost (`rounded_back`).
+    pub round_max_bulge: f32,
+    /// Back of the head off the line (either way) by more than this = `head_off_dowel`.
+    pub head_max_gap: f32,
+    /// Lumbar hollow deeper than this = over-arched (reported, not a contact loss).
+    pub arch_max_sag: f32,
+    /// Consistency: largest change of the thoracic or head measure from the previous frame.
+    pub max_frame_change: f32,
+    /// Consistency: the previous frame counts only when at most this old (s).
+    pub consistency_window_s: f64,
+    /// Real dowel: gap between the back and the dowel above this = contact lost.
+    pub dowel_contact_max_gap: f32,
+    /// Real dowel: fraction of the sacrum-to-head length the line must cover.
+    pub dowel_min_coverage: f32,
+    /// Real dowel: grey-level difference between the line and both its sides (0..255).
+    pub dowel_min_contrast: f32,
+}
+
+impl Default for BackConfig {
+    fn default() -> Self {
+        Self {
+            max_width_ratio: 0.35,
+            mask_threshold: 0.5,
+            min_area_fraction: 0.02,
+            max_area_fraction: 0.8,
+            min_torso_px: 16.0,
+            max_ray: 0.8,
+            min_trunk_found: 0.85,
+            arm_radius: 0.15,
+            min_thoracic_visible: 0.6,
+            max_roughness: 0.03,
+            max_jumps: 0.05,
+            min_edge_contrast: 0.6,
+            max_soft_fraction: 0.15,
+            round_max_bulge: 0.08,
+            head_max_gap: 0.08,
+            arch_max_sag: 0.12,
+            max_frame_change: 0.1,
+            consistency_window_s: 0.25,
+            dowel_contact_max_gap: 0.05,
+            dowel_min_coverage: 0.6,
+            dowel_min_contrast: 20.0,
+        }
+    }
+}
+
+/// Which method produced a [`BackReading`] (maps onto the form engine's `SpineMethod`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackMethod {
+    /// Virtual dowel on the mask contour.
+    Contour,
+    /// A detected real dowel.
+    Dowel,
+}
+
+/// The three dowel contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactName {
+    Head,
+    Thoracic,
+    Sacrum,
+}
+
+/// A contact point for the overlay.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OverlayContact {
+    pub name: ContactName,
+    /// Source-frame pixels.
+    pub at: P2,
+    /// Gap, torso lengths (0 = touching).
+    pub gap: f32,
+    /// Contact holds (green) or is lost (red).
+    pub ok: bool,
+}
+
+/// What the UI draws, in source-frame pixels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackOverlay {
+    /// Traced back contour, sacrum to head.
+    pub contour: Vec<P2>,
+    /// The dowel line (real when `dowel_detected`, else virtual), end points.
+    pub dowel: [P2; 2],
+    /// "dowel detected".
+    pub dowel_detected: bool,
+    /// Head (when traced), thoracic, sacrum.
+    pub contacts: Vec<OverlayContact>,
+}
+
+/// Signed measurements against the virtual dowel (torso lengths); see [`VirtualDowel`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BackGaps {
+    /// + thoracic back past the line (rounded), - below it.
+    pub thoracic: f32,
+    /// + lower back past the line (lumbar flexion).
+    pub lumbar_bulge: f32,
+    /// Depth of the lumbar hollow (>= 0).
+    pub lumbar_sag: f32,
+    /// - head below the line (bowed), + past it (pushed back). None when the head was not traced.
+    pub head: Option<f32>,
+    /// Thoracic back past the line through the sacrum and the back of the head (the literal
+    /// head-sacrum dowel; a bowed head raises it as much as a rounded back does).
+    pub thoracic_vs_head_line: Option<f32>,
+}
+
+/// One frame's judgement of the back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackReading {
+    /// Frame time (s).
+    pub t: f64,
+    /// Real dowel when one was found, otherwise the contour.
+    pub method: BackMethod,
+    /// Contour measurements (always present: the real dowel is found along the contour).
+    pub gaps: BackGaps,
+    /// Unsigned gaps at the three contacts (0 = touching), for the form engine's `BackMeasure`:
+    /// from the real dowel when detected, else from the virtual dowel.
+    pub head_gap: Option<f32>,
+    pub thoracic_gap: Option<f32>,
+    pub sacrum_gap: Option<f32>,
+    /// Contact lost at the thoracic or sacrum point.
+    pub rounded_back: bool,
+    /// Back of the head off the dowel while the trunk holds (a rounded back already names the head in its cue).
+    pub head_off_dowel: bool,
+    /// Lumbar hollow deeper than `arch_max_sag` (contour only; no fault id in the form rules yet).
+    pub arched_back: bool,
+    /// The real dowel, when found (mask coordinates).
+    pub dowel: Option<RealDowel>,
+    /// Torso length in source pixels.
+    pub torso_px: f32,
+    /// Contour quality: fraction of trunk stations traced, roughness, edge contrast.
+    pub trunk_found: f32,
+    pub roughness: f32,
+    pub edge_contrast: f32,
+    pub soft_fraction: f32,
+    pub overlay: BackOverlay,
+}
+
+/// Stateless measurement of one frame: contour, virtual dowel and (with `crop`) a real dowel.
+/// `crop` is the RGB crop the mask was computed from ([`SegModel::last_crop`]).
+///
+/// # Errors
+/// [`Unreliable`] when the mask cannot judge the back.
+pub fn measure_back(
+    mask: &PersonMask,
+    kp: &BackKeypoints,
+    crop: Option<&[i32]>,
+    detector: &mut DowelDetector,
+    cfg: &BackConfig,
+    t: f64,
+) -> Result<BackReading, Unreliable> {
+    let c = trace_contour(mask, kp, cfg)?;
+    let v = fit_virtual_dowel(&c).ok_or(Unreliable::EdgeNotFound)?;
+    let real = crop.and_then(|crop| detector.detect(crop, mask.side, &c, &v, cfg));
+    let gaps = BackGaps {
+        thoracic: v.thoracic,
+        lumbar_bulge: v.lumbar_bulge,
+        lumbar_sag: v.lumbar_sag,
+        head: v.head,
+        thoracic_vs_head_line: v.thoracic_vs_head_line,
+    };
+    let src = |p: P2| mask.to_source(p);
+    let contour_src: Vec<P2> = c.points.iter().map(|p| src(p.p)).collect();
+    let (method, head_gap, thoracic_gap, sacrum_gap, rounded, head_off, overlay) = if let Some(d) = &real {
+        let g = |k: &Option<DowelContact>| k.map(|k| k.gap.max(0.0));
+        let lost = |k: &Option<DowelContact>| k.is_some_and(|k| !k.ok);
+        let rounded = lost(&d.thoracic) || lost(&d.sacrum);
+        let mut contacts = Vec::new();
+        for (name, k) in
+            [(ContactName::Head, d.head), (ContactName::Thoracic, d.thoracic), (ContactName::Sacrum, d.sacrum)]
+        {
+            if let Some(k) = k {
+                contacts.push(OverlayContact { name, at: src(k.point), gap: k.gap.max(0.0), ok: k.ok });
+            }
+        }
+        let overlay = BackOverlay {
+            contour: contour_src.clone(),
+            dowel: [src(d.ends[0]), src(d.ends[1])],
+            dowel_detected: true,
+            contacts,
+        };
+        (BackMethod::Dowel, g(&d.head), g(&d.thoracic), g(&d.sacrum), rounded, !rounded && lost(&d.head), overlay)
+    } else {
+        let thor_gap = v.thoracic.max(0.0);
+        let sac_gap = v.lumbar_bulge.max(0.0);
+        let head_gap = v.head.map(f32::abs);
+        let rounded = thor_gap > cfg.round_max_bulge || sac_gap > cfg.round_max_bulge;
+        let head_lost = head_gap.is_some_and(|h| h > cfg.head_max_gap);
+        let mut contacts = Vec::new();
+        if let (Some(h), Some(p)) = (head_gap, v.head_point) {
+            contacts.push(OverlayContact { name: ContactName::Head, at: src(p), gap: h, ok: !head_lost });
+        }
+        contacts.push(OverlayContact {
+            name: ContactName::Thoracic,
+            at: src(v.thoracic_point),
+            gap: thor_gap,
+            ok: thor_gap <= cfg.round_max_bulge,
+        });
+        contacts.push(OverlayContact {
+            name: ContactName::Sacrum,
+            at: src(v.sacrum),
+            gap: sac_gap,
+            ok: sac_gap <= cfg.round_max_bulge,
+        });
+        // The line from below the sacrum to the level of the furthest traced point.
+        let far = c.points.iter().map(|p| dot_along(p.p, &v)).fold(c.torso, f32::max);
+        let end = |a: f32| src([v.sacrum[0] + v.dir[0] * a, v.sacrum[1] + v.dir[1] * a]);
+        let overlay = BackOverlay {
+            contour: contour_src.clone(),
+            dowel: [end(-0.1 * c.torso), end(far)],
+            dowel_detected: false,
+            contacts,
+        };
+        (BackMethod::Contour, head_gap, Some(thor_gap), Some(sac_gap), rounded, !rounded && head_lost, overlay)
+    };
+    Ok(BackReading {
+        t,
+        method,
+        gaps,
+        head_gap,
+        thoracic_gap,
+        sacrum_gap,
+        rounded_back: rounded,
+        head_off_dowel: head_off,
+        arched_back: v.lumbar_sag > cfg.arch_max_sag,
+        dowel: real,
+        torso_px: c.torso * mask.scale(),
+        trunk_found: c.trunk_found,
+        roughness: c.roughness,
+        edge_contrast: c.edge_contrast,
+        soft_fraction: c.soft_fraction,
+        overlay,
+    })
+}
+
+fn dot_along(p: P2, v: &VirtualDowel) -> f32 {
+    (p[0] - v.sacrum[0]) * v.dir[0] + (p[1] - v.sacrum[1]) * v.dir[1]
+}
+
+/// Per-video state: the consistency gate and the dowel detector's buffers.
+#[derive(Debug, Clone, Default)]
+pub struct BackAnalyzer {
+    pub config: BackConfig,
+    detector: DowelDetector,
+    prev: Option<(f64, f32, Option<f32>)>,
+}
+
+impl BackAnalyzer {
+    #[must_use]
+    pub fn new(config: BackConfig) -> Self {
+        Self { config, detector: DowelDetector::new(), prev: None }
+    }
+
+    /// Forgets the previous frame (new source, or a jump in time).
+    pub fn reset(&mut self) {
+        self.prev = None;
+    }
+
+    /// Judges the back in one frame from its mask, its pose (source pixels) and, optionally, the
+    /// RGB crop the mask was computed from (enables real-dowel detection).
+    ///
+    /// Consistency: a frame whose thoracic or head measure moved more than `max_frame_change` from
+    /// the previous frame (within `consistency_window_s`) is [`Unreliable::Inconsistent`]; the first
+    /// frame, or one after a pause, is taken as it is.
+    ///
+    /// # Errors
+    /// [`Unreliable`]: fall back to the keypoint proxies for this frame.
+    pub fn analyze(
+        &mut self,
+        t: f64,
+        mask: &PersonMask,
+        pose: &Pose,
+        min_score: f32,
+        crop: Option<&[i32]>,
+    ) -> Result<BackReading, Unreliable> {
+        let Some(kp) = BackKeypoints::from_pose(pose, min_score) else {
+            self.prev = None;
+            return Err(Unreliable::MissingKeypoints);
+        };
+        let r = match measure_back(mask, &kp, crop, &mut self.detector, &self.config, t) {
+            Ok(r) => r,
+            Err(e) => {
+                self.prev = None;
+                return Err(e);
+            }
+        };
+        let prev = self.prev.replace((t, r.gaps.thoracic, r.gaps.head));
+        if let Some((pt, thor, head)) = prev {
+            let recent = (t - pt).abs() <= self.config.consistency_window_s;
+            let jump = (r.gaps.thoracic - thor).abs() > self.config.max_frame_change
+                || matches!((r.gaps.head, head), (Some(a), Some(b)) if (a - b).abs() > self.config.max_frame_change);
+            if recent && jump {
+                return Err(Unreliable::Inconsistent);
+            }
+        }
+        Ok(r)
+    }
+}
+
+/// Per-rep summary for review and reports: the largest thoracic gap, the head-contact state and
+/// the frames where each was worst, and which method judged.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BackRepSummary {
+    /// Frames judged by the contour / by a real dowel.
+    pub contour_frames: u32,
+    pub dowel_frames: u32,
+    /// Largest thoracic gap (torso lengths) and its frame time.
+    pub max_thoracic_gap: Option<(f32, f64)>,
+    /// Largest head gap and its frame time.
+    pub max_head_gap: Option<(f32, f64)>,
+    /// Any frame with the head contact lost.
+    pub head_lost: bool,
+    pub rounded_back: bool,
+}
+
+impl BackRepSummary {
+    /// Adds one frame's reading.
+    pub fn push(&mut self, r: &BackReading) {
+        match r.method {
+            BackMethod::Contour => self.contour_frames += 1,
+            BackMethod::Dowel => self.dowel_frames += 1,
+        }
+        let worse = |cur: Option<(f32, f64)>, g: Option<f32>| match (cur, g) {
+            (Some((c, _)), Some(g)) if g <= c => cur,
+            (_, Some(g)) => Some((g, r.t)),
+            (c, None) => c,
+        };
+        self.max_thoracic_gap = worse(self.max_thoracic_gap, r.thoracic_gap);
+        self.max_head_gap = worse(self.max_head_gap, r.head_gap);
+        self.head_lost |= r.head_off_dowel;
+        self.rounded_back |= r.rounded_back;
+    }
+
+    /// The method that judged most frames (None when no frame was judged by the mask).
+    #[must_use]
+    pub fn method(&self) -> Option<BackMethod> {
+        match (self.contour_frames, self.dowel_frames) {
+            (0, 0) => None,
+            (c, d) if d >= c => Some(BackMethod::Dowel),
+            _ => Some(BackMethod::Contour),
+        }
+    }
+}
