@@ -36,6 +36,80 @@ pub struct FrameOut {
     /// The form engine's state after this frame (with `--exercise`): view, phase, angles, faults.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub form: Option<FormState>,
+    /// Hip hinge: the back measured on the person mask, when the mask was reliable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub back: Option<BackOut>,
+}
+
+/// The back measured on the mask in one frame (torso lengths; see `back::BackReading`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BackOut {
+    pub method: crate::back::BackMethod,
+    pub thoracic_gap: Option<f32>,
+    pub head_gap: Option<f32>,
+    pub sacrum_gap: Option<f32>,
+    pub rounded_back: bool,
+    pub head_off_dowel: bool,
+    pub dowel_detected: bool,
+}
+
+/// The mask stage of the hip hinge: the selfie model on a crop around the person, then the back
+/// contour. A frame it cannot judge (`Unreliable`) gives `None`: the keypoint proxies judge it.
+struct BackStage {
+    seg: crate::back::SegModel,
+    mask: Option<crate::back::PersonMask>,
+    analyzer: crate::back::BackAnalyzer,
+    ms: f64,
+}
+
+impl BackStage {
+    fn load(threads: usize) -> anyhow::Result<Self> {
+        Ok(Self {
+            seg: crate::back::SegModel::load(threads)?,
+            mask: None,
+            analyzer: crate::back::BackAnalyzer::new(crate::back::BackConfig::default()),
+            ms: 0.0,
+        })
+    }
+
+    fn measure(
+        &mut self,
+        frame: &crate::frame::Frame,
+        sample: &PoseSample,
+        min_score: f32,
+    ) -> Option<crate::back::BackReading> {
+        if !sample.present {
+            self.analyzer.reset();
+            return None;
+        }
+        let t0 = Instant::now();
+        let region =
+            crate::back::fit_to_frame(crate::back::seg_region(&sample.pose, min_score)?, frame.width, frame.height);
+        let reading = match self.mask.as_mut() {
+            Some(mask) => self.seg.segment_into(frame, &region, mask).ok(),
+            None => self.seg.segment(frame, &region).ok().map(|m| {
+                self.mask = Some(m);
+            }),
+        }
+        .and_then(|()| {
+            let mask = self.mask.as_ref()?;
+            self.analyzer.analyze(frame.t, mask, &sample.pose, min_score, Some(self.seg.last_crop())).ok()
+        });
+        self.ms += t0.elapsed().as_secs_f64() * 1e3;
+        reading
+    }
+}
+
+fn back_measure(r: &crate::back::BackReading) -> crate::form::BackMeasure {
+    crate::form::BackMeasure {
+        method: match r.method {
+            crate::back::BackMethod::Contour => crate::form::SpineMethod::Contour,
+            crate::back::BackMethod::Dowel => crate::form::SpineMethod::Dowel,
+        },
+        head_gap: r.head_gap,
+        thoracic_gap: r.thoracic_gap,
+        sacrum_gap: r.sacrum_gap,
+    }
 }
 
 /// The per-frame form state written to JSON (the live state without the cue text).
@@ -73,7 +147,7 @@ impl FrameOut {
                 KeypointOut { name: j.name(), x: k.x, y: k.y, score: k.score }
             })
             .collect();
-        Self { index, t: s.t, present: s.present, keypoints, file, form: None }
+        Self { index, t: s.t, present: s.present, keypoints, file, form: None, back: None }
     }
 }
 
@@ -84,6 +158,8 @@ pub struct MeanMs {
     pub preprocess: f64,
     pub inference: f64,
     pub postprocess: f64,
+    /// Person mask and back contour (hip hinge only; 0 otherwise), averaged over all frames.
+    pub mask: f64,
 }
 
 /// How long the analysis took.
@@ -200,6 +276,11 @@ pub fn analyze(
     let mut last_t = 0.0;
     let mut form = exercise.as_ref().map(|(e, c)| (Analyzer::new(*e, c.clone()), c.clone()));
     let mut spine = Vec::new();
+    // The hinge's dowel contacts are judged on the person mask when it is reliable.
+    let mut back = match &exercise {
+        Some((Exercise::Hinge, _)) => Some(BackStage::load(2)?),
+        _ => None,
+    };
     for (next, known, name, ms) in rx {
         let frame = match next {
             Ok(Some(f)) => f,
@@ -223,17 +304,41 @@ pub fn analyze(
             passes += u64::from(r.passes);
             r.sample
         };
+        if info.stills
+            && let Some(b) = back.as_mut()
+        {
+            b.analyzer.reset();
+        }
+        let min_score = form.as_ref().map_or(0.3, |(_, c)| c.common.min_score);
+        let reading = back.as_mut().and_then(|b| b.measure(&frame, &sample, min_score));
         if let Some((analyzer, config)) = form.as_mut() {
             if info.stills {
                 if analyzer.exercise() == Exercise::Hinge && sample.present {
-                    let check = spine_check(&sample.pose, config);
+                    let mut check = spine_check(&sample.pose, config);
+                    if let Some(r) = &reading {
+                        // The mask saw the back itself: its verdict outranks the keypoint proxies.
+                        check.judged = true;
+                        check.reason = None;
+                        check.rounded_back = r.rounded_back;
+                        check.head_off_dowel = r.head_off_dowel;
+                        check.method = back_measure(r).method;
+                    }
                     spine.push(StillSpine { index: frame.index, file: name.clone(), check });
                 }
             } else {
-                analyzer.push(&sample);
+                analyzer.push_with_back(&sample, reading.as_ref().map(back_measure).as_ref());
             }
         }
         let mut out = FrameOut::from_sample(frame.index, &sample, name);
+        out.back = reading.as_ref().map(|r| BackOut {
+            method: r.method,
+            thoracic_gap: r.thoracic_gap,
+            head_gap: r.head_gap,
+            sacrum_gap: r.sacrum_gap,
+            rounded_back: r.rounded_back,
+            head_off_dowel: r.head_off_dowel,
+            dowel_detected: r.dowel.is_some(),
+        });
         if let Some((analyzer, _)) = form.as_ref().filter(|_| !info.stills) {
             out.form = Some(FormState::from_live(analyzer.live()));
         }
@@ -262,6 +367,7 @@ pub fn analyze(
             preprocess: per(sum.preprocess_ms),
             inference: per(sum.inference_ms),
             postprocess: per(sum.postprocess_ms),
+            mask: per(back.as_ref().map_or(0.0, |b| b.ms)),
         },
         passes_per_frame: per(passes as f64),
         peak_memory_mb: peak_memory_mb(),
@@ -361,7 +467,11 @@ impl ExerciseResult {
                 let num = |x: Option<f32>| x.map_or("-".into(), |v| format!("{v:.0}"));
                 let _ = writeln!(
                     out,
-                    "  {name}: {verdict} (trunk {} deg, hip {} deg, head {} deg, thoracic offset {})",
+                    "  {name}: {verdict}, judged by {} (trunk {} deg, hip {} deg, head {} deg, thoracic offset {})",
+                    serde_json::to_value(c.method)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
                     num(c.trunk_deg),
                     num(c.hip_deg),
                     num(c.head_deg),
@@ -420,7 +530,7 @@ impl Timing {
     #[must_use]
     pub fn summary(&self) -> String {
         format!(
-            "{} frames ({:.1} s of input) in {:.2} s: {:.1} fps | per frame: decode {:.1} ms, preprocess {:.2} ms, inference {:.1} ms, postprocess {:.2} ms, {:.2} model passes | peak memory {:.0} MB",
+            "{} frames ({:.1} s of input) in {:.2} s: {:.1} fps | per frame: decode {:.1} ms, preprocess {:.2} ms, inference {:.1} ms, postprocess {:.2} ms, mask {:.2} ms, {:.2} model passes | peak memory {:.0} MB",
             self.frames,
             self.input_seconds,
             self.wall_seconds,
@@ -429,6 +539,7 @@ impl Timing {
             self.mean_ms.preprocess,
             self.mean_ms.inference,
             self.mean_ms.postprocess,
+            self.mean_ms.mask,
             self.passes_per_frame,
             self.peak_memory_mb
         )

@@ -111,8 +111,12 @@ pub struct HingeConfig {
     pub fold_max_hip_deg: f32,
     /// Fold evidence applies only when the knee angle is at least this (deg; legs near straight).
     pub fold_min_knee_deg: f32,
-    /// Contour method: back gap from the dowel line above this (torso lengths) = contact lost.
+    /// Contour method (segmentation mask): gap between the back and the virtual dowel above this
+    /// (torso lengths) = contact lost. The spec's thoracic figure; the mask's edge is not sharper.
     pub contour_max_gap: f32,
+    /// Real dowel: gap between the back and the detected dowel above this (torso lengths) = contact
+    /// lost. Tighter than the contour: a real stick is a sharp, straight reference.
+    pub dowel_max_gap: f32,
     /// Squatting: knee flexion above this (deg) at the bottom = bending the knees instead of hinging.
     pub squat_knee_flexion_deg: f32,
     /// Locked knees (minor): knee flexion at the bottom below this (deg) = knees locked straight.
@@ -141,7 +145,8 @@ impl Default for HingeConfig {
             thoracic_max_offset: 0.08,
             fold_max_hip_deg: 60.0,
             fold_min_knee_deg: 150.0,
-            contour_max_gap: 0.05,
+            contour_max_gap: 0.08,
+            dowel_max_gap: 0.05,
             squat_knee_flexion_deg: 40.0,
             locked_knee_flexion_deg: 8.0,
             lockout_hip_deg: 165.0,

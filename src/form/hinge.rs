@@ -190,7 +190,8 @@ fn judge_back(m: &BackMeasure, cfg: &HingeConfig) -> Option<(Option<bool>, Optio
     if m.head_gap.is_none() && m.thoracic_gap.is_none() && m.sacrum_gap.is_none() {
         return None;
     }
-    let f = |g: Option<f32>| g.map(|g| g <= cfg.contour_max_gap);
+    let limit = if m.method == SpineMethod::Dowel { cfg.dowel_max_gap } else { cfg.contour_max_gap };
+    let f = |g: Option<f32>| g.map(|g| g <= limit);
     Some((f(m.head_gap), f(m.thoracic_gap), f(m.sacrum_gap)))
 }
 
