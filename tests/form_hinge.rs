@@ -315,6 +315,32 @@ fn external_back_measure_judges_and_is_recorded() {
     assert_eq!(reps[1].faults, vec![FaultId::RoundedBack]);
     assert_eq!(reps[1].hinge.as_ref().unwrap().spine_method, SpineMethod::Contour);
     assert!(saw_dowel);
+    // Per rep: the largest measured gap, when it happened, and the head contact.
+    let (h0, h1) = (reps[0].hinge.as_ref().unwrap(), reps[1].hinge.as_ref().unwrap());
+    assert!((h1.max_thoracic_gap.unwrap() - 0.12).abs() < 1e-6, "{:?}", h1.max_thoracic_gap);
+    assert!((h0.max_thoracic_gap.unwrap() - 0.01).abs() < 1e-6, "{:?}", h0.max_thoracic_gap);
+    let worst = h1.worst_gap_s.unwrap();
+    assert!(worst > windows[1].0 && worst < windows[1].1, "worst frame {worst} outside rep 2 {:?}", windows[1]);
+    assert_eq!((h0.head_contact, h1.head_contact), (Some(true), Some(true)));
+}
+
+#[test]
+fn a_real_dowel_is_held_to_a_tighter_gap_than_the_contour() {
+    use formcheck::form::{Analyzer, BackMeasure, SpineMethod};
+    // The same 0.06 torso-length gap: within the contour's 0.08, past the real dowel's 0.05.
+    let (samples, _) = hinge_set(&[GOOD], 5, Noise::default(), |_, f| f);
+    let faults_with = |method: SpineMethod| {
+        let mut a = Analyzer::new(Exercise::Hinge, FormConfig::default());
+        let m = BackMeasure { method, head_gap: Some(0.0), thoracic_gap: Some(0.06), sacrum_gap: Some(0.0) };
+        let mut ev = vec![];
+        for s in &samples {
+            ev.extend(a.push_with_back(s, Some(&m)));
+        }
+        ev.extend(a.finish());
+        faults_raised(&ev)
+    };
+    assert!(faults_with(SpineMethod::Contour).is_empty());
+    assert_eq!(faults_with(SpineMethod::Dowel), vec![FaultId::RoundedBack]);
 }
 
 /// Moves the far (right) side's joints sideways by `dx` torso lengths: a three-quarter view, where

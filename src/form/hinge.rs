@@ -247,6 +247,10 @@ struct RepAcc {
     top_min_trunk: f32,
     /// At the top: since when the trunk has been past the standing threshold.
     above_since: Option<f64>,
+    /// Largest thoracic gap a back measurement (mask or dowel) gave, and when.
+    max_gap: Option<(f32, f64)>,
+    /// Head contact over the frames a back measurement judged it.
+    head_contact: Option<bool>,
 }
 
 /// Hip hinge state machine.
@@ -437,6 +441,16 @@ impl HingeEngine {
                             _ => h,
                         });
                     }
+                    if external.is_some() {
+                        if let Some(g) = ctx.back.and_then(|b| b.thoracic_gap)
+                            && r.max_gap.is_none_or(|(worst, _)| g > worst)
+                        {
+                            r.max_gap = Some((g, t));
+                        }
+                        if let Some(ok) = head_ok {
+                            r.head_contact = Some(r.head_contact.unwrap_or(true) && ok);
+                        }
+                    }
                     let i = match method {
                         SpineMethod::Keypoints => 0,
                         SpineMethod::Contour => 1,
@@ -554,6 +568,9 @@ impl HingeEngine {
                 rising_s,
                 max_thoracic_offset: r.max_thoracic,
                 worst_head_deg: r.worst_head,
+                max_thoracic_gap: r.max_gap.map(|g| g.0),
+                worst_gap_s: r.max_gap.map(|g| g.1),
+                head_contact: r.head_contact,
                 spine_method: method,
             }),
             bird_dog: None,

@@ -137,6 +137,14 @@ pub struct HingeRep {
     pub worst_head_deg: Option<f32>,
     /// Which method judged the dowel contacts on most judged frames.
     pub spine_method: SpineMethod,
+    /// Largest gap between the upper back and the dowel (virtual or real), torso lengths, over the
+    /// frames the mask or a real dowel judged (None when none did).
+    pub max_thoracic_gap: Option<f32>,
+    /// When that largest gap was seen (s): the frame to look at in review.
+    pub worst_gap_s: Option<f64>,
+    /// Whether the back of the head stayed on the dowel on every frame the mask or dowel judged
+    /// it (None when none did).
+    pub head_contact: Option<bool>,
 }
 
 /// Bird-dog-specific measurements of a rep (flattened into [`RepRecord`]'s JSON).
