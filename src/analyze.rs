@@ -53,65 +53,6 @@ pub struct BackOut {
     pub dowel_detected: bool,
 }
 
-/// The mask stage of the hip hinge: the selfie model on a crop around the person, then the back
-/// contour. A frame it cannot judge (`Unreliable`) gives `None`: the keypoint proxies judge it.
-struct BackStage {
-    seg: crate::back::SegModel,
-    mask: Option<crate::back::PersonMask>,
-    analyzer: crate::back::BackAnalyzer,
-    ms: f64,
-}
-
-impl BackStage {
-    fn load(threads: usize) -> anyhow::Result<Self> {
-        Ok(Self {
-            seg: crate::back::SegModel::load(threads)?,
-            mask: None,
-            analyzer: crate::back::BackAnalyzer::new(crate::back::BackConfig::default()),
-            ms: 0.0,
-        })
-    }
-
-    fn measure(
-        &mut self,
-        frame: &crate::frame::Frame,
-        sample: &PoseSample,
-        min_score: f32,
-    ) -> Option<crate::back::BackReading> {
-        if !sample.present {
-            self.analyzer.reset();
-            return None;
-        }
-        let t0 = Instant::now();
-        let region =
-            crate::back::fit_to_frame(crate::back::seg_region(&sample.pose, min_score)?, frame.width, frame.height);
-        let reading = match self.mask.as_mut() {
-            Some(mask) => self.seg.segment_into(frame, &region, mask).ok(),
-            None => self.seg.segment(frame, &region).ok().map(|m| {
-                self.mask = Some(m);
-            }),
-        }
-        .and_then(|()| {
-            let mask = self.mask.as_ref()?;
-            self.analyzer.analyze(frame.t, mask, &sample.pose, min_score, Some(self.seg.last_crop())).ok()
-        });
-        self.ms += t0.elapsed().as_secs_f64() * 1e3;
-        reading
-    }
-}
-
-fn back_measure(r: &crate::back::BackReading) -> crate::form::BackMeasure {
-    crate::form::BackMeasure {
-        method: match r.method {
-            crate::back::BackMethod::Contour => crate::form::SpineMethod::Contour,
-            crate::back::BackMethod::Dowel => crate::form::SpineMethod::Dowel,
-        },
-        head_gap: r.head_gap,
-        thoracic_gap: r.thoracic_gap,
-        sacrum_gap: r.sacrum_gap,
-    }
-}
-
 /// The per-frame form state written to JSON (the live state without the cue text).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FormState {
@@ -278,7 +219,7 @@ pub fn analyze(
     let mut spine = Vec::new();
     // The hinge's dowel contacts are judged on the person mask when it is reliable.
     let mut back = match &exercise {
-        Some((Exercise::Hinge, _)) => Some(BackStage::load(2)?),
+        Some((Exercise::Hinge, _)) => Some(crate::back::BackStage::load(2)?),
         _ => None,
     };
     for (next, known, name, ms) in rx {
@@ -307,7 +248,7 @@ pub fn analyze(
         if info.stills
             && let Some(b) = back.as_mut()
         {
-            b.analyzer.reset();
+            b.reset();
         }
         let min_score = form.as_ref().map_or(0.3, |(_, c)| c.common.min_score);
         let reading = back.as_mut().and_then(|b| b.measure(&frame, &sample, min_score));
@@ -321,12 +262,12 @@ pub fn analyze(
                         check.reason = None;
                         check.rounded_back = r.rounded_back;
                         check.head_off_dowel = r.head_off_dowel;
-                        check.method = back_measure(r).method;
+                        check.method = r.measure().method;
                     }
                     spine.push(StillSpine { index: frame.index, file: name.clone(), check });
                 }
             } else {
-                analyzer.push_with_back(&sample, reading.as_ref().map(back_measure).as_ref());
+                analyzer.push_with_back(&sample, reading.as_ref().map(crate::back::BackReading::measure).as_ref());
             }
         }
         let mut out = FrameOut::from_sample(frame.index, &sample, name);
@@ -367,7 +308,7 @@ pub fn analyze(
             preprocess: per(sum.preprocess_ms),
             inference: per(sum.inference_ms),
             postprocess: per(sum.postprocess_ms),
-            mask: per(back.as_ref().map_or(0.0, |b| b.ms)),
+            mask: per(back.as_ref().map_or(0.0, |b| b.total_ms)),
         },
         passes_per_frame: per(passes as f64),
         peak_memory_mb: peak_memory_mb(),

@@ -41,6 +41,8 @@ pub struct LiveResult {
     pub from_demo: bool,
     /// The form engine's state after this frame, when an exercise is chosen.
     pub form: Option<LiveState>,
+    /// Hip hinge: the back measured on the person mask, when the mask was reliable.
+    pub back: Option<crate::back::BackReading>,
 }
 
 /// Something the UI should know about the pipeline.
@@ -135,6 +137,13 @@ impl LivePipeline {
             std::thread::Builder::new().name("inference".into()).spawn(move || {
                 let options = if stills { EstimatorOptions::still() } else { EstimatorOptions::default() };
                 let mut estimator = model.map(|m| PoseEstimator::new(m, options));
+                // The hinge's dowel contacts are judged on the person mask when it is reliable; with
+                // no segmentation model the keypoint proxies judge alone.
+                let mut back = match exercise.as_ref() {
+                    Some((Exercise::Hinge, _)) => crate::back::BackStage::load(2).ok(),
+                    _ => None,
+                };
+                let min_score = exercise.as_ref().map_or(0.3, |(_, c)| c.common.min_score);
                 let mut analyzer = exercise.map(|(e, c)| Analyzer::new(e, c));
                 let mut recent: std::collections::VecDeque<Instant> = std::collections::VecDeque::new();
                 let mut running = false;
@@ -171,8 +180,9 @@ impl LivePipeline {
                         running = true;
                         set_status(LiveStatus::Running);
                     }
+                    let reading = back.as_mut().and_then(|b| b.measure(&c.frame, &sample, min_score));
                     let form = analyzer.as_mut().map(|a| {
-                        a.push(&sample);
+                        a.push_with_back(&sample, reading.as_ref().map(crate::back::BackReading::measure).as_ref());
                         a.live()
                     });
                     let now = Instant::now();
@@ -190,6 +200,7 @@ impl LivePipeline {
                         dropped: frames.overwritten(),
                         from_demo,
                         form,
+                        back: reading,
                     });
                     notify();
                 }

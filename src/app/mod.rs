@@ -333,7 +333,10 @@ fn live_screen(view: &mut LiveView, ui: &mut egui::Ui) -> bool {
             let size = egui::vec2(fw * scale, fh * scale);
             let resp = ui.add(egui::Image::new((tex.id(), size)));
             draw_skeleton(ui.painter(), resp.rect, scale, &r.sample.pose, r.sample.present);
-            if let Some(d) = r.form.as_ref().and_then(|f| f.dowel.as_ref()) {
+            // The mask's reading, when reliable, outranks the keypoint estimate of the dowel.
+            if let Some(b) = &r.back {
+                draw_back(ui.painter(), resp.rect, scale, &b.overlay);
+            } else if let Some(d) = r.form.as_ref().and_then(|f| f.dowel.as_ref()) {
                 draw_dowel(ui.painter(), resp.rect, scale, d);
             }
         }
@@ -361,6 +364,30 @@ pub fn draw_dowel(painter: &egui::Painter, rect: egui::Rect, scale: f32, d: &Dow
     for (p, ok) in [(d.head, d.head_ok), (d.thoracic, d.thoracic_ok), (d.sacrum, d.sacrum_ok)] {
         painter.circle_filled(at(p), 8.0, contact_color(ok));
         painter.circle_stroke(at(p), 8.0, egui::Stroke::new(2.0, Color32::WHITE));
+    }
+}
+
+/// The back as the person mask sees it: the traced contour, the dowel line (real or virtual) and
+/// the contacts, green or red; "dowel detected" when a real one is held.
+pub fn draw_back(painter: &egui::Painter, rect: egui::Rect, scale: f32, o: &crate::back::BackOverlay) {
+    let at = |p: [f32; 2]| egui::pos2(rect.min.x + p[0] * scale, rect.min.y + p[1] * scale);
+    let contour: Vec<egui::Pos2> = o.contour.iter().map(|&p| at(p)).collect();
+    painter.add(egui::Shape::line(contour, egui::Stroke::new(3.0, Color32::from_rgb(60, 200, 230))));
+    let all_ok = o.contacts.iter().all(|c| c.ok);
+    let line = if all_ok { Color32::from_rgb(40, 200, 90) } else { Color32::from_rgb(230, 40, 40) };
+    painter.line_segment([at(o.dowel[0]), at(o.dowel[1])], egui::Stroke::new(5.0, line.gamma_multiply(0.85)));
+    for c in &o.contacts {
+        painter.circle_filled(at(c.at), 8.0, contact_color(Some(c.ok)));
+        painter.circle_stroke(at(c.at), 8.0, egui::Stroke::new(2.0, Color32::WHITE));
+    }
+    if o.dowel_detected {
+        painter.text(
+            at(o.dowel[0]) + egui::vec2(12.0, -12.0),
+            egui::Align2::LEFT_BOTTOM,
+            "dowel detected",
+            egui::FontId::proportional(18.0),
+            Color32::WHITE,
+        );
     }
 }
 

@@ -409,3 +409,81 @@ impl BackRepSummary {
         }
     }
 }
+
+/// The mask stage of the hip hinge in a pipeline: the selfie model on a crop sized from the
+/// keypoints, then the back contour. A frame it cannot judge gives `None`: the form engine's
+/// keypoint proxies judge it instead.
+pub struct BackStage {
+    seg: SegModel,
+    mask: Option<PersonMask>,
+    analyzer: BackAnalyzer,
+    /// Milliseconds spent so far (mask and contour), for timing reports.
+    pub total_ms: f64,
+}
+
+impl std::fmt::Debug for BackStage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackStage").field("total_ms", &self.total_ms).finish_non_exhaustive()
+    }
+}
+
+impl BackStage {
+    /// Loads the segmentation model.
+    ///
+    /// # Errors
+    /// [`SegError`] when the model or the runtime is missing or wrong.
+    pub fn load(threads: usize) -> Result<Self, SegError> {
+        Ok(Self {
+            seg: SegModel::load(threads)?,
+            mask: None,
+            analyzer: BackAnalyzer::new(BackConfig::default()),
+            total_ms: 0.0,
+        })
+    }
+
+    /// Forgets the previous frame (independent stills, or a jump in time).
+    pub fn reset(&mut self) {
+        self.analyzer.reset();
+    }
+
+    /// Judges the back in `frame`, whose pose is `sample`.
+    pub fn measure(
+        &mut self,
+        frame: &crate::frame::Frame,
+        sample: &crate::pose::skeleton::PoseSample,
+        min_score: f32,
+    ) -> Option<BackReading> {
+        if !sample.present {
+            self.analyzer.reset();
+            return None;
+        }
+        let t0 = std::time::Instant::now();
+        let reading = seg_region(&sample.pose, min_score).and_then(|region| {
+            let region = fit_to_frame(region, frame.width, frame.height);
+            match self.mask.as_mut() {
+                Some(mask) => self.seg.segment_into(frame, &region, mask).ok()?,
+                None => self.mask = Some(self.seg.segment(frame, &region).ok()?),
+            }
+            let mask = self.mask.as_ref()?;
+            self.analyzer.analyze(frame.t, mask, &sample.pose, min_score, Some(self.seg.last_crop())).ok()
+        });
+        self.total_ms += t0.elapsed().as_secs_f64() * 1e3;
+        reading
+    }
+}
+
+impl BackReading {
+    /// This reading as the form engine's back measurement.
+    #[must_use]
+    pub fn measure(&self) -> crate::form::BackMeasure {
+        crate::form::BackMeasure {
+            method: match self.method {
+                BackMethod::Contour => crate::form::SpineMethod::Contour,
+                BackMethod::Dowel => crate::form::SpineMethod::Dowel,
+            },
+            head_gap: self.head_gap,
+            thoracic_gap: self.thoracic_gap,
+            sacrum_gap: self.sacrum_gap,
+        }
+    }
+}
