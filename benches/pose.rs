@@ -28,6 +28,14 @@ fn preprocess(c: &mut Criterion) {
             b.iter(|| crop_resize_into(black_box(&f), black_box(&crop), side, &mut out));
         });
     }
+    // Video files come as YUV 4:2:0 (see frame.rs): the analysis path.
+    let (w, h) = (1920u32, 1080u32);
+    let yuv_len = formcheck::frame::PixelFormat::Yuv420p.frame_len(w, h);
+    let yuv_data = (0..yuv_len).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8).collect();
+    let yuv = Frame::with_format(0, 0.0, w, h, formcheck::frame::PixelFormat::Yuv420p, yuv_data);
+    c.bench_function("preprocess/crop_1080p_yuv_to_256", |b| {
+        b.iter(|| crop_resize_into(black_box(&yuv), black_box(&crop), 256, &mut out));
+    });
     c.bench_function("preprocess/letterbox_1080p_to_256", |b| {
         b.iter(|| crop_resize_into(black_box(&f), &CropRegion::full_frame(1920, 1080), 256, &mut out));
     });

@@ -120,19 +120,43 @@ pub fn crop_resize_into(frame: &Frame, region: &CropRegion, side: usize, out: &m
             // coordinate 2j + 0.5, so luma coordinate s is chroma (s - 0.5) / 2: origin x0 / 2.
             let ccols = axis_taps(region.x0 / 2.0, scale / 2.0, side);
             let crows = axis_taps(region.y0 / 2.0, scale / 2.0, side);
-            for (oy, (&ry, &cy)) in rows.iter().zip(&crows).enumerate() {
+            // Chroma repeats its edge: clamp the chroma taps once per axis.
+            let clamp_taps = |taps: Vec<(i64, f32)>, n: i64| -> Vec<(usize, usize, f32)> {
+                taps.into_iter()
+                    .map(|(i, wgt)| (i.clamp(0, n - 1) as usize, (i + 1).clamp(0, n - 1) as usize, wgt))
+                    .collect()
+            };
+            let (ccols, crows) = (clamp_taps(ccols, cw), clamp_taps(crows, ch));
+            let cwu = cw as usize;
+            let wu = w as usize;
+            let lerp = |a: u8, b: u8, t: f32| f32::from(a) + (f32::from(b) - f32::from(a)) * t;
+            for (oy, (&ry, &(cy0, cy1, cwy))) in rows.iter().zip(&crows).enumerate() {
                 let row = &mut out[oy * side * 3..(oy + 1) * side * 3];
                 let inside_y = ry.0 + 1 >= 0 && ry.0 < h;
-                for (ox, (&rx, &cx)) in cols.iter().zip(&ccols).enumerate() {
+                // Both luma rows inside the frame: the common case, sampled without bounds logic.
+                let rows_inside = ry.0 >= 0 && ry.0 + 1 < h;
+                let (u0, u1) = (&up[cy0 * cwu..(cy0 + 1) * cwu], &up[cy1 * cwu..(cy1 + 1) * cwu]);
+                let (v0, v1) = (&vp[cy0 * cwu..(cy0 + 1) * cwu], &vp[cy1 * cwu..(cy1 + 1) * cwu]);
+                for (ox, (&rx, &(cx0, cx1, cwx))) in cols.iter().zip(&ccols).enumerate() {
                     let o = &mut row[ox * 3..ox * 3 + 3];
                     if !inside_y || rx.0 + 1 < 0 || rx.0 >= w {
                         continue; // wholly outside: black
                     }
-                    // Outside pixels are black (Y = 16); chroma repeats its edge.
-                    let y = sample_plane(yp, w, h, rx, ry, Some(16.0));
-                    let u = sample_plane(up, cw, ch, cx, cy, None);
-                    let v = sample_plane(vp, cw, ch, cx, cy, None);
-                    let rgb = yuv_to_rgb(y, u, v);
+                    let y = if rows_inside && rx.0 >= 0 && rx.0 + 1 < w {
+                        let (x0, y0) = (rx.0 as usize, ry.0 as usize);
+                        let top = lerp(yp[y0 * wu + x0], yp[y0 * wu + x0 + 1], rx.1);
+                        let bottom = lerp(yp[(y0 + 1) * wu + x0], yp[(y0 + 1) * wu + x0 + 1], rx.1);
+                        top + (bottom - top) * ry.1
+                    } else {
+                        // Straddling the frame's edge: outside pixels are black (Y = 16).
+                        sample_plane(yp, w, h, rx, ry, Some(16.0))
+                    };
+                    let chroma = |p0: &[u8], p1: &[u8]| {
+                        let top = lerp(p0[cx0], p0[cx1], cwx);
+                        let bottom = lerp(p1[cx0], p1[cx1], cwx);
+                        top + (bottom - top) * cwy
+                    };
+                    let rgb = yuv_to_rgb(y, chroma(u0, u1), chroma(v0, v1));
                     for c in 0..3 {
                         o[c] = rgb[c].round() as i32;
                     }
