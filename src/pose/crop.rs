@@ -53,14 +53,12 @@ fn axis_taps(origin: f32, scale: f32, n: usize) -> Vec<(i64, f32)> {
         .collect()
 }
 
-/// Bilinear sample of a one-byte-per-pixel plane at integer tap (x0, y0) with weights (wx, wy).
-/// Pixels outside the plane count as `outside`, or repeat the nearest edge pixel when it is `None`
-/// (chroma: its grid is offset by half a pixel, so an edge sample's tap can fall just outside).
+/// Bilinear sample of a one-byte-per-pixel plane at integer tap (x0, y0) with weights (wx, wy);
+/// pixels outside the plane count as `outside`.
 #[inline]
-fn sample_plane(plane: &[u8], w: i64, h: i64, (x0, wx): (i64, f32), (y0, wy): (i64, f32), outside: Option<f32>) -> f32 {
-    let at = |x: i64, y: i64| match outside {
-        Some(v) if x < 0 || y < 0 || x >= w || y >= h => v,
-        _ => f32::from(plane[(y.clamp(0, h - 1) * w + x.clamp(0, w - 1)) as usize]),
+fn sample_plane(plane: &[u8], w: i64, h: i64, (x0, wx): (i64, f32), (y0, wy): (i64, f32), outside: f32) -> f32 {
+    let at = |x: i64, y: i64| {
+        if x < 0 || y < 0 || x >= w || y >= h { outside } else { f32::from(plane[(y * w + x) as usize]) }
     };
     let top = at(x0, y0) * (1.0 - wx) + at(x0 + 1, y0) * wx;
     let bottom = at(x0, y0 + 1) * (1.0 - wx) + at(x0 + 1, y0 + 1) * wx;
@@ -149,7 +147,7 @@ pub fn crop_resize_into(frame: &Frame, region: &CropRegion, side: usize, out: &m
                         top + (bottom - top) * ry.1
                     } else {
                         // Straddling the frame's edge: outside pixels are black (Y = 16).
-                        sample_plane(yp, w, h, rx, ry, Some(16.0))
+                        sample_plane(yp, w, h, rx, ry, 16.0)
                     };
                     let chroma = |p0: &[u8], p1: &[u8]| {
                         let top = lerp(p0[cx0], p0[cx1], cwx);
