@@ -12,14 +12,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ort::session::Session;
-use ort::session::builder::GraphOptimizationLevel;
-use ort::value::{TensorElementType, TensorRef, ValueType};
+use ort::value::{TensorElementType, TensorRef};
 
 use crate::frame::Frame;
 use crate::pose::crop::{CropRegion, crop_resize_into};
 use crate::pose::model::model_dirs;
 use crate::pose::skeleton::{Joint, Pose};
-use crate::runtime::{self, RuntimeError};
+use crate::runtime::RuntimeError;
 
 /// Side of the selfie model's square input and output.
 pub const SEG_SIDE: usize = 256;
@@ -242,19 +241,6 @@ fn replicate_edges(crop: &mut [i32], side: usize, region: &CropRegion, width: u3
     }
 }
 
-fn shape_of(t: &ValueType) -> Option<(TensorElementType, Vec<i64>)> {
-    match t {
-        ValueType::Tensor { ty, shape, .. } => Some((*ty, shape.iter().copied().collect())),
-        _ => None,
-    }
-}
-
-/// Batch may be dynamic (-1); the other dimensions must match.
-fn dims_match(actual: &[i64], expected: &[i64]) -> bool {
-    actual.len() == expected.len()
-        && actual.iter().zip(expected).enumerate().all(|(i, (&a, &e))| a == e || (i == 0 && a < 0))
-}
-
 /// The loaded and verified selfie segmentation model, with its reusable buffers.
 pub struct SegModel {
     session: Session,
@@ -286,51 +272,20 @@ impl SegModel {
     /// # Errors
     /// A missing runtime or file, a file that is not an ONNX model, or a model of another shape.
     pub fn load_file(path: &Path, threads: usize) -> Result<Self, SegError> {
-        let (env, _) = runtime::environment()?;
-        if !path.is_file() {
-            return Err(SegError::Missing { path: path.to_path_buf() });
-        }
-        let corrupt = |e: &dyn std::fmt::Display| SegError::Corrupt { path: path.to_path_buf(), reason: e.to_string() };
-        let spin = std::env::var("FORMCHECK_ORT_SPIN").is_ok_and(|v| v == "1");
-        let session = Session::builder(env)
-            .map_err(|e| corrupt(&e))?
-            .with_optimization_level(GraphOptimizationLevel::Level3)
-            .map_err(|e| corrupt(&e))?
-            .with_intra_threads(threads.max(1))
-            .map_err(|e| corrupt(&e))?
-            .with_intra_op_spinning(spin)
-            .map_err(|e| corrupt(&e))?
-            .commit_from_file(path)
-            .map_err(|e| corrupt(&e))?;
-        let wrong = |what: String| SegError::WrongShape { path: path.to_path_buf(), what };
-        let [input] = session.inputs() else {
-            return Err(wrong(format!("it has {} inputs, expected 1", session.inputs().len())));
-        };
-        let [output] = session.outputs() else {
-            return Err(wrong(format!("it has {} outputs, expected 1", session.outputs().len())));
-        };
+        use crate::pose::model::{OpenError, open_checked};
         let s = SEG_SIDE as i64;
-        match shape_of(input.dtype()) {
-            Some((TensorElementType::Float32, d)) if dims_match(&d, &[1, s, s, 3]) => {}
-            Some((ty, d)) => {
-                return Err(wrong(format!(
-                    "input `{}` is {ty:?} {d:?}, expected Float32 [1, {s}, {s}, 3]",
-                    input.name()
-                )));
-            }
-            None => return Err(wrong(format!("input `{}` is not a tensor", input.name()))),
-        }
-        match shape_of(output.dtype()) {
-            Some((TensorElementType::Float32, d)) if dims_match(&d, &[1, s, s, 1]) => {}
-            Some((ty, d)) => {
-                return Err(wrong(format!(
-                    "output `{}` is {ty:?} {d:?}, expected Float32 [1, {s}, {s}, 1]",
-                    output.name()
-                )));
-            }
-            None => return Err(wrong(format!("output `{}` is not a tensor", output.name()))),
-        }
-        let input_name = input.name().to_string();
+        let (session, input_name) = open_checked(
+            path,
+            threads,
+            (TensorElementType::Float32, &[1, s, s, 3]),
+            (TensorElementType::Float32, &[1, s, s, 1]),
+        )
+        .map_err(|e| match e {
+            OpenError::Runtime(e) => SegError::Runtime(e),
+            OpenError::Missing => SegError::Missing { path: path.to_path_buf() },
+            OpenError::Corrupt(reason) => SegError::Corrupt { path: path.to_path_buf(), reason },
+            OpenError::WrongShape(what) => SegError::WrongShape { path: path.to_path_buf(), what },
+        })?;
         Ok(Self {
             session,
             input_name,

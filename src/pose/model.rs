@@ -127,10 +127,69 @@ fn shape_of(t: &ValueType) -> Option<(TensorElementType, Vec<i64>)> {
     }
 }
 
-/// A dimension matches when equal, or dynamic (-1) where we allow it (the batch).
-fn dims_match(actual: &[i64], expected: &[i64], dynamic_ok: &[bool]) -> bool {
+/// A dimension matches when equal, or dynamic (-1) in the batch position.
+fn dims_match(actual: &[i64], expected: &[i64]) -> bool {
     actual.len() == expected.len()
-        && actual.iter().zip(expected).zip(dynamic_ok).all(|((&a, &e), &d)| a == e || (d && a < 0))
+        && actual.iter().zip(expected).enumerate().all(|(i, (&a, &e))| a == e || (i == 0 && a < 0))
+}
+
+/// Why [`open_checked`] refused a file.
+#[derive(Debug)]
+pub(crate) enum OpenError {
+    Runtime(RuntimeError),
+    Missing,
+    /// Not loadable as an ONNX model: the reason.
+    Corrupt(String),
+    /// Loadable, but its tensors are not the expected ones: what differs.
+    WrongShape(String),
+}
+
+/// Loads the ONNX model at `path` with `threads` intra-op threads and checks that it has one
+/// input and one output of the given element types and shapes (batch may be dynamic). Returns the
+/// session and its input's name.
+pub(crate) fn open_checked(
+    path: &Path,
+    threads: usize,
+    input: (TensorElementType, &[i64]),
+    output: (TensorElementType, &[i64]),
+) -> Result<(Session, String), OpenError> {
+    let (env, _) = runtime::environment().map_err(OpenError::Runtime)?;
+    if !path.is_file() {
+        return Err(OpenError::Missing);
+    }
+    let corrupt = |e: &dyn std::fmt::Display| OpenError::Corrupt(e.to_string());
+    let session = Session::builder(env)
+        .map_err(|e| corrupt(&e))?
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(|e| corrupt(&e))?
+        .with_intra_threads(threads.max(1))
+        .map_err(|e| corrupt(&e))?
+        // Idle ORT threads must not spin: the decoder shares the same two cores.
+        .with_intra_op_spinning(spinning_allowed())
+        .map_err(|e| corrupt(&e))?
+        .commit_from_file(path)
+        .map_err(|e| corrupt(&e))?;
+    let wrong = OpenError::WrongShape;
+    let [inlet] = session.inputs() else {
+        return Err(wrong(format!("it has {} inputs, expected 1", session.inputs().len())));
+    };
+    let [outlet] = session.outputs() else {
+        return Err(wrong(format!("it has {} outputs, expected 1", session.outputs().len())));
+    };
+    for (what, outlet, (want_ty, want_dims)) in [("input", inlet, input), ("output", outlet, output)] {
+        match shape_of(outlet.dtype()) {
+            Some((ty, dims)) if ty == want_ty && dims_match(&dims, want_dims) => {}
+            Some((ty, dims)) => {
+                return Err(wrong(format!(
+                    "{what} `{}` is {ty:?} {dims:?}, expected {want_ty:?} {want_dims:?}",
+                    outlet.name()
+                )));
+            }
+            None => return Err(wrong(format!("{what} `{}` is not a tensor", outlet.name()))),
+        }
+    }
+    let name = inlet.name().to_string();
+    Ok((session, name))
 }
 
 impl PoseModel {
@@ -148,54 +207,19 @@ impl PoseModel {
     /// # Errors
     /// A missing runtime or file, a file that is not an ONNX model, or a model of another shape.
     pub fn load_file(path: &Path, kind: ModelKind, threads: usize) -> Result<Self, ModelError> {
-        let (env, _) = runtime::environment()?;
-        if !path.is_file() {
-            return Err(ModelError::Missing { path: path.to_path_buf() });
-        }
-        let corrupt =
-            |e: &dyn std::fmt::Display| ModelError::Corrupt { path: path.to_path_buf(), reason: e.to_string() };
-        let session = Session::builder(env)
-            .map_err(|e| corrupt(&e))?
-            .with_optimization_level(GraphOptimizationLevel::Level3)
-            .map_err(|e| corrupt(&e))?
-            .with_intra_threads(threads.max(1))
-            .map_err(|e| corrupt(&e))?
-            // Idle ORT threads must not spin: the decoder shares the same two cores.
-            .with_intra_op_spinning(spinning_allowed())
-            .map_err(|e| corrupt(&e))?
-            .commit_from_file(path)
-            .map_err(|e| corrupt(&e))?;
-        let wrong = |what: String| ModelError::WrongShape { path: path.to_path_buf(), kind: kind.name(), what };
-        let [input] = session.inputs() else {
-            return Err(wrong(format!("it has {} inputs, expected 1", session.inputs().len())));
-        };
-        let [output] = session.outputs() else {
-            return Err(wrong(format!("it has {} outputs, expected 1", session.outputs().len())));
-        };
         let side = kind.input_side() as i64;
-        match shape_of(input.dtype()) {
-            Some((TensorElementType::Int32, dims))
-                if dims_match(&dims, &[1, side, side, 3], &[true, false, false, false]) => {}
-            Some((ty, dims)) => {
-                return Err(wrong(format!(
-                    "input `{}` is {ty:?} {dims:?}, expected Int32 [1, {side}, {side}, 3]",
-                    input.name()
-                )));
-            }
-            None => return Err(wrong(format!("input `{}` is not a tensor", input.name()))),
-        }
-        match shape_of(output.dtype()) {
-            Some((TensorElementType::Float32, dims))
-                if dims_match(&dims, &[1, 1, 17, 3], &[true, false, false, false]) => {}
-            Some((ty, dims)) => {
-                return Err(wrong(format!(
-                    "output `{}` is {ty:?} {dims:?}, expected Float32 [1, 1, 17, 3]",
-                    output.name()
-                )));
-            }
-            None => return Err(wrong(format!("output `{}` is not a tensor", output.name()))),
-        }
-        let input_name = input.name().to_string();
+        let (session, input_name) = open_checked(
+            path,
+            threads,
+            (TensorElementType::Int32, &[1, side, side, 3]),
+            (TensorElementType::Float32, &[1, 1, 17, 3]),
+        )
+        .map_err(|e| match e {
+            OpenError::Runtime(e) => ModelError::Runtime(e),
+            OpenError::Missing => ModelError::Missing { path: path.to_path_buf() },
+            OpenError::Corrupt(reason) => ModelError::Corrupt { path: path.to_path_buf(), reason },
+            OpenError::WrongShape(what) => ModelError::WrongShape { path: path.to_path_buf(), kind: kind.name(), what },
+        })?;
         Ok(Self { session, kind, input_name, path: path.to_path_buf() })
     }
 
