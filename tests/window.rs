@@ -213,3 +213,16 @@ fn asking_for_a_camera_that_is_not_there_says_so_and_stays_on_start() {
     h.get_by_label("Start the demo");
     assert!(!h.state().is_live());
 }
+
+#[test]
+fn the_demo_with_another_exercise_says_it_checks_the_hinge() {
+    let launch = Launch {
+        source: Some(formcheck::source::SourceSpec::Demo),
+        exercise: Some(formcheck::form::Exercise::SidePlank),
+        ..Launch::default()
+    };
+    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    h.run_steps(2);
+    assert!(h.state().is_live());
+    h.get_by_label_contains("The demo shows the hip hinge, so it is checked as a hip hinge. The side plank needs");
+}
