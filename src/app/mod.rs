@@ -377,12 +377,17 @@ pub fn contact_color(ok: Option<bool>) -> Color32 {
 /// coloured by whether it holds.
 pub fn draw_dowel(painter: &egui::Painter, rect: egui::Rect, scale: f32, d: &DowelOverlay) {
     let at = |p: (f32, f32)| egui::pos2(rect.min.x + p.0 * scale, rect.min.y + p.1 * scale);
-    let all_ok = [d.head_ok, d.thoracic_ok, d.sacrum_ok].iter().all(|c| *c != Some(false));
-    let line = if all_ok { Color32::from_rgb(40, 200, 90) } else { Color32::from_rgb(230, 40, 40) };
-    painter.line_segment([at(d.head), at(d.sacrum)], egui::Stroke::new(5.0, line.gamma_multiply(0.85)));
-    for (p, ok) in [(d.head, d.head_ok), (d.thoracic, d.thoracic_ok), (d.sacrum, d.sacrum_ok)] {
-        painter.circle_filled(at(p), 8.0, contact_color(ok));
-        painter.circle_stroke(at(p), 8.0, egui::Stroke::new(2.0, Color32::WHITE));
+    let contacts = [(at(d.head), d.head_ok), (at(d.thoracic), d.thoracic_ok), (at(d.sacrum), d.sacrum_ok)];
+    paint_dowel(painter, [at(d.head), at(d.sacrum)], &contacts);
+}
+
+/// The dowel line, green while no contact is lost and red otherwise, and each contact's dot.
+fn paint_dowel(painter: &egui::Painter, ends: [egui::Pos2; 2], contacts: &[(egui::Pos2, Option<bool>)]) {
+    let all_ok = contacts.iter().all(|c| c.1 != Some(false));
+    painter.line_segment(ends, egui::Stroke::new(5.0, contact_color(Some(all_ok)).gamma_multiply(0.85)));
+    for &(p, ok) in contacts {
+        painter.circle_filled(p, 8.0, contact_color(ok));
+        painter.circle_stroke(p, 8.0, egui::Stroke::new(2.0, Color32::WHITE));
     }
 }
 
@@ -392,13 +397,8 @@ pub fn draw_back(painter: &egui::Painter, rect: egui::Rect, scale: f32, o: &crat
     let at = |p: [f32; 2]| egui::pos2(rect.min.x + p[0] * scale, rect.min.y + p[1] * scale);
     let contour: Vec<egui::Pos2> = o.contour.iter().map(|&p| at(p)).collect();
     painter.add(egui::Shape::line(contour, egui::Stroke::new(3.0, Color32::from_rgb(60, 200, 230))));
-    let all_ok = o.contacts.iter().all(|c| c.ok);
-    let line = if all_ok { Color32::from_rgb(40, 200, 90) } else { Color32::from_rgb(230, 40, 40) };
-    painter.line_segment([at(o.dowel[0]), at(o.dowel[1])], egui::Stroke::new(5.0, line.gamma_multiply(0.85)));
-    for c in &o.contacts {
-        painter.circle_filled(at(c.at), 8.0, contact_color(Some(c.ok)));
-        painter.circle_stroke(at(c.at), 8.0, egui::Stroke::new(2.0, Color32::WHITE));
-    }
+    let contacts: Vec<(egui::Pos2, Option<bool>)> = o.contacts.iter().map(|c| (at(c.at), Some(c.ok))).collect();
+    paint_dowel(painter, [at(o.dowel[0]), at(o.dowel[1])], &contacts);
     if o.dowel_detected {
         painter.text(
             at(o.dowel[0]) + egui::vec2(12.0, -12.0),
