@@ -6,6 +6,7 @@
 pub mod analyze;
 pub mod app;
 pub mod back;
+pub mod coach;
 pub mod form;
 pub mod frame;
 pub mod latest;

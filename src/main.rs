@@ -158,10 +158,13 @@ fn main() -> ExitCode {
             }
             Ok(true)
         }
-        None => {
-            formcheck::app::run(formcheck::app::Launch { source: cli.source, model: cli.model, exercise: cli.exercise })
-                .map(|()| true)
-        }
+        None => formcheck::app::run(formcheck::app::Launch {
+            source: cli.source,
+            model: cli.model,
+            exercise: cli.exercise,
+            ..Default::default()
+        })
+        .map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -143,6 +143,15 @@ impl Speaker {
         self.volume
     }
 
+    /// Waits (at most `timeout`) until the speech thread has opened the audio output or found
+    /// there is none.
+    pub fn wait_started(&self, timeout: std::time::Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        while self.status() == SpeechStatus::Starting && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     #[must_use]
     pub fn status(&self) -> SpeechStatus {
         self.status.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()

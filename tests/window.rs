@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use formcheck::app::{FormcheckApp, Launch};
+use formcheck::coach::{Dose, Stage};
+use formcheck::form::Exercise;
 
 fn snapshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots")
@@ -75,8 +77,7 @@ fn demo_button_opens_the_live_view_labelled_as_demo() {
         std::thread::sleep(Duration::from_millis(50));
         h.step();
     }
-    h.get_by_label_contains("fps");
-    h.get_by_label("Back to sources").click();
+    h.get_by_label("Back to exercises").click();
     h.run_steps(2);
     assert!(!h.state().is_live());
 }
@@ -225,4 +226,125 @@ fn the_demo_with_another_exercise_says_it_checks_the_hinge() {
     h.run_steps(2);
     assert!(h.state().is_live());
     h.get_by_label_contains("The demo shows the hip hinge, so it is checked as a hip hinge. The side plank needs");
+}
+
+/// Steps the app until `done` holds (at most `max` steps).
+fn step_until(
+    h: &mut Harness<'_, FormcheckApp>,
+    what: &str,
+    max: usize,
+    done: impl Fn(&Harness<'_, FormcheckApp>) -> bool,
+) {
+    for _ in 0..max {
+        if done(h) {
+            return;
+        }
+        h.step();
+    }
+    panic!("after {max} steps: never {what}");
+}
+
+fn stage(h: &Harness<'_, FormcheckApp>) -> Option<Stage> {
+    h.state().coach().map(formcheck::coach::Coach::stage)
+}
+
+/// The whole guided flow on the demo, replayed deterministically (8 demo frames per UI step):
+/// picker → setup check → live set → rest with the set summary → second set → session summary
+/// and the pain prompt. Each screen is kept as a snapshot.
+#[test]
+fn guided_hinge_session_from_picker_to_summary() {
+    let launch = Launch {
+        dose: Some(Dose { sets: 2, reps: 2, hold_s: 0.0, rest_s: 5.0 }),
+        stepped: Some(8),
+        ..Launch::default()
+    };
+    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    h.set_size(egui::vec2(1280.0, 800.0));
+    h.run();
+    h.get_by_label("Hip hinge").click();
+    h.run();
+    h.get_by_label_contains("Dose: 2 sets of 2 reps");
+    h.get_by_label_contains("Camera: Side-on to you, about 3 m away");
+    snapshot(&mut h, "flow_1_picker");
+
+    h.get_by_label("Start the demo").click();
+    step_until(&mut h, "showed the setup checklist", 20, |h| h.query_by_label_contains("Whole body in view").is_some());
+    assert_eq!(stage(&h), Some(Stage::Setup));
+    h.get_by_label_contains("Setup check");
+    h.get_by_label_contains(formcheck::app::session::KEYS_HELP);
+    snapshot(&mut h, "flow_2_setup_check");
+
+    step_until(&mut h, "started counting", 100, |h| stage(h) == Some(Stage::Active));
+    h.step();
+    h.get_by_label("Set 1 of 2 · rep 0 of 2");
+    step_until(&mut h, "counted the first rep", 200, |h| h.query_by_label("Set 1 of 2 · rep 1 of 2").is_some());
+    h.get_by_label("1");
+    // The engine's rep count reaches the banner as this set's count.
+    h.get_by_label("one");
+    snapshot(&mut h, "flow_3_live_set");
+
+    step_until(&mut h, "rested after set 1", 200, |h| stage(h) == Some(Stage::Rest));
+    h.step();
+    h.get_by_label("Set 1 summary");
+    let set1 = h.state().coach().unwrap().sets()[0].clone();
+    h.get_by_label(&format!("Reps: 2 · clean: {} · with faults: {}", set1.clean_reps(), set1.faulty_reps()));
+    h.get_by_label("Set complete. Rest. How is your pain, from zero to ten?");
+    h.get_by_label("2").click();
+    h.run_steps(2);
+    h.get_by_label("Pain recorded: 2/10");
+    assert!(
+        h.query_by_label_contains("urgent medical").is_none()
+            || h.query_by_label_contains("Before you start").is_some()
+    );
+    snapshot(&mut h, "flow_4_rest_summary");
+
+    step_until(&mut h, "began set 2", 100, |h| stage(h) == Some(Stage::Active));
+    step_until(&mut h, "finished the session", 400, |h| stage(h) == Some(Stage::Done));
+    h.step();
+    h.get_by_label("Session summary");
+    h.get_by_label("Sets: 2 of 2");
+    h.get_by_label("8").click();
+    h.run_steps(2);
+    h.get_by_label("Pain recorded: 8/10");
+    h.get_by_label_contains("That is severe pain");
+    h.get_by_label_contains("Stop and seek urgent medical evaluation");
+    snapshot(&mut h, "flow_5_session_summary");
+    assert_eq!(h.state().coach().unwrap().sets()[1].pain, Some(8));
+    // Esc on the summary goes back to the exercises.
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().is_live());
+}
+
+/// The keyboard alone runs a set: Space starts counting and pauses, N ends the set, Esc stops.
+#[test]
+fn keyboard_controls_the_session() {
+    let launch = Launch {
+        source: Some(formcheck::source::SourceSpec::Demo),
+        exercise: Some(Exercise::Hinge),
+        dose: Some(Dose { sets: 2, reps: 6, hold_s: 0.0, rest_s: 30.0 }),
+        stepped: Some(2),
+        ..Launch::default()
+    };
+    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    h.run_steps(2);
+    assert_eq!(stage(&h), Some(Stage::Setup), "--source demo --exercise hinge opens on the setup check");
+    h.key_press(egui::Key::Space);
+    h.run_steps(2);
+    assert_eq!(stage(&h), Some(Stage::Active));
+    h.key_press(egui::Key::Space);
+    h.run_steps(2);
+    h.get_by_label_contains("PAUSED");
+    assert!(h.state().coach().unwrap().paused());
+    h.key_press(egui::Key::Space);
+    h.run_steps(2);
+    assert!(!h.state().coach().unwrap().paused());
+    h.key_press(egui::Key::N);
+    h.run_steps(2);
+    assert_eq!(stage(&h), Some(Stage::Rest));
+    h.get_by_label_contains("This set was ended before its dose.");
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert_eq!(stage(&h), Some(Stage::Done));
+    h.get_by_label("Session summary");
 }

@@ -2,13 +2,19 @@
 //!
 //! capture ──newest frame──▶ inference ──newest result──▶ UI
 //! Each arrow is a [`Latest`] mailbox: when the model is slower than the camera, frames are dropped
-//! (and counted), never queued, and the UI always shows the newest result without waiting.
+//! (and counted), never queued, and the UI always shows the newest result without waiting. The
+//! form engine's events are different: every one is kept (a queue the UI drains), so no rep is
+//! lost when the UI skips a result.
+//!
+//! [`LivePipeline::stepped`] runs the same work on the caller's thread, a fixed number of frames
+//! per [`LivePipeline::poll`]: the UI tests use it to replay the demo deterministically.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::form::{Analyzer, Exercise, FormConfig, LiveState};
+use crate::form::{Analyzer, Exercise, FormConfig, FormEvent, LiveState};
 use crate::frame::Frame;
 use crate::latest::Latest;
 use crate::pose::skeleton::{Pose, PoseSample};
@@ -29,6 +35,8 @@ pub struct LiveResult {
     pub frame: Frame,
     pub sample: PoseSample,
     pub times: StageTimes,
+    /// When the frame arrived from the source (the start of the latency the UI measures).
+    pub arrived: Instant,
     /// Milliseconds from the frame's arrival at the capture thread to its result being ready.
     pub latency_ms: f64,
     /// Milliseconds the source took to deliver the frame (decode or camera read).
@@ -56,13 +64,98 @@ pub enum LiveStatus {
     Failed(String),
 }
 
+/// The per-frame work after capture: pose (or the demo's known pose), the back, the form engine.
+struct Worker {
+    estimator: Option<PoseEstimator>,
+    model_error: Option<String>,
+    back: Option<crate::back::BackStage>,
+    min_score: f32,
+    analyzer: Option<Analyzer>,
+    recent: VecDeque<Instant>,
+}
+
+impl Worker {
+    fn new(
+        model: Option<PoseModel>,
+        model_error: Option<String>,
+        exercise: Option<(Exercise, FormConfig)>,
+        stills: bool,
+    ) -> Self {
+        let options = if stills { EstimatorOptions::still() } else { EstimatorOptions::default() };
+        // The hinge's dowel contacts are judged on the person mask when it is reliable; with no
+        // segmentation model the keypoint proxies judge alone.
+        let back = match exercise.as_ref() {
+            Some((Exercise::Hinge, _)) => crate::back::BackStage::load(2).ok(),
+            _ => None,
+        };
+        Self {
+            estimator: model.map(|m| PoseEstimator::new(m, options)),
+            model_error,
+            back,
+            min_score: exercise.as_ref().map_or(0.3, |(_, c)| c.common.min_score),
+            analyzer: exercise.map(|(e, c)| Analyzer::new(e, c)),
+            recent: VecDeque::new(),
+        }
+    }
+
+    fn process(&mut self, c: Captured, dropped: u64, events: &mut Vec<FormEvent>) -> Result<LiveResult, String> {
+        let (sample, times, from_demo) = if let Some(pose) = c.known {
+            let s = PoseSample { t: c.frame.t, frame_size: (c.frame.width, c.frame.height), present: true, pose };
+            (s, StageTimes::default(), true)
+        } else if let Some(est) = self.estimator.as_mut() {
+            let r = est.estimate(&c.frame).map_err(|e| e.to_string())?;
+            (r.sample, r.times, false)
+        } else {
+            return Err(self.model_error.clone().unwrap_or_else(|| "no pose model is loaded".into()));
+        };
+        let reading = self.back.as_mut().and_then(|b| b.measure(&c.frame, &sample, self.min_score));
+        let form = self.analyzer.as_mut().map(|a| {
+            events.extend(a.push_with_back(&sample, reading.as_ref().map(crate::back::BackReading::measure).as_ref()));
+            a.live()
+        });
+        let now = Instant::now();
+        self.recent.push_back(now);
+        while self.recent.front().is_some_and(|&t| now - t > Duration::from_secs(1)) {
+            self.recent.pop_front();
+        }
+        Ok(LiveResult {
+            latency_ms: (now - c.arrived).as_secs_f64() * 1e3,
+            arrived: c.arrived,
+            capture_ms: c.capture_ms,
+            frame: c.frame,
+            sample,
+            times,
+            fps: self.recent.len() as f64,
+            dropped,
+            from_demo,
+            form,
+            back: reading,
+        })
+    }
+}
+
+type Events = Arc<Mutex<Vec<FormEvent>>>;
+
+enum Mode {
+    Threads {
+        results: Arc<Latest<LiveResult>>,
+        status: Arc<Mutex<LiveStatus>>,
+        stop: Arc<AtomicBool>,
+        threads: Vec<std::thread::JoinHandle<()>>,
+    },
+    Stepped {
+        source: Box<dyn FrameSource>,
+        worker: Box<Worker>,
+        per_poll: usize,
+        status: LiveStatus,
+    },
+}
+
 /// A running live pipeline. Dropping it stops the threads.
 pub struct LivePipeline {
     pub info: SourceInfo,
-    results: Arc<Latest<LiveResult>>,
-    status: Arc<std::sync::Mutex<LiveStatus>>,
-    stop: Arc<AtomicBool>,
-    threads: Vec<std::thread::JoinHandle<()>>,
+    events: Events,
+    mode: Mode,
 }
 
 impl std::fmt::Debug for LivePipeline {
@@ -86,11 +179,12 @@ impl LivePipeline {
         let info = source.info().clone();
         let frames = Arc::new(Latest::<Captured>::new());
         let results = Arc::new(Latest::<LiveResult>::new());
-        let status = Arc::new(std::sync::Mutex::new(LiveStatus::Starting));
+        let events: Events = Arc::new(Mutex::new(Vec::new()));
+        let status = Arc::new(Mutex::new(LiveStatus::Starting));
         let stop = Arc::new(AtomicBool::new(false));
         let set_status = {
             let status = Arc::clone(&status);
-            move |s: LiveStatus| *status.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = s
+            move |s: LiveStatus| *status.lock().unwrap_or_else(PoisonError::into_inner) = s
         };
 
         let capture = {
@@ -131,22 +225,13 @@ impl LivePipeline {
         };
 
         let inference = {
-            let (frames, results, stop, set_status) =
-                (Arc::clone(&frames), Arc::clone(&results), Arc::clone(&stop), set_status);
+            let (frames, results, events, stop, set_status) =
+                (Arc::clone(&frames), Arc::clone(&results), Arc::clone(&events), Arc::clone(&stop), set_status);
             let stills = info.stills;
             std::thread::Builder::new().name("inference".into()).spawn(move || {
-                let options = if stills { EstimatorOptions::still() } else { EstimatorOptions::default() };
-                let mut estimator = model.map(|m| PoseEstimator::new(m, options));
-                // The hinge's dowel contacts are judged on the person mask when it is reliable; with
-                // no segmentation model the keypoint proxies judge alone.
-                let mut back = match exercise.as_ref() {
-                    Some((Exercise::Hinge, _)) => crate::back::BackStage::load(2).ok(),
-                    _ => None,
-                };
-                let min_score = exercise.as_ref().map_or(0.3, |(_, c)| c.common.min_score);
-                let mut analyzer = exercise.map(|(e, c)| Analyzer::new(e, c));
-                let mut recent: std::collections::VecDeque<Instant> = std::collections::VecDeque::new();
+                let mut worker = Worker::new(model, model_error, exercise, stills);
                 let mut running = false;
+                let mut batch = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
                     let Some(c) = frames.take_timeout(Duration::from_millis(100)) else {
                         if frames.is_closed() {
@@ -154,55 +239,23 @@ impl LivePipeline {
                         }
                         continue;
                     };
-                    let (sample, times, from_demo) = if let Some(pose) = c.known {
-                        let s = PoseSample {
-                            t: c.frame.t,
-                            frame_size: (c.frame.width, c.frame.height),
-                            present: true,
-                            pose,
-                        };
-                        (s, StageTimes::default(), true)
-                    } else if let Some(est) = estimator.as_mut() {
-                        match est.estimate(&c.frame) {
-                            Ok(r) => (r.sample, r.times, false),
-                            Err(e) => {
-                                set_status(LiveStatus::Failed(e.to_string()));
-                                break;
+                    match worker.process(c, frames.overwritten(), &mut batch) {
+                        Ok(r) => {
+                            if !running {
+                                running = true;
+                                set_status(LiveStatus::Running);
                             }
+                            if !batch.is_empty() {
+                                events.lock().unwrap_or_else(PoisonError::into_inner).append(&mut batch);
+                            }
+                            results.put(r);
+                            notify();
                         }
-                    } else {
-                        set_status(LiveStatus::Failed(
-                            model_error.clone().unwrap_or_else(|| "no pose model is loaded".into()),
-                        ));
-                        break;
-                    };
-                    if !running {
-                        running = true;
-                        set_status(LiveStatus::Running);
+                        Err(e) => {
+                            set_status(LiveStatus::Failed(e));
+                            break;
+                        }
                     }
-                    let reading = back.as_mut().and_then(|b| b.measure(&c.frame, &sample, min_score));
-                    let form = analyzer.as_mut().map(|a| {
-                        a.push_with_back(&sample, reading.as_ref().map(crate::back::BackReading::measure).as_ref());
-                        a.live()
-                    });
-                    let now = Instant::now();
-                    recent.push_back(now);
-                    while recent.front().is_some_and(|&t| now - t > Duration::from_secs(1)) {
-                        recent.pop_front();
-                    }
-                    results.put(LiveResult {
-                        latency_ms: (now - c.arrived).as_secs_f64() * 1e3,
-                        capture_ms: c.capture_ms,
-                        frame: c.frame,
-                        sample,
-                        times,
-                        fps: recent.len() as f64,
-                        dropped: frames.overwritten(),
-                        from_demo,
-                        form,
-                        back: reading,
-                    });
-                    notify();
                 }
                 results.close();
                 notify();
@@ -212,34 +265,96 @@ impl LivePipeline {
         for t in [capture, inference] {
             match t {
                 Ok(h) => threads.push(h),
-                Err(e) => {
-                    *status.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                        LiveStatus::Failed(e.to_string())
-                }
+                Err(e) => *status.lock().unwrap_or_else(PoisonError::into_inner) = LiveStatus::Failed(e.to_string()),
             }
         }
-        Self { info, results, status, stop, threads }
+        Self { info, events, mode: Mode::Threads { results, status, stop, threads } }
     }
 
-    /// The newest result since the last call, if any. Never waits.
+    /// The same work on the caller's thread: each [`poll`](Self::poll) reads and processes
+    /// `per_poll` frames and returns the last. For deterministic replays (UI tests).
     #[must_use]
-    pub fn poll(&self) -> Option<LiveResult> {
-        self.results.take_timeout(Duration::ZERO)
+    pub fn stepped(
+        source: Box<dyn FrameSource>,
+        model: Option<PoseModel>,
+        model_error: Option<String>,
+        exercise: Option<(Exercise, FormConfig)>,
+        per_poll: usize,
+    ) -> Self {
+        let info = source.info().clone();
+        let worker = Box::new(Worker::new(model, model_error, exercise, info.stills));
+        Self {
+            info,
+            events: Arc::new(Mutex::new(Vec::new())),
+            mode: Mode::Stepped { source, worker, per_poll: per_poll.max(1), status: LiveStatus::Starting },
+        }
+    }
+
+    /// The newest result since the last call, if any. Never waits (in stepped mode it does the
+    /// work of `per_poll` frames first).
+    pub fn poll(&mut self) -> Option<LiveResult> {
+        match &mut self.mode {
+            Mode::Threads { results, .. } => results.take_timeout(Duration::ZERO),
+            Mode::Stepped { source, worker, per_poll, status } => {
+                let mut last = None;
+                let mut batch = Vec::new();
+                for _ in 0..*per_poll {
+                    if matches!(status, LiveStatus::Ended | LiveStatus::Failed(_)) {
+                        break;
+                    }
+                    let t0 = Instant::now();
+                    let frame = match source.next_frame() {
+                        Ok(Some(f)) => f,
+                        Ok(None) => {
+                            *status = LiveStatus::Ended;
+                            break;
+                        }
+                        Err(e) => {
+                            *status = LiveStatus::Failed(e.to_string());
+                            break;
+                        }
+                    };
+                    let known = source.known_pose(&frame);
+                    let capture_ms = t0.elapsed().as_secs_f64() * 1e3;
+                    let c = Captured { frame, known, arrived: Instant::now(), capture_ms };
+                    match worker.process(c, 0, &mut batch) {
+                        Ok(r) => {
+                            *status = LiveStatus::Running;
+                            last = Some(r);
+                        }
+                        Err(e) => *status = LiveStatus::Failed(e),
+                    }
+                }
+                self.events.lock().unwrap_or_else(PoisonError::into_inner).append(&mut batch);
+                last
+            }
+        }
+    }
+
+    /// Every form-engine event since the last call, in order.
+    #[must_use]
+    pub fn drain_events(&self) -> Vec<FormEvent> {
+        std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     #[must_use]
     pub fn status(&self) -> LiveStatus {
-        self.status.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        match &self.mode {
+            Mode::Threads { status, .. } => status.lock().unwrap_or_else(PoisonError::into_inner).clone(),
+            Mode::Stepped { status, .. } => status.clone(),
+        }
     }
 }
 
 impl Drop for LivePipeline {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        // The capture thread may be blocked in a camera or pipe read; don't hang the UI on it.
-        for t in self.threads.drain(..) {
-            if t.is_finished() {
-                let _ = t.join();
+        if let Mode::Threads { stop, threads, .. } = &mut self.mode {
+            stop.store(true, Ordering::Relaxed);
+            // The capture thread may be blocked in a camera or pipe read; don't hang the UI on it.
+            for t in threads.drain(..) {
+                if t.is_finished() {
+                    let _ = t.join();
+                }
             }
         }
     }

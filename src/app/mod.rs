@@ -1,21 +1,29 @@
-//! The window (eframe): pick a source, see the frames with the skeleton on them, fps and latency.
+//! The window (eframe): pick an exercise and a source, pass the setup check, do the sets with
+//! spoken cues, and see the summary.
 //!
 //! The app owns the state; each screen is a method that lays out its panels. Per-frame work is cheap:
-//! the UI takes the newest result from the live pipeline ([`live::LivePipeline::poll`]) and never waits.
+//! the UI takes the newest result from the live pipeline ([`live::LivePipeline::poll`]) and never
+//! waits. The guided session itself (setup check, sets, rest, summary) is [`crate::coach::Coach`],
+//! which the live screen ([`session`]) feeds with the form engine's events and draws.
 
+pub mod draw;
 pub mod live;
+pub mod session;
 
 use std::path::PathBuf;
 
 use egui::{Color32, RichText};
 
-use crate::form::{DowelOverlay, Exercise, FormConfig, LiveState};
+pub use draw::{confidence_color, contact_color, draw_back, draw_dowel, draw_skeleton};
+
+use crate::coach::{Coach, Dose, RED_FLAGS, how_to};
+use crate::form::{Exercise, FormConfig};
 use crate::pose::ModelKind;
-use crate::pose::skeleton::{BONES, Joint, Pose};
 use crate::source::camera::{CameraEntry, CameraRequest, CameraSource};
 use crate::source::demo::DemoSource;
 use crate::source::{self, FrameSource, SourceKind, SourceSpec};
-use live::{LivePipeline, LiveResult, LiveStatus};
+use live::LivePipeline;
+use session::LiveView;
 
 /// How the window was asked to start.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +32,26 @@ pub struct Launch {
     pub model: ModelKind,
     /// The exercise to check (None: show the pose only).
     pub exercise: Option<Exercise>,
+    /// The dose to guide (None: the exercise's usual dose).
+    pub dose: Option<Dose>,
+    /// Replay deterministically: process this many frames per UI update on the UI thread, and run
+    /// the demo unpaced (UI tests). None: the normal threaded pipeline.
+    pub stepped: Option<usize>,
+}
+
+/// What the user set for readability.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Multiplies every size on screen (1 = normal).
+    pub font_scale: f32,
+    /// Black background, white text, saturated colours.
+    pub high_contrast: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { font_scale: 1.0, high_contrast: false }
+    }
 }
 
 /// Opens the window and runs until it is closed.
@@ -32,7 +60,7 @@ pub struct Launch {
 /// When no window can be created (no display).
 pub fn run(launch: Launch) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_title("formcheck").with_inner_size([1100.0, 760.0]),
+        viewport: egui::ViewportBuilder::default().with_title("formcheck").with_inner_size([1200.0, 800.0]),
         ..Default::default()
     };
     eframe::run_native(
@@ -45,33 +73,9 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
     })
 }
 
-/// Colour of a joint by the model's confidence: red under the floor, amber when unsure, green when sure.
-#[must_use]
-pub fn confidence_color(score: f32) -> Color32 {
-    if score < 0.3 {
-        Color32::from_rgb(220, 50, 47)
-    } else if score < 0.6 {
-        Color32::from_rgb(240, 170, 30)
-    } else {
-        Color32::from_rgb(40, 200, 90)
-    }
-}
-
 enum Screen {
     Start,
     Live(Box<LiveView>),
-}
-
-struct LiveView {
-    pipeline: LivePipeline,
-    texture: Option<egui::TextureHandle>,
-    last: Option<LiveResult>,
-    /// Speaks the form engine's cues (None when no exercise is checked).
-    speaker: Option<crate::speech::Speaker>,
-    /// The last cue handed to the speaker (time, id), so each is spoken once.
-    spoken: Option<(f64, String)>,
-    /// A sentence about how this view was set up (e.g. the demo checked as a hinge).
-    note: Option<String>,
 }
 
 /// The application state.
@@ -85,6 +89,8 @@ pub struct FormcheckApp {
     screen: Screen,
     message: Option<String>,
     pending_source: Option<SourceSpec>,
+    settings: Settings,
+    applied: Option<Settings>,
 }
 
 impl FormcheckApp {
@@ -105,6 +111,8 @@ impl FormcheckApp {
             screen: Screen::Start,
             message: None,
             pending_source,
+            settings: Settings::default(),
+            applied: None,
         }
     }
 
@@ -114,9 +122,24 @@ impl FormcheckApp {
         matches!(self.screen, Screen::Live(_))
     }
 
+    /// The guided session, when one is running.
+    #[must_use]
+    pub fn coach(&self) -> Option<&Coach> {
+        match &self.screen {
+            Screen::Live(v) => v.coach.as_ref(),
+            Screen::Start => None,
+        }
+    }
+
+    /// The readability settings.
+    pub fn settings_mut(&mut self) -> &mut Settings {
+        &mut self.settings
+    }
+
     fn open(&mut self, spec: &SourceSpec, ctx: &egui::Context) {
+        let paced = self.launch.stepped.is_none();
         let src: Result<Box<dyn FrameSource>, String> = match spec {
-            SourceSpec::Demo => Ok(Box::new(DemoSource::new(true))),
+            SourceSpec::Demo => Ok(Box::new(DemoSource::new(paced))),
             SourceSpec::Camera(i) => {
                 CameraSource::open(CameraRequest { index: *i, resolution: Some(self.camera_resolution) })
                     .map(|c| Box::new(c) as Box<dyn FrameSource>)
@@ -131,19 +154,17 @@ impl FormcheckApp {
                 return;
             }
         };
-        let needs_model = src.info().kind != SourceKind::Demo;
-        let (model, model_error) = if needs_model {
+        let model = if src.info().kind == SourceKind::Demo {
+            None
+        } else {
             match live::load_model(self.launch.model) {
-                Ok(m) => (Some(m), None),
+                Ok(m) => Some(m),
                 Err(e) => {
                     self.message = Some(e);
                     return;
                 }
             }
-        } else {
-            (None, None)
         };
-        let repaint = ctx.clone();
         // The demo's mannequin only hinges: checking it as another exercise would only say "turn".
         let demo = *spec == SourceSpec::Demo;
         let mut note = None;
@@ -157,24 +178,53 @@ impl FormcheckApp {
             }
             other => other,
         };
-        let exercise = chosen.map(|e| (e, FormConfig::default()));
-        let pipeline = LivePipeline::start(src, model, model_error, exercise, move || repaint.request_repaint());
+        let coach = chosen.map(|e| Coach::new(e, self.launch.dose.unwrap_or_else(|| Dose::default_for(e))));
+        let exercise = chosen.map(|e| {
+            let base = FormConfig::default();
+            (e, coach.as_ref().map_or(base.clone(), |c| c.engine_config(base)))
+        });
+        let pipeline = match self.launch.stepped {
+            Some(k) => LivePipeline::stepped(src, model, None, exercise, k),
+            None => {
+                let repaint = ctx.clone();
+                LivePipeline::start(src, model, None, exercise, move || repaint.request_repaint())
+            }
+        };
         self.message = None;
-        let speaker = chosen.map(|_| crate::speech::Speaker::start());
-        self.screen =
-            Screen::Live(Box::new(LiveView { pipeline, texture: None, last: None, speaker, spoken: None, note }));
+        self.screen = Screen::Live(Box::new(LiveView::new(pipeline, coach, note, self.launch.stepped.is_some())));
+    }
+
+    fn apply_settings(&mut self, ctx: &egui::Context) {
+        if self.applied == Some(self.settings) {
+            return;
+        }
+        self.applied = Some(self.settings);
+        ctx.set_zoom_factor(self.settings.font_scale.clamp(0.75, 2.5));
+        let mut visuals = egui::Visuals::dark();
+        if self.settings.high_contrast {
+            visuals.override_text_color = Some(Color32::WHITE);
+            visuals.panel_fill = Color32::BLACK;
+            visuals.window_fill = Color32::BLACK;
+            visuals.extreme_bg_color = Color32::BLACK;
+            visuals.widgets.noninteractive.bg_stroke.color = Color32::WHITE;
+            visuals.widgets.inactive.bg_stroke = egui::Stroke::new(1.5, Color32::WHITE);
+            visuals.widgets.inactive.weak_bg_fill = Color32::from_gray(20);
+            visuals.selection.bg_fill = Color32::from_rgb(0, 90, 200);
+        }
+        ctx.set_visuals(visuals);
     }
 
     /// Lays out the whole window.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.apply_settings(&ctx);
         if let Some(spec) = self.pending_source.take() {
-            let ctx = ui.ctx().clone();
             self.open(&spec, &ctx);
         }
         let mut back = false;
         match &mut self.screen {
             Screen::Start => self.start_screen(ui),
-            Screen::Live(view) => back = live_screen(view, ui),
+            Screen::Live(view) => back = view.show(ui, &mut self.settings),
         }
         if back {
             self.screen = Screen::Start;
@@ -184,286 +234,134 @@ impl FormcheckApp {
     fn start_screen(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         egui::CentralPanel::default().show(ui, |ui| {
-            ui.heading("formcheck");
-            ui.label("Form coaching for the hip hinge, bird dog and side plank. Everything stays on this computer.");
-            ui.add_space(8.0);
-            if let Err(e) = &self.runtime {
-                egui::Frame::group(ui.style()).fill(Color32::from_rgb(90, 30, 30)).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.heading("formcheck");
                     ui.label(
-                        RichText::new("ONNX Runtime not found: pose estimation is unavailable")
-                            .strong()
-                            .color(Color32::WHITE),
+                        "Form coaching for the hip hinge, bird dog and side plank. Everything stays on this computer.",
                     );
-                    ui.label(RichText::new(e.as_str()).color(Color32::WHITE));
-                    ui.label(RichText::new("The demo below still works without it.").color(Color32::WHITE));
                 });
-                ui.add_space(8.0);
-            }
-            if let Some(m) = &self.message {
-                ui.colored_label(Color32::from_rgb(220, 80, 60), m.as_str());
-                ui.add_space(8.0);
-            }
-            ui.group(|ui| {
-                ui.label(RichText::new("Exercise").strong());
-                ui.horizontal(|ui| {
-                    ui.radio_value(&mut self.launch.exercise, None, "Pose only");
-                    for e in [Exercise::Hinge, Exercise::BirdDog, Exercise::SidePlank] {
-                        ui.radio_value(&mut self.launch.exercise, Some(e), e.label());
-                    }
-                });
-            });
-            ui.group(|ui| {
-                ui.label(RichText::new("Camera").strong());
-                if self.cameras.is_empty() {
-                    ui.label("No camera found. Try the demo, or open a recorded video below.");
-                } else {
-                    ui.horizontal(|ui| {
-                        ui.label("Resolution:");
-                        for res in [(640, 480), (1280, 720), (1920, 1080)] {
-                            ui.radio_value(&mut self.camera_resolution, res, format!("{}x{}", res.0, res.1));
-                        }
+                ui.add_space(6.0);
+                if let Err(e) = &self.runtime {
+                    egui::Frame::group(ui.style()).fill(Color32::from_rgb(90, 30, 30)).show(ui, |ui| {
+                        ui.label(
+                            RichText::new("ONNX Runtime not found: pose estimation is unavailable")
+                                .strong()
+                                .color(Color32::WHITE),
+                        );
+                        ui.label(RichText::new(e.as_str()).color(Color32::WHITE));
+                        ui.label(RichText::new("The demo below still works without it.").color(Color32::WHITE));
                     });
-                    let mut chosen = None;
-                    for c in &self.cameras {
-                        if ui.button(format!("Use camera {}: {}", c.index, c.name)).clicked() {
-                            chosen = Some(c.index);
-                        }
-                    }
-                    if let Some(i) = chosen {
-                        self.open(&SourceSpec::Camera(i), &ctx);
-                    }
+                    ui.add_space(6.0);
                 }
+                if let Some(m) = &self.message {
+                    ui.colored_label(Color32::from_rgb(220, 80, 60), m.as_str());
+                    ui.add_space(6.0);
+                }
+                self.exercise_picker(ui);
+                ui.add_space(6.0);
+                self.source_picker(ui, &ctx);
+                ui.add_space(6.0);
+                settings_row(ui, &mut self.settings);
+                ui.add_space(6.0);
+                ui.label(RichText::new(format!("Before you start: {RED_FLAGS}")).small());
+                match &self.runtime {
+                    Ok(p) => ui.weak(format!("Pose model: MoveNet {} · ONNX Runtime: {p}", self.launch.model.name())),
+                    Err(_) => ui.weak("Pose model: unavailable (no ONNX Runtime)"),
+                };
             });
-            ui.group(|ui| {
-                ui.label(RichText::new("Recorded video or photos").strong());
+        });
+    }
+
+    fn exercise_picker(&mut self, ui: &mut egui::Ui) {
+        ui.label(RichText::new("1. Choose an exercise").strong().size(18.0));
+        ui.columns(3, |cols| {
+            for (col, e) in cols.iter_mut().zip(Exercise::ALL) {
+                let selected = self.launch.exercise == Some(e);
+                let dose = self.launch.dose.filter(|_| selected).unwrap_or_else(|| Dose::default_for(e));
+                let frame = egui::Frame::group(col.style()).stroke(if selected {
+                    egui::Stroke::new(3.0, Color32::from_rgb(60, 160, 255))
+                } else {
+                    col.style().visuals.widgets.noninteractive.bg_stroke
+                });
+                frame.show(col, |ui| {
+                    ui.set_min_width(ui.available_width());
+                    if ui.selectable_label(selected, RichText::new(e.label()).size(20.0).strong()).clicked() {
+                        self.launch.exercise = Some(e);
+                    }
+                    ui.label(RichText::new(format!("Dose: {}", dose.describe(e))).strong());
+                    let h = how_to(e);
+                    for s in h.steps {
+                        ui.label(format!("• {s}"));
+                    }
+                    ui.label(RichText::new(format!("Camera: {}", h.camera)).italics());
+                });
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut self.launch.exercise, None, "Pose only (no exercise check)");
+        });
+    }
+
+    fn source_picker(&mut self, ui: &mut egui::Ui, ctx: &egui::Context) {
+        ui.label(RichText::new("2. Start").strong().size(18.0));
+        ui.group(|ui| {
+            ui.label(RichText::new("Camera").strong());
+            if self.cameras.is_empty() {
+                ui.label("No camera found. Try the demo, or open a recorded video below.");
+            } else {
                 ui.horizontal(|ui| {
-                    let label = ui.label("File or folder:");
-                    let edit = ui
-                        .add(egui::TextEdit::singleline(&mut self.file_input).hint_text("/path/to/clip.mp4"))
-                        .labelled_by(label.id);
-                    let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                    if (ui.button("Open file").clicked() || enter) && !self.file_input.trim().is_empty() {
-                        let p = PathBuf::from(self.file_input.trim());
-                        self.open(&SourceSpec::Path(p), &ctx);
+                    ui.label("Resolution:");
+                    for res in [(640, 480), (1280, 720), (1920, 1080)] {
+                        ui.radio_value(&mut self.camera_resolution, res, format!("{}x{}", res.0, res.1));
                     }
                 });
-            });
-            ui.group(|ui| {
-                ui.label(RichText::new("Demo").strong());
-                ui.label("A simulated person doing slow hip hinges (the demo shows the hip hinge only): see what formcheck does without a camera.");
-                if ui.button("Start the demo").clicked() {
-                    self.open(&SourceSpec::Demo, &ctx);
+                let mut chosen = None;
+                for c in &self.cameras {
+                    if ui.button(format!("Use camera {}: {}", c.index, c.name)).clicked() {
+                        chosen = Some(c.index);
+                    }
+                }
+                if let Some(i) = chosen {
+                    self.open(&SourceSpec::Camera(i), ctx);
+                }
+            }
+        });
+        ui.group(|ui| {
+            ui.label(RichText::new("Recorded video or photos").strong());
+            ui.horizontal(|ui| {
+                let label = ui.label("File or folder:");
+                let edit = ui
+                    .add(egui::TextEdit::singleline(&mut self.file_input).hint_text("/path/to/clip.mp4"))
+                    .labelled_by(label.id);
+                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if (ui.button("Open file").clicked() || enter) && !self.file_input.trim().is_empty() {
+                    let p = PathBuf::from(self.file_input.trim());
+                    self.open(&SourceSpec::Path(p), ctx);
                 }
             });
-            ui.add_space(8.0);
-            match &self.runtime {
-                Ok(p) => ui.weak(format!("Pose model: MoveNet {} · ONNX Runtime: {p}", self.launch.model.name())),
-                Err(_) => ui.weak("Pose model: unavailable (no ONNX Runtime)"),
-            };
+        });
+        ui.group(|ui| {
+            ui.label(RichText::new("Demo").strong());
+            ui.label("A simulated person doing slow hip hinges (the demo shows the hip hinge only): see a whole guided set without a camera.");
+            if ui.button("Start the demo").clicked() {
+                self.open(&SourceSpec::Demo, ctx);
+            }
         });
     }
 }
 
-/// The live screen. Returns true when the user asked to go back.
-fn live_screen(view: &mut LiveView, ui: &mut egui::Ui) -> bool {
-    let ctx = ui.ctx().clone();
-    if let Some(r) = view.pipeline.poll() {
-        let image = egui::ColorImage::from_rgb([r.frame.width as usize, r.frame.height as usize], &r.frame.rgb());
-        match &mut view.texture {
-            Some(t) => t.set(image, egui::TextureOptions::LINEAR),
-            None => view.texture = Some(ctx.load_texture("frame", image, egui::TextureOptions::LINEAR)),
-        }
-        if let (Some(speaker), Some(cue)) = (&view.speaker, r.form.as_ref().and_then(|f| f.current_cue.as_ref())) {
-            let key = (cue.t, cue.id.clone());
-            if view.spoken.as_ref() != Some(&key) {
-                speaker.say(&cue.id, &cue.text);
-                view.spoken = Some(key);
-            }
-        }
-        view.last = Some(r);
-    }
-    let status = view.pipeline.status();
-    let mut back = false;
-    egui::Panel::top("live-top").show(ui, |ui| {
-        ui.horizontal(|ui| {
-            if ui.button("Back to sources").clicked() {
-                back = true;
-            }
-            if view.pipeline.info.kind == SourceKind::Demo {
-                ui.label(RichText::new(" DEMO ").strong().color(Color32::BLACK).background_color(Color32::from_rgb(255, 190, 40)));
-                ui.label("simulated person, no camera");
-            } else {
-                ui.label(RichText::new(&view.pipeline.info.name).strong());
-            }
-            if let Some(speaker) = view.speaker.as_mut() {
-                ui.separator();
-                let mut muted = speaker.muted();
-                if ui.checkbox(&mut muted, "Mute").changed() {
-                    speaker.set_muted(muted);
-                }
-                let mut volume = speaker.volume();
-                if ui.add(egui::Slider::new(&mut volume, 0.0..=1.0).text("Volume").show_value(false)).changed() {
-                    speaker.set_volume(volume);
-                }
-            }
-            if let Some(r) = &view.last {
-                ui.separator();
-                ui.label(format!("{:.0} fps", r.fps));
-                ui.separator();
-                if r.from_demo {
-                    ui.label(format!("latency {:.1} ms (no model: the demo knows its pose)", r.latency_ms));
-                } else {
-                    ui.label(format!(
-                        "capture {:.1} ms · preprocess {:.1} ms · inference {:.1} ms · postprocess {:.1} ms · latency {:.0} ms · dropped {}",
-                        r.capture_ms, r.times.preprocess_ms, r.times.inference_ms, r.times.postprocess_ms, r.latency_ms, r.dropped
-                    ));
-                }
-                ui.separator();
-                ui.label(if r.sample.present { "person in view" } else { "no person" });
-            }
-        });
-    });
-    egui::CentralPanel::default().show(ui, |ui| {
-        if let Some(problem) = view.speaker.as_ref().and_then(|s| s.status().problem()) {
-            ui.weak(problem);
-        }
-        match &status {
-            LiveStatus::Failed(m) => {
-                ui.colored_label(Color32::from_rgb(230, 80, 60), m.as_str());
-            }
-            LiveStatus::Ended => {
-                ui.label("End of the video.");
-            }
-            LiveStatus::Starting if view.last.is_none() => {
-                ui.spinner();
-            }
-            _ => {}
-        }
-        if let Some(note) = &view.note {
-            ui.label(RichText::new(note.as_str()).color(Color32::from_rgb(255, 190, 40)));
-        }
-        if let Some(form) = view.last.as_ref().and_then(|r| r.form.as_ref()) {
-            exercise_panel(ui, form);
-        }
-        if let (Some(tex), Some(r)) = (&view.texture, &view.last) {
-            let avail = ui.available_size();
-            let (fw, fh) = (r.frame.width as f32, r.frame.height as f32);
-            let scale = (avail.x / fw).min(avail.y / fh).max(0.01);
-            let size = egui::vec2(fw * scale, fh * scale);
-            let resp = ui.add(egui::Image::new((tex.id(), size)));
-            draw_skeleton(ui.painter(), resp.rect, scale, &r.sample.pose, r.sample.present);
-            // The mask's reading, when reliable, outranks the keypoint estimate of the dowel.
-            if let Some(b) = &r.back {
-                draw_back(ui.painter(), resp.rect, scale, &b.overlay);
-            } else if let Some(d) = r.form.as_ref().and_then(|f| f.dowel.as_ref()) {
-                draw_dowel(ui.painter(), resp.rect, scale, d);
-            }
-        }
-    });
-    back
-}
-
-/// Colour of a dowel contact: green while it holds, red when lost, grey when not judged.
-#[must_use]
-pub fn contact_color(ok: Option<bool>) -> Color32 {
-    match ok {
-        Some(true) => Color32::from_rgb(40, 200, 90),
-        Some(false) => Color32::from_rgb(230, 40, 40),
-        None => Color32::from_gray(150),
-    }
-}
-
-/// The virtual dowel: a line through the head, upper-back and sacrum estimates, each contact
-/// coloured by whether it holds.
-pub fn draw_dowel(painter: &egui::Painter, rect: egui::Rect, scale: f32, d: &DowelOverlay) {
-    let at = |p: (f32, f32)| egui::pos2(rect.min.x + p.0 * scale, rect.min.y + p.1 * scale);
-    let contacts = [(at(d.head), d.head_ok), (at(d.thoracic), d.thoracic_ok), (at(d.sacrum), d.sacrum_ok)];
-    paint_dowel(painter, [at(d.head), at(d.sacrum)], &contacts);
-}
-
-/// The dowel line, green while no contact is lost and red otherwise, and each contact's dot.
-fn paint_dowel(painter: &egui::Painter, ends: [egui::Pos2; 2], contacts: &[(egui::Pos2, Option<bool>)]) {
-    let all_ok = contacts.iter().all(|c| c.1 != Some(false));
-    painter.line_segment(ends, egui::Stroke::new(5.0, contact_color(Some(all_ok)).gamma_multiply(0.85)));
-    for &(p, ok) in contacts {
-        painter.circle_filled(p, 8.0, contact_color(ok));
-        painter.circle_stroke(p, 8.0, egui::Stroke::new(2.0, Color32::WHITE));
-    }
-}
-
-/// The back as the person mask sees it: the traced contour, the dowel line (real or virtual) and
-/// the contacts, green or red; "dowel detected" when a real one is held.
-pub fn draw_back(painter: &egui::Painter, rect: egui::Rect, scale: f32, o: &crate::back::BackOverlay) {
-    let at = |p: [f32; 2]| egui::pos2(rect.min.x + p[0] * scale, rect.min.y + p[1] * scale);
-    let contour: Vec<egui::Pos2> = o.contour.iter().map(|&p| at(p)).collect();
-    painter.add(egui::Shape::line(contour, egui::Stroke::new(3.0, Color32::from_rgb(60, 200, 230))));
-    let contacts: Vec<(egui::Pos2, Option<bool>)> = o.contacts.iter().map(|c| (at(c.at), Some(c.ok))).collect();
-    paint_dowel(painter, [at(o.dowel[0]), at(o.dowel[1])], &contacts);
-    if o.dowel_detected {
-        painter.text(
-            at(o.dowel[0]) + egui::vec2(12.0, -12.0),
-            egui::Align2::LEFT_BOTTOM,
-            "dowel detected",
-            egui::FontId::proportional(18.0),
-            Color32::WHITE,
-        );
-    }
-}
-
-/// The exercise readout: a large rep count or hold time, the current cue and the fault behind it.
-fn exercise_panel(ui: &mut egui::Ui, form: &LiveState) {
+/// Font scale and high contrast, on the start screen and the live screen.
+pub fn settings_row(ui: &mut egui::Ui, settings: &mut Settings) {
     ui.horizontal(|ui| {
-        let big = if form.holding || form.hold_seconds_in_form > 0.0 {
-            format!("{:.0} s", form.hold_seconds_in_form.floor())
-        } else {
-            format!("{} {}", form.rep_count, if form.rep_count == 1 { "rep" } else { "reps" })
-        };
-        ui.label(RichText::new(big).size(40.0).strong());
-        ui.separator();
-        ui.vertical(|ui| {
-            match &form.current_cue {
-                Some(c) => {
-                    ui.label(RichText::new(&c.text).size(24.0).color(Color32::from_rgb(255, 210, 80)));
-                }
-                None => {
-                    ui.label(RichText::new(" ").size(24.0));
-                }
+        ui.label("Text size:");
+        for (label, s) in [("normal", 1.0), ("large", 1.3), ("extra large", 1.7)] {
+            if ui.selectable_label((settings.font_scale - s).abs() < 0.01, label).clicked() {
+                settings.font_scale = s;
             }
-            let faults: Vec<&str> = form.active_faults.iter().map(|f| f.id()).collect();
-            let view = format!("{:?}", form.view).to_lowercase();
-            ui.label(format!(
-                "phase: {} · view: {view}{} · faults: {}",
-                form.phase,
-                if form.in_view { "" } else { " · NOT IN VIEW" },
-                if faults.is_empty() { "none".to_string() } else { faults.join(", ") }
-            ));
-            if form.dowel.is_some() {
-                ui.weak("Dowel contacts: green = touching, red = lost, grey = not judged");
-            }
-        });
-    });
-}
-
-/// Draws bones and joints over the image shown in `rect` (frame pixels times `scale`).
-pub fn draw_skeleton(painter: &egui::Painter, rect: egui::Rect, scale: f32, pose: &Pose, present: bool) {
-    if !present {
-        return;
-    }
-    let at = |j: Joint| {
-        let k = pose.get(j);
-        egui::pos2(rect.min.x + k.x * scale, rect.min.y + k.y * scale)
-    };
-    for (a, b) in BONES {
-        let s = pose.get(a).score.min(pose.get(b).score);
-        if s >= 0.3 {
-            painter.line_segment([at(a), at(b)], egui::Stroke::new(3.0, confidence_color(s).gamma_multiply(0.8)));
         }
-    }
-    for j in Joint::ALL {
-        let s = pose.get(j).score;
-        painter.circle_filled(at(j), 5.0, confidence_color(s));
-        painter.circle_stroke(at(j), 5.0, egui::Stroke::new(1.0, Color32::BLACK));
-    }
+        ui.checkbox(&mut settings.high_contrast, "High contrast");
+    });
 }
 
 impl eframe::App for FormcheckApp {
