@@ -38,8 +38,12 @@ use crate::pose::skeleton::Pose;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BackConfig {
-    /// Profile view only: mean shoulder/hip width over torso length at most this (the form engine's
-    /// `side_view_max_width`).
+    /// Not turned to the camera: mean shoulder/hip width over the running torso length (see
+    /// [`BackKeypoints::torso_scale`]) below this (the form engine's `front_view_min_width`: what
+    /// it would call a front view). A three-quarter view (up to about 45 degrees, ratio about 0.45
+    /// for adult proportions) still shows the back's outline: bent over, the back rounds *up*,
+    /// across the turn, so the rounding keeps its full size in the picture, and the trunk's
+    /// foreshortening along its length is undone by the running torso length.
     pub max_width_ratio: f32,
     /// Mask probability at and above which a pixel is the person.
     pub mask_threshold: f32,
@@ -76,6 +80,9 @@ pub struct BackConfig {
     pub max_frame_change: f32,
     /// Consistency: the previous frame counts only when at most this old (s).
     pub consistency_window_s: f64,
+    /// Running torso length (video): how fast it shrinks toward a shorter torso, per second (as
+    /// the form engine's `torso_decay_per_s`; it follows a longer one at once).
+    pub torso_decay_per_s: f32,
     /// Real dowel: gap between the back and the dowel above this = contact lost.
     pub dowel_contact_max_gap: f32,
     /// Real dowel: fraction of the sacrum-to-head length the line must cover.
@@ -87,7 +94,7 @@ pub struct BackConfig {
 impl Default for BackConfig {
     fn default() -> Self {
         Self {
-            max_width_ratio: 0.35,
+            max_width_ratio: 0.5,
             mask_threshold: 0.5,
             min_area_fraction: 0.02,
             max_area_fraction: 0.8,
@@ -105,6 +112,7 @@ impl Default for BackConfig {
             arch_max_sag: 0.12,
             max_frame_change: 0.1,
             consistency_window_s: 0.25,
+            torso_decay_per_s: 0.1,
             dowel_contact_max_gap: 0.05,
             dowel_min_coverage: 0.6,
             dowel_min_contrast: 20.0,
@@ -305,23 +313,33 @@ fn dot_along(p: P2, v: &VirtualDowel) -> f32 {
     (p[0] - v.sacrum[0]) * v.dir[0] + (p[1] - v.sacrum[1]) * v.dir[1]
 }
 
-/// Per-video state: the consistency gate and the dowel detector's buffers.
+/// Per-video state: the consistency gate, the running torso length and the dowel detector's buffers.
 #[derive(Debug, Clone, Default)]
 pub struct BackAnalyzer {
     pub config: BackConfig,
     detector: DowelDetector,
     prev: Option<(f64, f32, Option<f32>)>,
+    torso: crate::form::view::TorsoScale,
+    last_t: Option<f64>,
 }
 
 impl BackAnalyzer {
     #[must_use]
     pub fn new(config: BackConfig) -> Self {
-        Self { config, detector: DowelDetector::new(), prev: None }
+        Self { config, ..Self::default() }
     }
 
-    /// Forgets the previous frame (new source, or a jump in time).
+    /// Forgets the previous frames (new source, independent stills, or a jump in time).
     pub fn reset(&mut self) {
         self.prev = None;
+        self.torso = crate::form::view::TorsoScale::default();
+        self.last_t = None;
+    }
+
+    /// The running torso length (source pixels), when a frame has shown one.
+    #[must_use]
+    pub fn torso_scale(&self) -> Option<f32> {
+        self.torso.get()
     }
 
     /// Judges the back in one frame from its mask, its pose (source pixels) and, optionally, the
@@ -341,10 +359,14 @@ impl BackAnalyzer {
         min_score: f32,
         crop: Option<&[i32]>,
     ) -> Result<BackReading, Unreliable> {
-        let Some(kp) = BackKeypoints::from_pose(pose, min_score) else {
+        let Some(mut kp) = BackKeypoints::from_pose(pose, min_score) else {
             self.prev = None;
             return Err(Unreliable::MissingKeypoints);
         };
+        let dt = self.last_t.map_or(0.0, |l| (t - l).max(0.0));
+        self.last_t = Some(t);
+        let own = contour::norm(contour::sub(kp.shoulder, kp.hip));
+        kp.torso_scale = self.torso.update(Some(own), dt, self.config.torso_decay_per_s);
         let r = match measure_back(mask, &kp, crop, &mut self.detector, &self.config, t) {
             Ok(r) => r,
             Err(e) => {
