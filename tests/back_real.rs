@@ -46,10 +46,8 @@ impl Rig {
         let region =
             fit_to_frame(seg_region(&p.sample.pose, 0.3).expect("shoulder and hip"), frame.width, frame.height);
         let mask = self.seg.segment(frame, &region).expect("mask");
-        let kp = BackKeypoints {
-            torso_scale,
-            ..BackKeypoints::from_pose(&p.sample.pose, 0.3).expect("shoulder and hip")
-        };
+        let kp =
+            BackKeypoints { torso_scale, ..BackKeypoints::from_pose(&p.sample.pose, 0.3).expect("shoulder and hip") };
         let crop = self.seg.last_crop().to_vec();
         let r = measure_back(&mask, &kp, Some(&crop), &mut DowelDetector::new(), &BackConfig::default(), frame.t);
         let ungated = BackConfig {
@@ -201,7 +199,9 @@ fn good_morning_bottoms_are_not_rounded() {
     let mut judged = Vec::new();
     let mut refused = Vec::new();
     let mut seen = 0;
-    for (rep, standing, times) in [(1, 6.6, [7.5, 7.8, 8.1]), (2, 9.8, [11.0, 11.3, 11.6]), (3, 13.2, [14.6, 14.9, 15.2])] {
+    for (rep, standing, times) in
+        [(1, 6.6, [7.5, 7.8, 8.1]), (2, 9.8, [11.0, 11.3, 11.6]), (3, 13.2, [14.6, 14.9, 15.2])]
+    {
         let mut scale = formcheck::form::view::TorsoScale::default();
         let mut last_t = standing;
         for (i, t) in std::iter::once(standing).chain(times).enumerate() {
