@@ -51,6 +51,9 @@ pub struct BackOut {
     pub rounded_back: bool,
     pub head_off_dowel: bool,
     pub dowel_detected: bool,
+    /// Carried from the masked frame at this time (the mask runs every `mask_every` frames).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<f64>,
 }
 
 /// The per-frame form state written to JSON (the live state without the cue text).
@@ -279,6 +282,7 @@ pub fn analyze(
             rounded_back: r.rounded_back,
             head_off_dowel: r.head_off_dowel,
             dowel_detected: r.dowel.is_some(),
+            carried_from: r.carried_from,
         });
         if let Some((analyzer, _)) = form.as_ref().filter(|_| !info.stills) {
             out.form = Some(FormState::from_live(analyzer.live()));
@@ -445,8 +449,12 @@ impl ExerciseResult {
                 for rep in &r.reps {
                     let side = rep.side.map_or(String::new(), |s| format!(" {s:?}").to_lowercase());
                     let detail = rep.hinge.as_ref().map_or(String::new(), |h| {
+                        let gap = h.max_thoracic_gap.map_or_else(
+                            || "thoracic gap not judged by the mask".to_string(),
+                            |g| format!("max thoracic gap {g:.3} torso lengths"),
+                        );
                         format!(
-                            ", trunk {:.0} deg, lowering {:.1} s, rising {:.1} s",
+                            ", trunk {:.0} deg, lowering {:.1} s, rising {:.1} s, {gap}",
                             h.peak_trunk_deg, h.lowering_s, h.rising_s
                         )
                     });

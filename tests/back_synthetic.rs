@@ -176,6 +176,7 @@ impl Hinge {
             knee: Some(src(self.knee())),
             arms: [[Some(src(self.shoulder())), Some(src(self.arm().0)), Some(src(self.arm().1))], [None; 3]],
             width_ratio: None,
+            torso_scale: None,
         }
     }
 }
@@ -282,7 +283,13 @@ fn keypoints_from_a_pose_pick_the_near_side_and_the_dorsal_side() {
     // The far side, weaker and a few pixels off (a profile: the pairs nearly overlap).
     set(&mut pose, Joint::LeftHip, add(kp.hip, [4.0, -3.0]), 0.4);
     set(&mut pose, Joint::LeftShoulder, add(kp.shoulder, [-5.0, 3.0]), 0.4);
-    assert_eq!(BackKeypoints::from_pose(&pose, 0.3).unwrap().hip, kp.hip, "near side picked");
+    // The midline: in a profile, within a few pixels of the near joint.
+    let picked = BackKeypoints::from_pose(&pose, 0.3).unwrap();
+    assert!(norm(sub(picked.hip, kp.hip)) < 3.0 && norm(sub(picked.shoulder, kp.shoulder)) < 3.0, "{picked:?}");
+    // Far side unseen: the near joint itself.
+    let mut near_only = pose;
+    near_only.set(Joint::LeftHip, Keypoint::new(0.0, 0.0, 0.1));
+    assert_eq!(BackKeypoints::from_pose(&near_only, 0.3).unwrap().hip, kp.hip, "near side picked");
     let m = h.mask(region);
     let mut an = BackAnalyzer::new(BackConfig::default());
     let r = an.analyze(0.0, &m, &pose, 0.3, None).expect("judged");

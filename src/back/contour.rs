@@ -92,12 +92,23 @@ pub struct BackKeypoints {
     /// Mean shoulder and hip width over the torso length (as the form engine's view test): near 0
     /// in a true profile. `None` when neither pair is seen (one side hidden: a profile).
     pub width_ratio: Option<f32>,
+    /// The person's running torso length in source pixels (the longest seen lately, see
+    /// [`crate::form::view::TorsoScale`]), when known (video; `None` for a still). A trunk bent
+    /// toward the camera is foreshortened in the picture while the shoulders keep their width and
+    /// the back's depth keeps its height: measured against this frame's own torso, a three-quarter
+    /// view would look "turned" and every gap would grow at each bend. The view test and the gaps
+    /// use the longer of the two.
+    pub torso_scale: Option<f32>,
 }
 
 impl BackKeypoints {
-    /// Near-side shoulder, hip and ear (the side with the higher summed confidence), each falling back
-    /// to the other side; nose and knee help decide which side is the back. `None` without a
-    /// shoulder and a hip at `min_score`.
+    /// Shoulder, hip and ear on the body's midline: the midpoint of the left and right joints when
+    /// both are seen, else the one seen. The spine lies in the body's mid-plane: in a profile the
+    /// pairs overlap and the midpoint is the near joint, but turned toward the camera (a
+    /// three-quarter view) the near hip projects onto the front of the pelvis and the far one onto
+    /// the buttock, and which of them is "near" flips from frame to frame with their confidences.
+    /// The knee (near side: the side with the higher summed confidence) and the nose help decide
+    /// which side is the back. `None` without a shoulder and a hip at `min_score`.
     #[must_use]
     pub fn from_pose(pose: &Pose, min_score: f32) -> Option<Self> {
         let score = |js: [Joint; 3]| js.iter().map(|&j| pose.get(j).score).sum::<f32>();
@@ -108,10 +119,14 @@ impl BackKeypoints {
             let (a, b) = pairs(l, r);
             pose.visible(a, min_score).or_else(|| pose.visible(b, min_score)).map(|k| [k.x, k.y])
         };
+        let mid = |l: Joint, r: Joint| match (pose.visible(l, min_score), pose.visible(r, min_score)) {
+            (Some(a), Some(b)) => Some([(a.x + b.x) / 2.0, (a.y + b.y) / 2.0]),
+            _ => pick(l, r),
+        };
         Some(Self {
-            hip: pick(Joint::LeftHip, Joint::RightHip)?,
-            shoulder: pick(Joint::LeftShoulder, Joint::RightShoulder)?,
-            ear: pick(Joint::LeftEar, Joint::RightEar),
+            hip: mid(Joint::LeftHip, Joint::RightHip)?,
+            shoulder: mid(Joint::LeftShoulder, Joint::RightShoulder)?,
+            ear: mid(Joint::LeftEar, Joint::RightEar),
             nose: pose.visible(Joint::Nose, min_score).map(|k| [k.x, k.y]),
             knee: pick(Joint::LeftKnee, Joint::RightKnee),
             arms: [
@@ -120,7 +135,23 @@ impl BackKeypoints {
             ]
             .map(|js| js.map(|j| pose.visible(j, min_score).map(|k| [k.x, k.y]))),
             width_ratio: width_ratio(pose, min_score),
+            torso_scale: None,
         })
+    }
+
+    /// The length gaps are measured in (source pixels): the longer of this frame's torso and
+    /// [`BackKeypoints::torso_scale`].
+    #[must_use]
+    pub fn torso_unit(&self) -> f32 {
+        norm(sub(self.shoulder, self.hip)).max(self.torso_scale.unwrap_or(0.0))
+    }
+
+    /// [`BackKeypoints::width_ratio`] against [`BackKeypoints::torso_unit`] (as the form engine's
+    /// view test measures it against its running torso length).
+    #[must_use]
+    pub fn scaled_width_ratio(&self) -> Option<f32> {
+        let own = norm(sub(self.shoulder, self.hip)).max(1.0);
+        self.width_ratio.map(|w| w * own / self.torso_unit().max(1.0))
     }
 
     /// Whether `p` (source pixels) lies on an arm: within `radius` of the elbow, the wrist, the
@@ -203,7 +234,8 @@ pub struct ContourPoint {
 pub struct BackContour {
     /// Points from the sacrum to the head, in station order (stations where no edge was found are left out).
     pub points: Vec<ContourPoint>,
-    /// Torso length in mask pixels.
+    /// The length gaps are measured in, mask pixels: the torso length, unforeshortened
+    /// ([`BackKeypoints::torso_unit`]).
     pub torso: f32,
     /// Unit hip -> shoulder axis (mask coordinates).
     pub axis: P2,
@@ -293,9 +325,9 @@ fn dorsal_exit(mask: &PersonMask, start: P2, dir: P2, max_len: f32, max_entry: f
 /// # Errors
 /// [`Unreliable`] when the mask cannot show the back (see [`BackConfig`] for the gates).
 pub fn trace_contour(mask: &PersonMask, kp: &BackKeypoints, cfg: &BackConfig) -> Result<BackContour, Unreliable> {
-    // Only a true profile shows the spine as the outline; turned toward the camera, the outline is
-    // a shoulder blade or the far arm.
-    if kp.width_ratio.is_some_and(|w| w > cfg.max_width_ratio) {
+    // A profile or a three-quarter view shows the back as the outline; turned to face the camera,
+    // the outline is a shoulder blade or the far arm.
+    if kp.scaled_width_ratio().is_some_and(|w| w >= cfg.max_width_ratio) {
         return Err(Unreliable::NotProfile);
     }
     let hip = mask.to_mask(kp.hip);
@@ -316,15 +348,18 @@ pub fn trace_contour(mask: &PersonMask, kp: &BackKeypoints, cfg: &BackConfig) ->
     let sign = kp.dorsal_sign();
     let axis = unit(sub(shoulder, hip));
     let dorsal = mul(perp(axis), sign);
-    let max_len = cfg.max_ray * torso;
-    let max_entry = 0.2 * torso;
+    // Lengths across the back are measured in the unforeshortened torso length (see
+    // `BackKeypoints::torso_scale`); stations along it follow this frame's own axis.
+    let unit_len = (kp.torso_unit() / mask.scale()).max(torso);
+    let max_len = cfg.max_ray * unit_len;
+    let max_entry = 0.2 * unit_len;
     let mut points = Vec::with_capacity(3 * torso as usize);
     let mut contrast_sum = 0.0;
     let mut soft = 0usize;
     // Trunk stations: one per mask pixel.
     let n_trunk = ((1.0 - TRUNK_START) * torso).ceil() as usize;
     let mut trunk_hits = 0usize;
-    let arm_radius = cfg.arm_radius * torso * mask.scale();
+    let arm_radius = cfg.arm_radius * unit_len * mask.scale();
     let on_arm = |p: P2| kp.on_arm(mask.to_source(p), arm_radius);
     let (mut arm_hidden, mut arm_hidden_thoracic, mut n_thoracic) = (0usize, 0usize, 0usize);
     for i in 0..=n_trunk {
@@ -378,7 +413,7 @@ pub fn trace_contour(mask: &PersonMask, kp: &BackKeypoints, cfg: &BackConfig) ->
     }
     // Jaggedness of the trunk contour (offsets from the axis, torso lengths).
     let offs: Vec<f32> =
-        points.iter().filter(|p| p.part == Part::Trunk).map(|p| dot(sub(p.p, hip), dorsal) / torso).collect();
+        points.iter().filter(|p| p.part == Part::Trunk).map(|p| dot(sub(p.p, hip), dorsal) / unit_len).collect();
     let d2: Vec<f32> = offs.windows(3).map(|w| (w[0] - 2.0 * w[1] + w[2]).abs()).collect();
     let roughness = if d2.is_empty() { 1.0 } else { d2.iter().sum::<f32>() / d2.len() as f32 };
     let jumps = offs.windows(2).filter(|w| (w[1] - w[0]).abs() > 0.08).count() as f32 / offs.len().max(2) as f32;
@@ -386,7 +421,7 @@ pub fn trace_contour(mask: &PersonMask, kp: &BackKeypoints, cfg: &BackConfig) ->
     let soft_fraction = soft as f32 / n_hits.max(1) as f32;
     let c = BackContour {
         points,
-        torso,
+        torso: unit_len,
         axis,
         dorsal,
         hip,

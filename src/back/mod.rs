@@ -38,8 +38,12 @@ use crate::pose::skeleton::Pose;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BackConfig {
-    /// Profile view only: mean shoulder/hip width over torso length at most this (the form engine's
-    /// `side_view_max_width`).
+    /// Not turned to the camera: mean shoulder/hip width over the running torso length (see
+    /// [`BackKeypoints::torso_scale`]) below this (the form engine's `front_view_min_width`: what
+    /// it would call a front view). A three-quarter view (up to about 45 degrees, ratio about 0.45
+    /// for adult proportions) still shows the back's outline: bent over, the back rounds *up*,
+    /// across the turn, so the rounding keeps its full size in the picture, and the trunk's
+    /// foreshortening along its length is undone by the running torso length.
     pub max_width_ratio: f32,
     /// Mask probability at and above which a pixel is the person.
     pub mask_threshold: f32,
@@ -76,6 +80,16 @@ pub struct BackConfig {
     pub max_frame_change: f32,
     /// Consistency: the previous frame counts only when at most this old (s).
     pub consistency_window_s: f64,
+    /// Cadence (video): the mask runs on every `mask_every`-th frame (1 = every frame). In between,
+    /// the last reading is carried forward only while the person holds still (see
+    /// `carry_max_motion`); otherwise the frame is not judged by the mask.
+    pub mask_every: u32,
+    /// Largest movement of the hip, shoulder or ear (torso lengths) since the masked frame for its
+    /// reading to stand for this frame: a stale reading must not judge another posture.
+    pub carry_max_motion: f32,
+    /// Running torso length (video): how fast it shrinks toward a shorter torso, per second (as
+    /// the form engine's `torso_decay_per_s`; it follows a longer one at once).
+    pub torso_decay_per_s: f32,
     /// Real dowel: gap between the back and the dowel above this = contact lost.
     pub dowel_contact_max_gap: f32,
     /// Real dowel: fraction of the sacrum-to-head length the line must cover.
@@ -87,7 +101,7 @@ pub struct BackConfig {
 impl Default for BackConfig {
     fn default() -> Self {
         Self {
-            max_width_ratio: 0.35,
+            max_width_ratio: 0.5,
             mask_threshold: 0.5,
             min_area_fraction: 0.02,
             max_area_fraction: 0.8,
@@ -105,6 +119,9 @@ impl Default for BackConfig {
             arch_max_sag: 0.12,
             max_frame_change: 0.1,
             consistency_window_s: 0.25,
+            torso_decay_per_s: 0.1,
+            mask_every: 2,
+            carry_max_motion: 0.03,
             dowel_contact_max_gap: 0.05,
             dowel_min_coverage: 0.6,
             dowel_min_contrast: 20.0,
@@ -177,6 +194,10 @@ pub struct BackGaps {
 pub struct BackReading {
     /// Frame time (s).
     pub t: f64,
+    /// Carried forward from the masked frame at this time (s) (see `BackConfig::mask_every`):
+    /// `None` when the mask ran on this frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<f64>,
     /// Real dowel when one was found, otherwise the contour.
     pub method: BackMethod,
     /// Contour measurements (always present: the real dowel is found along the contour).
@@ -283,6 +304,7 @@ pub fn measure_back(
     };
     Ok(BackReading {
         t,
+        carried_from: None,
         method,
         gaps,
         head_gap,
@@ -305,23 +327,33 @@ fn dot_along(p: P2, v: &VirtualDowel) -> f32 {
     (p[0] - v.sacrum[0]) * v.dir[0] + (p[1] - v.sacrum[1]) * v.dir[1]
 }
 
-/// Per-video state: the consistency gate and the dowel detector's buffers.
+/// Per-video state: the consistency gate, the running torso length and the dowel detector's buffers.
 #[derive(Debug, Clone, Default)]
 pub struct BackAnalyzer {
     pub config: BackConfig,
     detector: DowelDetector,
     prev: Option<(f64, f32, Option<f32>)>,
+    torso: crate::form::view::TorsoScale,
+    last_t: Option<f64>,
 }
 
 impl BackAnalyzer {
     #[must_use]
     pub fn new(config: BackConfig) -> Self {
-        Self { config, detector: DowelDetector::new(), prev: None }
+        Self { config, ..Self::default() }
     }
 
-    /// Forgets the previous frame (new source, or a jump in time).
+    /// Forgets the previous frames (new source, independent stills, or a jump in time).
     pub fn reset(&mut self) {
         self.prev = None;
+        self.torso = crate::form::view::TorsoScale::default();
+        self.last_t = None;
+    }
+
+    /// The running torso length (source pixels), when a frame has shown one.
+    #[must_use]
+    pub fn torso_scale(&self) -> Option<f32> {
+        self.torso.get()
     }
 
     /// Judges the back in one frame from its mask, its pose (source pixels) and, optionally, the
@@ -341,10 +373,14 @@ impl BackAnalyzer {
         min_score: f32,
         crop: Option<&[i32]>,
     ) -> Result<BackReading, Unreliable> {
-        let Some(kp) = BackKeypoints::from_pose(pose, min_score) else {
+        let Some(mut kp) = BackKeypoints::from_pose(pose, min_score) else {
             self.prev = None;
             return Err(Unreliable::MissingKeypoints);
         };
+        let dt = self.last_t.map_or(0.0, |l| (t - l).max(0.0));
+        self.last_t = Some(t);
+        let own = contour::norm(contour::sub(kp.shoulder, kp.hip));
+        kp.torso_scale = self.torso.update(Some(own), dt, self.config.torso_decay_per_s);
         let r = match measure_back(mask, &kp, crop, &mut self.detector, &self.config, t) {
             Ok(r) => r,
             Err(e) => {
@@ -413,37 +449,64 @@ impl BackRepSummary {
 /// The mask stage of the hip hinge in a pipeline: the selfie model on a crop sized from the
 /// keypoints, then the back contour. A frame it cannot judge gives `None`: the form engine's
 /// keypoint proxies judge it instead.
+///
+/// Cadence: the mask runs on every `BackConfig::mask_every`-th frame. On the frames between, the
+/// last reading stands (marked `carried_from`) only if it was judged on the previous masked frame
+/// and the person has not moved since (hip, shoulder and ear within `carry_max_motion` torso
+/// lengths); a frame that moved, or follows a refused mask, is not judged by the mask.
 pub struct BackStage {
     seg: SegModel,
     mask: Option<PersonMask>,
     analyzer: BackAnalyzer,
+    /// Frames since the last masked one (0: mask this frame).
+    since_mask: u32,
+    /// The last masked frame's reading (when judged) and its keypoints.
+    last: Option<(BackReading, BackKeypoints)>,
     /// Milliseconds spent so far (mask and contour), for timing reports.
     pub total_ms: f64,
+    /// Frames the mask ran on.
+    pub masked_frames: u64,
 }
 
 impl std::fmt::Debug for BackStage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BackStage").field("total_ms", &self.total_ms).finish_non_exhaustive()
+        f.debug_struct("BackStage")
+            .field("total_ms", &self.total_ms)
+            .field("masked_frames", &self.masked_frames)
+            .finish_non_exhaustive()
     }
 }
 
 impl BackStage {
-    /// Loads the segmentation model.
+    /// Loads the segmentation model, with the default [`BackConfig`].
     ///
     /// # Errors
     /// [`SegError`] when the model or the runtime is missing or wrong.
     pub fn load(threads: usize) -> Result<Self, SegError> {
+        Self::load_with(threads, BackConfig::default())
+    }
+
+    /// Loads the segmentation model, with `config`.
+    ///
+    /// # Errors
+    /// [`SegError`] when the model or the runtime is missing or wrong.
+    pub fn load_with(threads: usize, config: BackConfig) -> Result<Self, SegError> {
         Ok(Self {
             seg: SegModel::load(threads)?,
             mask: None,
-            analyzer: BackAnalyzer::new(BackConfig::default()),
+            analyzer: BackAnalyzer::new(config),
+            since_mask: 0,
+            last: None,
             total_ms: 0.0,
+            masked_frames: 0,
         })
     }
 
-    /// Forgets the previous frame (independent stills, or a jump in time).
+    /// Forgets the previous frames (independent stills, or a jump in time): the next frame is masked.
     pub fn reset(&mut self) {
         self.analyzer.reset();
+        self.since_mask = 0;
+        self.last = None;
     }
 
     /// Judges the back in `frame`, whose pose is `sample`.
@@ -454,21 +517,59 @@ impl BackStage {
         min_score: f32,
     ) -> Option<BackReading> {
         if !sample.present {
-            self.analyzer.reset();
+            self.reset();
             return None;
         }
         let t0 = std::time::Instant::now();
-        let reading = seg_region(&sample.pose, min_score).and_then(|region| {
-            let region = fit_to_frame(region, frame.width, frame.height);
-            match self.mask.as_mut() {
-                Some(mask) => self.seg.segment_into(frame, &region, mask).ok()?,
-                None => self.mask = Some(self.seg.segment(frame, &region).ok()?),
-            }
-            let mask = self.mask.as_ref()?;
-            self.analyzer.analyze(frame.t, mask, &sample.pose, min_score, Some(self.seg.last_crop())).ok()
-        });
+        let every = self.analyzer.config.mask_every.max(1);
+        let reading = if self.since_mask.is_multiple_of(every) {
+            self.masked_frames += 1;
+            let r = self.mask_and_measure(frame, sample, min_score);
+            let kp = BackKeypoints::from_pose(&sample.pose, min_score)
+                .map(|k| BackKeypoints { torso_scale: self.analyzer.torso_scale(), ..k });
+            self.last = r.clone().zip(kp);
+            self.since_mask = 1;
+            r
+        } else {
+            self.since_mask += 1;
+            self.carry(frame.t, sample, min_score)
+        };
         self.total_ms += t0.elapsed().as_secs_f64() * 1e3;
         reading
+    }
+
+    fn mask_and_measure(
+        &mut self,
+        frame: &crate::frame::Frame,
+        sample: &crate::pose::skeleton::PoseSample,
+        min_score: f32,
+    ) -> Option<BackReading> {
+        let region = fit_to_frame(seg_region(&sample.pose, min_score)?, frame.width, frame.height);
+        match self.mask.as_mut() {
+            Some(mask) => self.seg.segment_into(frame, &region, mask).ok()?,
+            None => self.mask = Some(self.seg.segment(frame, &region).ok()?),
+        }
+        let mask = self.mask.as_ref()?;
+        self.analyzer.analyze(frame.t, mask, &sample.pose, min_score, Some(self.seg.last_crop())).ok()
+    }
+
+    /// The last masked frame's reading for this frame, if the person has held still since.
+    fn carry(&self, t: f64, sample: &crate::pose::skeleton::PoseSample, min_score: f32) -> Option<BackReading> {
+        let (last, then) = self.last.as_ref()?;
+        let now = BackKeypoints::from_pose(&sample.pose, min_score)?;
+        let unit = then.torso_unit().max(1.0);
+        let moved = |a: P2, b: P2| contour::norm(contour::sub(a, b)) / unit;
+        let ear = match (now.ear, then.ear) {
+            (Some(a), Some(b)) => moved(a, b),
+            (None, None) => 0.0,
+            _ => f32::INFINITY,
+        };
+        let motion = moved(now.hip, then.hip).max(moved(now.shoulder, then.shoulder)).max(ear);
+        (motion <= self.analyzer.config.carry_max_motion).then(|| BackReading {
+            t,
+            carried_from: Some(last.t),
+            ..last.clone()
+        })
     }
 }
 
