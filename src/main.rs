@@ -21,6 +21,10 @@ struct Cli {
     /// Open the window checking this exercise: hinge, bird-dog or side-plank.
     #[arg(long, value_name = "EXERCISE")]
     exercise: Option<Exercise>,
+    /// Show the debug overlay (fps, stage times, frame-to-screen latency) and log the latency
+    /// percentiles to standard error every 10 s.
+    #[arg(long)]
+    debug: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -162,6 +166,7 @@ fn main() -> ExitCode {
             source: cli.source,
             model: cli.model,
             exercise: cli.exercise,
+            debug: cli.debug,
             ..Default::default()
         })
         .map(|()| true),

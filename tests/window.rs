@@ -189,16 +189,40 @@ fn without_onnx_runtime_the_window_says_so_and_still_offers_the_demo() {
     assert!(shown, "no 'ONNX Runtime not found' panel on screen (screenshot: {})", shot.display());
 }
 
+/// White pixels in the band of the right-hand panel where the large rep counter sits once a set
+/// runs (below the exercise title, above the progress line; during the setup check the band holds
+/// the coloured checklist, not white text).
+fn counter_pixels(img: &image::RgbImage) -> usize {
+    let (x0, y0, y1) = (img.width() * 2 / 3, img.height() * 21 / 100, img.height() * 36 / 100);
+    let mut n = 0;
+    for (x, y, p) in img.enumerate_pixels() {
+        if x >= x0 && (y0..y1).contains(&y) && p.0.iter().all(|&c| c >= 245) {
+            n += 1;
+        }
+    }
+    n
+}
+
 #[test]
-fn release_binary_renders_demo_frames_in_a_real_window() {
+fn release_binary_runs_a_guided_demo_set_in_a_real_window() {
     let x = Xvfb::start();
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xvfb_demo.png");
-    // The demo's mannequin is painted in this blue; the DEMO label in this amber.
+    // The demo's mannequin is painted in this blue; the DEMO label in this amber; the large rep
+    // counter (140 pt, white) appears in the right-hand panel once the setup check has passed.
     let (body, label) = ([70u8, 110, 170], [255u8, 190, 40]);
-    let shown = run_until(&x, &support::formcheck_bin(), &["--source", "demo"], &[], &shot, |img| {
-        count_near(img, body, 12) > 5_000 && count_near(img, label, 12) > 100
+    let args = ["--source", "demo", "--exercise", "hinge"];
+    let shown = run_until(&x, &support::formcheck_bin(), &args, &[], &shot, |img| {
+        count_near(img, body, 12) > 5_000 && count_near(img, label, 12) > 100 && counter_pixels(img) > 400
     });
-    assert!(shown, "the window did not show demo frames (screenshot: {})", shot.display());
+    let img = image::open(&shot).unwrap().into_rgb8();
+    assert!(
+        shown,
+        "the window did not show a running demo set: mannequin {} px, DEMO label {} px, counter region {} white px (screenshot: {})",
+        count_near(&img, body, 12),
+        count_near(&img, label, 12),
+        counter_pixels(&img),
+        shot.display()
+    );
 }
 
 #[test]

@@ -37,6 +37,8 @@ pub struct Launch {
     /// Replay deterministically: process this many frames per UI update on the UI thread, and run
     /// the demo unpaced (UI tests). None: the normal threaded pipeline.
     pub stepped: Option<usize>,
+    /// Start with the debug overlay on, and log the latency to standard error.
+    pub debug: bool,
 }
 
 /// What the user set for readability.
@@ -191,7 +193,13 @@ impl FormcheckApp {
             }
         };
         self.message = None;
-        self.screen = Screen::Live(Box::new(LiveView::new(pipeline, coach, note, self.launch.stepped.is_some())));
+        self.screen = Screen::Live(Box::new(LiveView::new(
+            pipeline,
+            coach,
+            note,
+            self.launch.stepped.is_some(),
+            self.launch.debug,
+        )));
     }
 
     fn apply_settings(&mut self, ctx: &egui::Context) {

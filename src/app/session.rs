@@ -55,11 +55,20 @@ pub struct LiveView {
     latency: VecDeque<f64>,
     latency_all: Vec<f64>,
     debug: bool,
+    /// Log the latency to standard error (every `LOG_EVERY` of frame time).
+    log: bool,
+    last_log: Option<std::time::Instant>,
     note: Option<String>,
 }
 
 impl LiveView {
-    pub(crate) fn new(pipeline: LivePipeline, coach: Option<Coach>, note: Option<String>, stepped: bool) -> Self {
+    pub(crate) fn new(
+        pipeline: LivePipeline,
+        coach: Option<Coach>,
+        note: Option<String>,
+        stepped: bool,
+        debug: bool,
+    ) -> Self {
         let speaker = coach.as_ref().map(|_| crate::speech::Speaker::start());
         if stepped && let Some(s) = &speaker {
             // A replay shows the same screens every time: wait for the audio device's answer.
@@ -75,7 +84,9 @@ impl LiveView {
             banner: None,
             latency: VecDeque::new(),
             latency_all: Vec::new(),
-            debug: false,
+            debug,
+            log: debug,
+            last_log: None,
             note,
         }
     }
@@ -101,6 +112,18 @@ impl LiveView {
         }
         if self.latency_all.len() < 1_000_000 {
             self.latency_all.push(ms);
+        }
+        if self.log && self.last_log.is_none_or(|l| l.elapsed().as_secs_f64() >= 10.0) {
+            self.last_log = Some(std::time::Instant::now());
+            let recent: Vec<f64> = self.latency.iter().copied().collect();
+            if let (Some(p50), Some(p95)) = (percentile(&recent, 50.0), percentile(&recent, 95.0)) {
+                eprintln!(
+                    "formcheck: frame-to-screen latency (last {} frames) p50 {p50:.1} ms, p95 {p95:.1} ms; {:.0} fps; inference {:.1} ms",
+                    recent.len(),
+                    r.fps,
+                    r.times.inference_ms
+                );
+            }
         }
         let events = self.pipeline.drain_events();
         let mut said: Vec<Cue> = Vec::new();
