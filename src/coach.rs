@@ -763,3 +763,59 @@ pub struct SessionSummary {
     pub top_fault: Option<(FaultId, u32)>,
     pub worst_pain: Option<u8>,
 }
+
+/// Every cue the app can speak, as (id, text): the form engine's (faults per exercise, rep counts,
+/// praise, hold marks, view and visibility) and the coach's (setup hints, sets, sides). The speech
+/// cache is filled from this list ahead of time (`formcheck cues --prepare`).
+#[must_use]
+pub fn spoken_cues() -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = Vec::new();
+    let mut add = |id: String, text: String| {
+        if !v.iter().any(|(i, t)| *i == id && *t == text) {
+            v.push((id, text));
+        }
+    };
+    for e in Exercise::ALL {
+        for f in FaultId::ALL {
+            add(format!("fault.{}", f.id()), f.cue_text_for(e).to_string());
+        }
+    }
+    for n in 1..=20 {
+        add(format!("rep.count.{n}"), number_word(n));
+    }
+    add("rep.good".into(), "Good rep.".into());
+    for secs in (10..=60).step_by(10) {
+        add(format!("hold.mark.{secs}"), format!("{secs} seconds."));
+    }
+    add("hold.switch_sides".into(), "Switch sides.".into());
+    add("visibility.step_back".into(), "Step back so your whole body is in view.".into());
+    add("view.turn_side_on".into(), "Turn side-on to the camera.".into());
+    add("view.face_camera".into(), "Turn to face the camera.".into());
+    let probe = LiveState {
+        t: 0.0,
+        rep_count: 0,
+        reps_per_side: crate::form::SideCounts::default(),
+        hold_seconds_in_form: 0.0,
+        holding: false,
+        current_cue: None,
+        active_faults: Vec::new(),
+        view: View::Unknown,
+        in_view: false,
+        phase: String::new(),
+        dowel: None,
+        angles: crate::form::LiveAngles::default(),
+    };
+    for e in Exercise::ALL {
+        let c = Coach::new(e, Dose::default_for(e));
+        for item in c.build_checklist(&Inputs { t: 0.0, live: &probe, events: &[], confidence: 0.0 }) {
+            add(item.id.to_string(), item.hint.to_string());
+        }
+    }
+    add("set.begin.1".into(), "Begin.".into());
+    for n in 1..=5 {
+        add(format!("set.begin.{n}"), format!("Set {}. Begin.", number_word(n)));
+    }
+    add("set.complete".into(), "Set complete. Rest. How is your pain, from zero to ten?".into());
+    add("session.done".into(), "All done. Well done. How is your pain, from zero to ten?".into());
+    v
+}

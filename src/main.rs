@@ -52,6 +52,11 @@ enum Command {
     },
     /// List the cameras this computer offers.
     Cameras,
+    /// List every cue the app can speak; `--prepare` speaks them all into the cache ahead of time.
+    Cues {
+        #[arg(long)]
+        prepare: bool,
+    },
 }
 
 fn threads_default() -> usize {
@@ -151,6 +156,28 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Analyze { input, model, json, quiet, threads, exercise }) => {
             run_analyze(input, model, json, quiet, threads, exercise)
+        }
+        Some(Command::Cues { prepare }) => {
+            let cues = formcheck::coach::spoken_cues();
+            if prepare {
+                let dir = formcheck::speech::cache_dir();
+                cues.iter()
+                    .try_for_each(|(id, text)| formcheck::speech::synthesize(&dir, id, text).map(|_| ()))
+                    .map(|()| {
+                        println!("{} spoken cues ready in {}", cues.len(), dir.display());
+                        true
+                    })
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "could not prepare the spoken cues: {e}. The app still shows every cue on screen."
+                        )
+                    })
+            } else {
+                for (id, text) in &cues {
+                    println!("{id}\t{text}");
+                }
+                Ok(true)
+            }
         }
         Some(Command::Cameras) => {
             let cams = source::camera::list_cameras();

@@ -244,3 +244,36 @@ fn pain_ratings_follow_the_spec() {
     assert!(pain_advice(4).unwrap().contains("More than a mild ache"));
     assert!(pain_advice(7).unwrap().contains("severe"));
 }
+
+#[test]
+fn every_cue_the_coach_speaks_is_in_the_prepared_catalogue() {
+    let catalogue = formcheck::coach::spoken_cues();
+    let has = |id: &str, text: &str| catalogue.iter().any(|(i, t)| i == id && t == text);
+    for f in FaultId::ALL {
+        for e in Exercise::ALL {
+            assert!(has(&format!("fault.{}", f.id()), f.cue_text_for(e)), "{f:?} for {e:?}");
+        }
+    }
+    // A whole session's coach cues: setup hints of every kind, set begin/complete, switch sides.
+    for e in Exercise::ALL {
+        let dose = Dose { sets: 2, reps: 1, hold_s: 1.0, rest_s: 1.0 };
+        let mut c = Coach::new(e, dose);
+        let mut t = run(&mut c, 0.0, 2.0, &live(0.0, false, View::Unknown, "unknown"), &[], 0.1);
+        t = run(&mut c, t, 6.0, &live(0.0, true, View::Unknown, "unknown"), &[], 0.1);
+        t = run(&mut c, t, 6.0, &live(0.0, true, e.required_view(), "unknown"), &[], 0.1);
+        c.space();
+        for _ in 0..2 {
+            t = run(&mut c, t, 0.1, &live(0.0, true, e.required_view(), "unknown"), &[], 0.9);
+            c.next();
+            t = run(&mut c, t, 0.1, &live(0.0, true, e.required_view(), "unknown"), &[], 0.9);
+            c.next();
+            t = run(&mut c, t, 0.1, &live(0.0, true, e.required_view(), "unknown"), &[], 0.9);
+            c.next();
+        }
+        let issued = c.issued();
+        assert!(issued.len() >= 5, "{e:?}: {issued:?}");
+        for q in issued {
+            assert!(has(&q.id, &q.text), "{e:?}: {} {:?} is not in the catalogue", q.id, q.text);
+        }
+    }
+}
