@@ -70,8 +70,6 @@ struct LiveView {
     speaker: Option<crate::speech::Speaker>,
     /// The last cue handed to the speaker (time, id), so each is spoken once.
     spoken: Option<(f64, String)>,
-    /// A sentence about how this view was set up (e.g. the demo checked as a hinge).
-    note: Option<String>,
 }
 
 /// The application state.
@@ -116,7 +114,8 @@ impl FormcheckApp {
 
     fn open(&mut self, spec: &SourceSpec, ctx: &egui::Context) {
         let src: Result<Box<dyn FrameSource>, String> = match spec {
-            SourceSpec::Demo => Ok(Box::new(DemoSource::new(true))),
+            // The demo shows the chosen exercise; with none chosen (pose only), the hip hinge.
+            SourceSpec::Demo => Ok(Box::new(DemoSource::new(self.launch.exercise.unwrap_or(Exercise::Hinge), true))),
             SourceSpec::Camera(i) => {
                 CameraSource::open(CameraRequest { index: *i, resolution: Some(self.camera_resolution) })
                     .map(|c| Box::new(c) as Box<dyn FrameSource>)
@@ -144,25 +143,12 @@ impl FormcheckApp {
             (None, None)
         };
         let repaint = ctx.clone();
-        // The demo's mannequin only hinges: checking it as another exercise would only say "turn".
-        let demo = *spec == SourceSpec::Demo;
-        let mut note = None;
-        let chosen = match self.launch.exercise {
-            Some(e) if demo && e != Exercise::Hinge => {
-                note = Some(format!(
-                    "The demo shows the hip hinge, so it is checked as a hip hinge. The {} needs a camera or a recorded clip.",
-                    e.label().to_lowercase()
-                ));
-                Some(Exercise::Hinge)
-            }
-            other => other,
-        };
+        let chosen = self.launch.exercise;
         let exercise = chosen.map(|e| (e, FormConfig::default()));
         let pipeline = LivePipeline::start(src, model, model_error, exercise, move || repaint.request_repaint());
         self.message = None;
         let speaker = chosen.map(|_| crate::speech::Speaker::start());
-        self.screen =
-            Screen::Live(Box::new(LiveView { pipeline, texture: None, last: None, speaker, spoken: None, note }));
+        self.screen = Screen::Live(Box::new(LiveView { pipeline, texture: None, last: None, speaker, spoken: None }));
     }
 
     /// Lays out the whole window.
@@ -250,7 +236,7 @@ impl FormcheckApp {
             });
             ui.group(|ui| {
                 ui.label(RichText::new("Demo").strong());
-                ui.label("A simulated person doing slow hip hinges (the demo shows the hip hinge only): see what formcheck does without a camera.");
+                ui.label("A simulated person doing the chosen exercise (the hip hinge if none is chosen), with some faults to correct: see what formcheck does without a camera.");
                 if ui.button("Start the demo").clicked() {
                     self.open(&SourceSpec::Demo, &ctx);
                 }
@@ -338,9 +324,6 @@ fn live_screen(view: &mut LiveView, ui: &mut egui::Ui) -> bool {
                 ui.spinner();
             }
             _ => {}
-        }
-        if let Some(note) = &view.note {
-            ui.label(RichText::new(note.as_str()).color(Color32::from_rgb(255, 190, 40)));
         }
         if let Some(form) = view.last.as_ref().and_then(|r| r.form.as_ref()) {
             exercise_panel(ui, form);
