@@ -150,7 +150,7 @@ fn smoothstep(x: f32) -> f32 {
 /// The hinge cycle of the demo: stand 1.5 s, lower 2.5 s, pause 0.5 s, rise 2 s, stand 1.5 s (8 s).
 #[must_use]
 pub fn hinge_angles(t: f64) -> HingeAngles {
-    let c = (t % 8.0) as f32;
+    let c = (t % HINGE_REP_S) as f32;
     let depth = if c < 1.5 {
         0.0
     } else if c < 4.0 {
