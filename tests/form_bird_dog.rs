@@ -1,10 +1,10 @@
 //! Bird dog on synthetic stick-figure sequences.
 mod common;
 
-use common::stick::{Noise, SideFig, hide, keys, record};
 use common::{cue_ids, faults_raised, reps_of, run};
 use formcheck::form::{Exercise, FaultId, FormEvent, Side};
 use formcheck::pose::skeleton::{Joint, PoseSample};
+use formcheck::source::figure::{Noise, SideFig, hide, keys, record};
 
 #[derive(Clone, Copy)]
 struct Reach {
@@ -167,7 +167,7 @@ fn pelvis_dropping_is_seen_whichever_leg_lifts() {
         if (9.6..11.2).contains(&t) {
             for j in [Joint::LeftHip, Joint::RightHip] {
                 let mut k = s.pose.get(j);
-                k.y += 0.25 * common::stick::TORSO;
+                k.y += 0.25 * formcheck::source::figure::TORSO;
                 s.pose.set(j, k);
             }
         }
@@ -349,7 +349,7 @@ fn torso_scale_growing_during_the_reach_is_not_a_hip_shift() {
         if (3.0..5.5).contains(&t) {
             for j in [Joint::LeftShoulder, Joint::RightShoulder] {
                 let mut k = s.pose.get(j);
-                k.x -= 0.1 * common::stick::TORSO;
+                k.x -= 0.1 * formcheck::source::figure::TORSO;
                 s.pose.set(j, k);
             }
         }

@@ -141,7 +141,8 @@ impl FormcheckApp {
     fn open(&mut self, spec: &SourceSpec, ctx: &egui::Context) {
         let paced = self.launch.stepped.is_none();
         let src: Result<Box<dyn FrameSource>, String> = match spec {
-            SourceSpec::Demo => Ok(Box::new(DemoSource::new(paced))),
+            // The demo shows the chosen exercise; with none chosen (pose only), the hip hinge.
+            SourceSpec::Demo => Ok(Box::new(DemoSource::new(self.launch.exercise.unwrap_or(Exercise::Hinge), paced))),
             SourceSpec::Camera(i) => {
                 CameraSource::open(CameraRequest { index: *i, resolution: Some(self.camera_resolution) })
                     .map(|c| Box::new(c) as Box<dyn FrameSource>)
@@ -167,19 +168,7 @@ impl FormcheckApp {
                 }
             }
         };
-        // The demo's mannequin only hinges: checking it as another exercise would only say "turn".
-        let demo = *spec == SourceSpec::Demo;
-        let mut note = None;
-        let chosen = match self.launch.exercise {
-            Some(e) if demo && e != Exercise::Hinge => {
-                note = Some(format!(
-                    "The demo shows the hip hinge, so it is checked as a hip hinge. The {} needs a camera or a recorded clip.",
-                    e.label().to_lowercase()
-                ));
-                Some(Exercise::Hinge)
-            }
-            other => other,
-        };
+        let chosen = self.launch.exercise;
         let coach = chosen.map(|e| Coach::new(e, self.launch.dose.unwrap_or_else(|| Dose::default_for(e))));
         let exercise = chosen.map(|e| {
             let base = FormConfig::default();
@@ -193,13 +182,8 @@ impl FormcheckApp {
             }
         };
         self.message = None;
-        self.screen = Screen::Live(Box::new(LiveView::new(
-            pipeline,
-            coach,
-            note,
-            self.launch.stepped.is_some(),
-            self.launch.debug,
-        )));
+        self.screen =
+            Screen::Live(Box::new(LiveView::new(pipeline, coach, self.launch.stepped.is_some(), self.launch.debug)));
     }
 
     fn apply_settings(&mut self, ctx: &egui::Context) {
@@ -351,7 +335,7 @@ impl FormcheckApp {
         });
         ui.group(|ui| {
             ui.label(RichText::new("Demo").strong());
-            ui.label("A simulated person doing slow hip hinges (the demo shows the hip hinge only): see a whole guided set without a camera.");
+            ui.label("A simulated person doing the chosen exercise (the hip hinge if none is chosen), with some faults to correct: see a whole guided set without a camera.");
             if ui.button("Start the demo").clicked() {
                 self.open(&SourceSpec::Demo, ctx);
             }

@@ -58,17 +58,10 @@ pub struct LiveView {
     /// Log the latency to standard error (every `LOG_EVERY` of frame time).
     log: bool,
     last_log: Option<std::time::Instant>,
-    note: Option<String>,
 }
 
 impl LiveView {
-    pub(crate) fn new(
-        pipeline: LivePipeline,
-        coach: Option<Coach>,
-        note: Option<String>,
-        stepped: bool,
-        debug: bool,
-    ) -> Self {
+    pub(crate) fn new(pipeline: LivePipeline, coach: Option<Coach>, stepped: bool, debug: bool) -> Self {
         let speaker = coach.as_ref().map(|_| crate::speech::Speaker::start());
         if stepped && let Some(s) = &speaker {
             // A replay shows the same screens every time: wait for the audio device's answer.
@@ -87,7 +80,6 @@ impl LiveView {
             debug,
             log: debug,
             last_log: None,
-            note,
         }
     }
 
@@ -266,9 +258,6 @@ impl LiveView {
                 ui.spinner();
             }
             _ => {}
-        }
-        if let Some(note) = &self.note {
-            ui.label(RichText::new(note.as_str()).color(Color32::from_rgb(255, 190, 40)));
         }
         cue_banner(ui, self.banner.as_ref());
         let stage = self.coach.as_ref().map(Coach::stage);

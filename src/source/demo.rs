@@ -1,11 +1,32 @@
-//! The built-in demo: an animated mannequin doing slow hip hinges, drawn frame by frame, with no
-//! camera and no model. The demo knows the pose it drew and hands it on ([`FrameSource::known_pose`]),
-//! so everything after the pose stage (smoothing, form checks, cues) runs on it for real.
-//! Everything that shows it labels it as a demo.
+//! The built-in demo: an animated mannequin doing one of the three exercises, drawn frame by frame,
+//! with no camera and no model. The demo knows the pose it drew and hands it on
+//! ([`FrameSource::known_pose`]), so everything after the pose stage (smoothing, form checks, cues)
+//! runs on it for real. Everything that shows it labels it as a demo.
+//!
+//! Each exercise is a guided script of known poses that loops forever, filmed the way the exercise
+//! needs (side view for the hinge and the bird dog, front view for the side plank), and shows the
+//! engine at work on clean and on faulty movement:
+//!
+//! - **Hip hinge** (side view): [`LEAD_IN_S`] standing tall, then sets of [`SET_REPS`] slow reps of
+//!   [`HINGE_REP_S`] each ([`hinge_angles`]); rep [`HINGE_FAULTY_REP`] (0-based) of every set is done
+//!   looking up, so the head leaves the dowel line (`head_off_dowel`).
+//! - **Bird dog** (side view, left side to the camera): [`LEAD_IN_S`] on hands and knees, then sets
+//!   of [`SET_REPS`] reps of [`BIRD_DOG_REP_S`] alternating sides, the first with the left leg and
+//!   right arm: reach for [`BIRD_DOG_LIFT_S`], hold level for [`BIRD_DOG_HOLD_S`], return in
+//!   [`BIRD_DOG_RETURN_S`], rest [`BIRD_DOG_REST_S`]. Rep [`BIRD_DOG_FAULTY_REP`] of every set lifts the
+//!   leg well above the trunk line (`reach_high`).
+//! - **Side plank** (front view, camera facing the chest): lying propped on the left forearm for
+//!   [`PLANK_LIE_S`], lift in [`PLANK_LIFT_S`], hold [`PLANK_HOLD_S`] with the hips on the line
+//!   except a sag of [`PLANK_SAG_S`] starting [`PLANK_SAG_AT_S`] into the hold (`hips_sag`), lower
+//!   in [`PLANK_LOWER_S`]; turn over ([`PLANK_TURN_S`]: get up and lie down facing the camera on
+//!   the other side); the same on the right side without the sag; rest [`PLANK_REST_S`] and turn
+//!   back. One loop is [`cycle_s`]`(Exercise::SidePlank)`.
 
 use std::time::{Duration, Instant};
 
+use super::figure::{self, FrontFig, SideFig, keys};
 use super::{FrameSource, SourceError, SourceInfo, SourceKind};
+use crate::form::{Exercise, FaultId, Side};
 use crate::frame::Frame;
 use crate::pose::skeleton::{BONES, Joint, Keypoint, Pose};
 
@@ -13,6 +34,90 @@ use crate::pose::skeleton::{BONES, Joint, Keypoint, Pose};
 pub const DEMO_SIZE: (u32, u32) = (640, 480);
 /// Demo frame rate.
 pub const DEMO_FPS: f64 = 30.0;
+/// The floor line of the demo's room (pixels from the top).
+pub const FLOOR_Y: f32 = DEMO_SIZE.1 as f32 * 0.9;
+/// Torso length (pixels) of the mannequins drawn from [`figure`] (bird dog, side plank).
+pub const DEMO_TORSO: f32 = 120.0;
+/// Radius of a drawn limb: the lowest joint of a figure rests this far above the floor line.
+const LIMB_R: f32 = 12.0;
+
+/// Hinge and bird dog: seconds in the start position (standing tall, on hands and knees) before the
+/// first rep, so the setup check can pass before anything is counted.
+pub const LEAD_IN_S: f64 = 2.0;
+/// Reps in a set (hinge, bird dog): the script loops over one set, one rep of which is faulty.
+pub const SET_REPS: u32 = 6;
+
+/// Hinge: one rep, standing to standing (see [`hinge_angles`]).
+pub const HINGE_REP_S: f64 = 8.0;
+/// Hinge: the rep of each set (0-based) done looking up at the screen.
+pub const HINGE_FAULTY_REP: u32 = 3;
+/// Hinge: the fault the engine sees in that rep.
+pub const HINGE_FAULT: FaultId = FaultId::HeadOffDowel;
+/// Hinge: how far the head tips back at the bottom of the faulty rep (deg). The dowel-line proxy
+/// allows 15 degrees either way; the head sits 8 degrees forward when in line.
+const HINGE_HEAD_LIFT_DEG: f32 = 45.0;
+
+/// Bird dog: arm and opposite leg reach out to level in this long (s).
+pub const BIRD_DOG_LIFT_S: f64 = 1.2;
+/// Bird dog: hold at full reach (s).
+pub const BIRD_DOG_HOLD_S: f64 = 2.0;
+/// Bird dog: return to hands and knees (s).
+pub const BIRD_DOG_RETURN_S: f64 = 1.2;
+/// Bird dog: rest on hands and knees before the next rep (s).
+pub const BIRD_DOG_REST_S: f64 = 2.0;
+/// Bird dog: one rep (s).
+pub const BIRD_DOG_REP_S: f64 = BIRD_DOG_LIFT_S + BIRD_DOG_HOLD_S + BIRD_DOG_RETURN_S + BIRD_DOG_REST_S;
+/// Bird dog: the rep of each set (0-based) whose leg reaches high.
+pub const BIRD_DOG_FAULTY_REP: u32 = 4;
+/// Bird dog: the fault the engine sees in that rep.
+pub const BIRD_DOG_FAULT: FaultId = FaultId::ReachHigh;
+
+/// Side plank: lying propped on the forearm, hips down, before each lift (s).
+pub const PLANK_LIE_S: f64 = 3.0;
+/// Side plank: hips up into the plank line (s).
+pub const PLANK_LIFT_S: f64 = 0.6;
+/// Side plank: one hold, from hips up to hips lowering (s).
+pub const PLANK_HOLD_S: f64 = 24.0;
+/// Side plank: hips back down to the floor (s).
+pub const PLANK_LOWER_S: f64 = 0.4;
+/// Side plank: turning over to the other side (s).
+pub const PLANK_TURN_S: f64 = 5.0;
+/// Side plank: rest lying on the right side after its hold, before turning back (s).
+pub const PLANK_REST_S: f64 = 3.0;
+/// Side plank: the hips sag below the line for this long (s) in the first (left) hold...
+pub const PLANK_SAG_S: f64 = 2.0;
+/// ... starting this long after the hips came up.
+pub const PLANK_SAG_AT_S: f64 = 12.0;
+
+/// Seconds in the start position before the script's loop begins (the side plank's loop begins
+/// lying down itself).
+#[must_use]
+pub fn lead_in_s(exercise: Exercise) -> f64 {
+    match exercise {
+        Exercise::Hinge | Exercise::BirdDog => LEAD_IN_S,
+        Exercise::SidePlank => 0.0,
+    }
+}
+
+/// Length of one loop of the script (s): a set of reps, or both sides of the side plank.
+#[must_use]
+pub fn cycle_s(exercise: Exercise) -> f64 {
+    match exercise {
+        Exercise::Hinge => f64::from(SET_REPS) * HINGE_REP_S,
+        Exercise::BirdDog => f64::from(SET_REPS) * BIRD_DOG_REP_S,
+        Exercise::SidePlank => 2.0 * PLANK_SIDE_S + 2.0 * PLANK_TURN_S + PLANK_REST_S,
+    }
+}
+
+/// Time into the loop and the loop's rep number (None during the lead-in).
+fn rep_time(t: f64, rep_s: f64) -> Option<(u64, f64)> {
+    let u = t - LEAD_IN_S;
+    if u < 0.0 {
+        return None;
+    }
+    let u = u % (f64::from(SET_REPS) * rep_s);
+    Some(((u / rep_s) as u64, u % rep_s))
+}
 
 /// Segment lengths of the mannequin in pixels (a person about 400 px tall).
 struct Body {
@@ -33,6 +138,8 @@ pub struct HingeAngles {
     pub trunk: f32,
     /// Knee flexion (0 = straight).
     pub knee: f32,
+    /// Head tipped back from its line with the trunk (deg; looking up).
+    pub head_lift: f32,
 }
 
 fn smoothstep(x: f32) -> f32 {
@@ -43,7 +150,7 @@ fn smoothstep(x: f32) -> f32 {
 /// The hinge cycle of the demo: stand 1.5 s, lower 2.5 s, pause 0.5 s, rise 2 s, stand 1.5 s (8 s).
 #[must_use]
 pub fn hinge_angles(t: f64) -> HingeAngles {
-    let c = (t % 8.0) as f32;
+    let c = (t % HINGE_REP_S) as f32;
     let depth = if c < 1.5 {
         0.0
     } else if c < 4.0 {
@@ -55,7 +162,19 @@ pub fn hinge_angles(t: f64) -> HingeAngles {
     } else {
         0.0
     };
-    HingeAngles { trunk: 5.0 + 65.0 * depth, knee: 8.0 + 14.0 * depth }
+    HingeAngles { trunk: 5.0 + 65.0 * depth, knee: 8.0 + 14.0 * depth, head_lift: 0.0 }
+}
+
+/// The hinge script at time `t`: standing through the lead-in, then sets of [`SET_REPS`] reps,
+/// rep [`HINGE_FAULTY_REP`] looking up more the deeper it goes.
+#[must_use]
+pub fn hinge_script(t: f64) -> HingeAngles {
+    let Some((rep, c)) = rep_time(t, HINGE_REP_S) else { return hinge_angles(0.0) };
+    let mut a = hinge_angles(c);
+    if rep == u64::from(HINGE_FAULTY_REP) {
+        a.head_lift = HINGE_HEAD_LIFT_DEG * (a.trunk - 5.0) / 65.0;
+    }
+    a
 }
 
 fn dir(deg_from_vertical: f32) -> (f32, f32) {
@@ -76,12 +195,13 @@ pub fn hinge_pose(a: HingeAngles, ankle_x: f32, ground: f32) -> Pose {
     let knee = add(ankle, dir(a.knee * 0.5), b.shank);
     let hip = add(knee, dir(-a.knee * 0.5), b.thigh);
     // Hips move back as the trunk tips forward, like a real hinge (the body's weight stays over the feet).
-    let hip = (hip.0 - a.trunk * 0.9, hip.1);
+    let hip = (hip.0 - a.trunk * 0.6, hip.1);
     let knee = (knee.0 - a.trunk * 0.2, knee.1);
     let shoulder = add(hip, dir(a.trunk), b.trunk);
-    let ear = add(shoulder, dir(a.trunk + 8.0), b.neck);
-    let eye = add(ear, dir(a.trunk + 95.0), 14.0);
-    let nose = add(eye, dir(a.trunk + 140.0), 10.0);
+    let head = a.trunk - a.head_lift;
+    let ear = add(shoulder, dir(head + 8.0), b.neck);
+    let eye = add(ear, dir(head + 95.0), 14.0);
+    let nose = add(eye, dir(head + 140.0), 10.0);
     // Arms hang from the shoulders.
     let elbow = add(shoulder, dir(175.0), b.upper_arm);
     let wrist = add(elbow, dir(170.0), b.forearm);
@@ -109,7 +229,153 @@ pub fn hinge_pose(a: HingeAngles, ankle_x: f32, ground: f32) -> Pose {
     pose
 }
 
-/// Draws the mannequin of `pose` on a plain room background, RGB8.
+/// Scale from [`figure`]'s pixels to the demo's.
+const FIG_SCALE: f32 = DEMO_TORSO / figure::TORSO;
+
+/// Scales a figure's pose into the demo frame, puts the point `anchor` (figure pixels) at
+/// `x` and rests the lowest joint on the floor.
+fn place(pose: Pose, anchor: (f32, f32), x: f32) -> Pose {
+    let p = figure::fit(pose, FIG_SCALE, anchor, (x, 0.0));
+    let lowest = Joint::ALL.iter().map(|&j| p.get(j).y).fold(f32::MIN, f32::max);
+    figure::fit(p, 1.0, (0.0, lowest), (0.0, FLOOR_Y - LIMB_R))
+}
+
+/// Where the bird dog's hip is drawn (x, pixels): the whole reach stays in the frame.
+const BIRD_DOG_HIP_X: f32 = 295.0;
+
+/// The bird dog script at time `t` (side view, left side to the camera, facing right).
+#[must_use]
+pub fn bird_dog_script(t: f64) -> Pose {
+    // Joint angles (figure convention: limbs from straight down, + forward).
+    const REST_THIGH: f32 = 0.0;
+    const REST_SHANK: f32 = -90.0;
+    const REST_ARM: f32 = 0.0;
+    // Level with the trunk (80 degrees from vertical: shoulders a little above the hips).
+    const REACH_LEG: f32 = -80.0;
+    const REACH_ARM: f32 = 100.0;
+    // Reaching high: the leg 25 degrees above the trunk line (the engine allows 15).
+    const HIGH_LEG: f32 = -105.0;
+    let mut fig = SideFig {
+        hip: (0.0, 0.0),
+        trunk: 80.0,
+        thigh: [REST_THIGH; 2],
+        shank: [REST_SHANK; 2],
+        upper_arm: [REST_ARM; 2],
+        forearm: [REST_ARM; 2],
+        ..SideFig::default()
+    };
+    if let Some((rep, c)) = rep_time(t, BIRD_DOG_REP_S) {
+        let leg = if rep.is_multiple_of(2) { Side::Left } else { Side::Right };
+        let (l, a) = match leg {
+            Side::Left => (0, 1),
+            Side::Right => (1, 0),
+        };
+        let hold_end = BIRD_DOG_LIFT_S + BIRD_DOG_HOLD_S;
+        let e = keys(c, &[(0.0, 0.0), (BIRD_DOG_LIFT_S, 1.0), (hold_end, 1.0), (hold_end + BIRD_DOG_RETURN_S, 0.0)]);
+        let reach = if rep == u64::from(BIRD_DOG_FAULTY_REP) { HIGH_LEG } else { REACH_LEG };
+        fig.thigh[l] = REST_THIGH + (reach - REST_THIGH) * e;
+        fig.shank[l] = REST_SHANK + (reach - REST_SHANK) * e;
+        fig.upper_arm[a] = REST_ARM + (REACH_ARM - REST_ARM) * e;
+        fig.forearm[a] = fig.upper_arm[a];
+    }
+    place(fig.pose(), fig.hip, BIRD_DOG_HIP_X)
+}
+
+/// Side plank: the hips this far (torso lengths) below the body line while lying propped.
+const PLANK_DOWN: f32 = -0.45;
+/// Side plank: the hips this far below the line while sagging (the engine allows 0.10).
+const PLANK_SAG: f32 = -0.22;
+/// Side plank: body line below horizontal while propped (deg).
+const PLANK_INCLINE: f32 = 12.0;
+/// Side plank: the body upright (deg) halfway through turning over; not quite 90, where the
+/// figure's left and right would swap sides.
+const PLANK_UPRIGHT: f32 = 88.0;
+/// Where the plank's hips are drawn (x, pixels) on the left side; the right side mirrors it.
+const PLANK_HIP_X: f32 = 350.0;
+/// One side of the side plank: lie, lift, hold, lower (s).
+const PLANK_SIDE_S: f64 = PLANK_LIE_S + PLANK_LIFT_S + PLANK_HOLD_S + PLANK_LOWER_S;
+
+/// The side-plank figure lying or planking on `lower` (facing the camera), hips `offset` from the
+/// line, upright by `incline`, hips drawn at `hip_x`. `upright` (0..=1) turns the supporting arm
+/// from the forearm prop into a straight arm, which hangs by the side when standing.
+fn plank_pose(lower: Side, offset: f32, incline: f32, hip_x: f32, upright: f32) -> Pose {
+    // Facing the camera, the left side is down when the head is on the image's right.
+    let dir = match lower {
+        Side::Left => -1.0,
+        Side::Right => 1.0,
+    };
+    let fig = FrontFig { shoulder: (0.0, 0.0), dir, incline, lower, hip_offset: offset, ..FrontFig::default() };
+    let mut pose = fig.pose();
+    if upright > 0.0 {
+        let hanging = FrontFig { hand: true, ..fig }.pose();
+        for j in Joint::ALL {
+            let (a, b) = (pose.get(j), hanging.get(j));
+            pose.set(j, Keypoint::new(a.x + (b.x - a.x) * upright, a.y + (b.y - a.y) * upright, a.score));
+        }
+    }
+    let r = incline.to_radians();
+    // The point of the body line level with the hips.
+    let hip_line = (dir * r.cos() * figure::TORSO, r.sin() * figure::TORSO);
+    place(pose, hip_line, hip_x)
+}
+
+fn plank_hip_x(lower: Side) -> f32 {
+    match lower {
+        Side::Left => PLANK_HIP_X,
+        Side::Right => DEMO_SIZE.0 as f32 - PLANK_HIP_X,
+    }
+}
+
+/// One side: lie, lift, hold (with the sag when `sag`), lower; `c` from the start of the side.
+fn plank_side(lower: Side, c: f64, sag: bool) -> Pose {
+    let up = PLANK_LIE_S + PLANK_LIFT_S;
+    let down = up + PLANK_HOLD_S;
+    let mut offset = keys(c, &[(PLANK_LIE_S, PLANK_DOWN), (up, 0.0), (down, 0.0), (down + PLANK_LOWER_S, PLANK_DOWN)]);
+    if sag {
+        let s = up + PLANK_SAG_AT_S;
+        let ramp = 0.3;
+        offset +=
+            keys(c, &[(s, 0.0), (s + ramp, PLANK_SAG), (s + PLANK_SAG_S - ramp, PLANK_SAG), (s + PLANK_SAG_S, 0.0)]);
+    }
+    plank_pose(lower, offset, PLANK_INCLINE, plank_hip_x(lower), 0.0)
+}
+
+/// Turning over from lying on `from` to lying on `to`, facing the camera: up to upright, then
+/// down on the other side; `c` from the start of the turn.
+fn plank_turn(from: Side, to: Side, c: f64) -> Pose {
+    let settle = 0.5;
+    let mid = PLANK_TURN_S / 2.0;
+    let mid_x = DEMO_SIZE.0 as f32 / 2.0;
+    let (lower, e, x0) = if c < mid {
+        (from, keys(c, &[(settle, 0.0), (mid, 1.0)]), plank_hip_x(from))
+    } else {
+        (to, keys(c, &[(mid, 1.0), (PLANK_TURN_S - settle, 0.0)]), plank_hip_x(to))
+    };
+    let incline = PLANK_INCLINE + (PLANK_UPRIGHT - PLANK_INCLINE) * e;
+    plank_pose(lower, PLANK_DOWN * (1.0 - e), incline, x0 + (mid_x - x0) * e, e)
+}
+
+/// The side-plank script at time `t` (front view).
+#[must_use]
+pub fn side_plank_script(t: f64) -> Pose {
+    let c = t % cycle_s(Exercise::SidePlank);
+    let right = PLANK_SIDE_S + PLANK_TURN_S;
+    let rest = right + PLANK_SIDE_S;
+    if c < PLANK_SIDE_S {
+        plank_side(Side::Left, c, true)
+    } else if c < right {
+        plank_turn(Side::Left, Side::Right, c - PLANK_SIDE_S)
+    } else if c < rest {
+        plank_side(Side::Right, c - right, false)
+    } else if c < rest + PLANK_REST_S {
+        plank_pose(Side::Right, PLANK_DOWN, PLANK_INCLINE, plank_hip_x(Side::Right), 0.0)
+    } else {
+        plank_turn(Side::Right, Side::Left, c - rest - PLANK_REST_S)
+    }
+}
+
+/// Draws the mannequin of `pose` on a plain room background, RGB8: filled limbs, trunk and head,
+/// the far side (lower keypoint scores) darker and behind.
 #[must_use]
 pub fn render(pose: &Pose, width: u32, height: u32) -> Vec<u8> {
     let (w, h) = (width as usize, height as usize);
@@ -121,49 +387,118 @@ pub fn render(pose: &Pose, width: u32, height: u32) -> Vec<u8> {
             px[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&c);
         }
     }
-    let mut capsule = |a: Keypoint, b: Keypoint, r: f32, color: [u8; 3]| {
-        let (x0, x1) = ((a.x.min(b.x) - r).max(0.0) as usize, ((a.x.max(b.x) + r) as usize).min(w - 1));
-        let (y0, y1) = ((a.y.min(b.y) - r).max(0.0) as usize, ((a.y.max(b.y) + r) as usize).min(h - 1));
-        let (dx, dy) = (b.x - a.x, b.y - a.y);
-        let len2 = (dx * dx + dy * dy).max(1e-6);
-        for y in y0..=y1 {
-            for x in x0..=x1 {
-                let (px_, py_) = (x as f32 - a.x, y as f32 - a.y);
-                let t = ((px_ * dx + py_ * dy) / len2).clamp(0.0, 1.0);
-                let (ex, ey) = (px_ - t * dx, py_ - t * dy);
-                if ex * ex + ey * ey <= r * r {
-                    px[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&color);
-                }
+    let mut canvas = Canvas { px: &mut px, w, h };
+    // The far side: the one the pose model would be less sure of; from the front (equal scores)
+    // the side nearer the floor.
+    let score = |s: Side| {
+        [Joint::LeftShoulder, Joint::LeftHip, Joint::LeftKnee].iter().map(|&j| pose.get(s.joint(j)).score).sum::<f32>()
+    };
+    let far = match score(Side::Left).total_cmp(&score(Side::Right)) {
+        std::cmp::Ordering::Less => Side::Left,
+        std::cmp::Ordering::Greater => Side::Right,
+        std::cmp::Ordering::Equal => {
+            if pose.get(Joint::LeftHip).y > pose.get(Joint::RightHip).y {
+                Side::Left
+            } else {
+                Side::Right
             }
         }
     };
+    let on_side = |j: Joint, s: Side| j.name().starts_with(if s == Side::Left { "left" } else { "right" });
     let far_color = [60, 80, 120];
     let near_color = [70, 110, 170];
+    let trunk_color = [90, 130, 190];
     // Far side first, then the trunk, then the near side on top.
     for (a, b) in BONES {
-        if a.name().starts_with("right") && b.name().starts_with("right") {
-            capsule(pose.get(a), pose.get(b), 11.0, far_color);
+        if on_side(a, far) && on_side(b, far) {
+            canvas.capsule(pose.get(a), pose.get(b), 11.0, far_color);
         }
     }
+    let g = |j: Joint| pose.get(j);
     let mid = |a: Joint, b: Joint| {
-        let (p, q) = (pose.get(a), pose.get(b));
+        let (p, q) = (g(a), g(b));
         Keypoint::new((p.x + q.x) / 2.0, (p.y + q.y) / 2.0, 1.0)
     };
-    capsule(mid(Joint::LeftShoulder, Joint::RightShoulder), mid(Joint::LeftHip, Joint::RightHip), 24.0, [90, 130, 190]);
+    // The trunk: the quad between shoulders and hips (wide from the front), rounded by a capsule.
+    let quad = [g(Joint::LeftShoulder), g(Joint::RightShoulder), g(Joint::RightHip), g(Joint::LeftHip)];
+    for tri in [[quad[0], quad[1], quad[2]], [quad[0], quad[2], quad[3]]] {
+        let edge = |a: Keypoint, b: Keypoint, x: f32, y: f32| (b.x - a.x) * (y - a.y) - (b.y - a.y) * (x - a.x);
+        let inside = |x: f32, y: f32| {
+            let e = [edge(tri[0], tri[1], x, y), edge(tri[1], tri[2], x, y), edge(tri[2], tri[0], x, y)];
+            e.iter().all(|&v| v >= 0.0) || e.iter().all(|&v| v <= 0.0)
+        };
+        let xs = tri.map(|k| k.x);
+        let ys = tri.map(|k| k.y);
+        let (x0, x1) = (xs.iter().copied().fold(f32::MAX, f32::min), xs.iter().copied().fold(f32::MIN, f32::max));
+        let (y0, y1) = (ys.iter().copied().fold(f32::MAX, f32::min), ys.iter().copied().fold(f32::MIN, f32::max));
+        canvas.fill((x0, x1, y0, y1), trunk_color, inside);
+    }
+    canvas.capsule(
+        mid(Joint::LeftShoulder, Joint::RightShoulder),
+        mid(Joint::LeftHip, Joint::RightHip),
+        24.0,
+        trunk_color,
+    );
     for (a, b) in BONES {
-        if a.name().starts_with("left") && b.name().starts_with("left") {
-            capsule(pose.get(a), pose.get(b), 12.0, near_color);
+        if on_side(a, far.other()) && on_side(b, far.other()) {
+            canvas.capsule(g(a), g(b), 12.0, near_color);
         }
     }
-    let head = pose.get(Joint::LeftEar);
-    capsule(head, head, 24.0, [236, 200, 170]);
+    // The head: on the near ear from the side, between the ears from the front.
+    let (le, re) = (g(Joint::LeftEar), g(Joint::RightEar));
+    let head = if le.score >= 0.5 && re.score >= 0.5 {
+        mid(Joint::LeftEar, Joint::RightEar)
+    } else if le.score >= re.score {
+        le
+    } else {
+        re
+    };
+    canvas.capsule(head, head, 24.0, [236, 200, 170]);
     px
 }
 
-/// The demo as a frame source: endless hinges at 30 fps, paced in real time when `paced` is set.
+/// An RGB8 image to paint shapes on.
+struct Canvas<'a> {
+    px: &'a mut [u8],
+    w: usize,
+    h: usize,
+}
+
+impl Canvas<'_> {
+    /// Paints the pixels inside the box `(x0, x1, y0, y1)` for which `inside(x, y)` holds.
+    fn fill(&mut self, (x0, x1, y0, y1): (f32, f32, f32, f32), color: [u8; 3], inside: impl Fn(f32, f32) -> bool) {
+        let (x0, x1) = (x0.max(0.0) as usize, (x1.max(0.0) as usize).min(self.w - 1));
+        let (y0, y1) = (y0.max(0.0) as usize, (y1.max(0.0) as usize).min(self.h - 1));
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                if inside(x as f32, y as f32) {
+                    let i = (y * self.w + x) * 3;
+                    self.px[i..i + 3].copy_from_slice(&color);
+                }
+            }
+        }
+    }
+
+    /// Paints the points within `r` of the segment `a`-`b`.
+    fn capsule(&mut self, a: Keypoint, b: Keypoint, r: f32, color: [u8; 3]) {
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let len2 = (dx * dx + dy * dy).max(1e-6);
+        let inside = |x: f32, y: f32| {
+            let (px, py) = (x - a.x, y - a.y);
+            let t = ((px * dx + py * dy) / len2).clamp(0.0, 1.0);
+            let (ex, ey) = (px - t * dx, py - t * dy);
+            ex * ex + ey * ey <= r * r
+        };
+        self.fill((a.x.min(b.x) - r, a.x.max(b.x) + r, a.y.min(b.y) - r, a.y.max(b.y) + r), color, inside);
+    }
+}
+
+/// The demo as a frame source: an exercise's script, looping, at 30 fps, paced in real time when
+/// `paced` is set.
 #[derive(Debug)]
 pub struct DemoSource {
     info: SourceInfo,
+    exercise: Exercise,
     index: u64,
     started: Option<Instant>,
     last_pose: Pose,
@@ -172,12 +507,14 @@ pub struct DemoSource {
 }
 
 impl DemoSource {
+    /// The demo of `exercise`; `paced`: frames come at their own times (the window) rather than as
+    /// fast as they are asked for (tests, analysis).
     #[must_use]
-    pub fn new(paced: bool) -> Self {
+    pub fn new(exercise: Exercise, paced: bool) -> Self {
         Self {
             info: SourceInfo {
                 kind: SourceKind::Demo,
-                name: "Demo (simulated person, no camera)".into(),
+                name: format!("Demo: {} (simulated person, no camera)", exercise.label().to_lowercase()),
                 width: DEMO_SIZE.0,
                 height: DEMO_SIZE.1,
                 fps: Some(DEMO_FPS),
@@ -186,6 +523,7 @@ impl DemoSource {
                 stills: false,
                 paced,
             },
+            exercise,
             index: 0,
             started: None,
             last_pose: Pose::default(),
@@ -193,10 +531,20 @@ impl DemoSource {
         }
     }
 
-    /// The pose shown at time `t`.
+    /// The exercise shown.
     #[must_use]
-    pub fn pose_at(t: f64) -> Pose {
-        hinge_pose(hinge_angles(t), DEMO_SIZE.0 as f32 * 0.55, DEMO_SIZE.1 as f32 * 0.9)
+    pub fn exercise(&self) -> Exercise {
+        self.exercise
+    }
+
+    /// The pose the demo of `exercise` shows at time `t` (s from its start).
+    #[must_use]
+    pub fn pose_at(exercise: Exercise, t: f64) -> Pose {
+        match exercise {
+            Exercise::Hinge => hinge_pose(hinge_script(t), DEMO_SIZE.0 as f32 * 0.55, FLOOR_Y),
+            Exercise::BirdDog => bird_dog_script(t),
+            Exercise::SidePlank => side_plank_script(t),
+        }
     }
 }
 
@@ -217,7 +565,7 @@ impl FrameSource for DemoSource {
                 std::thread::sleep(wait);
             }
         }
-        let pose = Self::pose_at(t);
+        let pose = Self::pose_at(self.exercise, t);
         let rgb = render(&pose, DEMO_SIZE.0, DEMO_SIZE.1);
         self.last_pose = pose;
         let f = Frame::new(self.index, t, DEMO_SIZE.0, DEMO_SIZE.1, rgb);
@@ -236,34 +584,75 @@ mod tests {
 
     #[test]
     fn demo_hinges_and_stays_in_frame() {
-        let mut src = DemoSource::new(false);
-        src.limit_s = Some(8.0);
+        let mut src = DemoSource::new(Exercise::Hinge, false);
+        src.limit_s = Some(LEAD_IN_S + HINGE_REP_S);
         let mut max_trunk: f32 = 0.0;
         let mut n = 0;
         while let Some(f) = src.next_frame().unwrap() {
             let p = src.known_pose(&f).unwrap();
-            for j in Joint::ALL {
-                let k = p.get(j);
-                assert!(
-                    k.x >= 0.0 && k.x < f.width as f32 && k.y >= 0.0 && k.y < f.height as f32,
-                    "{j:?} out of frame"
-                );
-            }
             let (s, hip) = (p.get(Joint::LeftShoulder), p.get(Joint::LeftHip));
             max_trunk = max_trunk.max((s.x - hip.x).atan2(hip.y - s.y).to_degrees());
             n += 1;
         }
-        assert_eq!(n, 241);
+        assert_eq!(n, 301);
         assert!((65.0..=75.0).contains(&max_trunk), "trunk peaks at {max_trunk}");
     }
 
     #[test]
+    fn every_script_stays_in_frame_and_on_the_floor() {
+        for ex in Exercise::ALL {
+            let end = lead_in_s(ex) + cycle_s(ex);
+            let mut t = 0.0;
+            while t < end {
+                let p = DemoSource::pose_at(ex, t);
+                let mut lowest = f32::MIN;
+                for j in Joint::ALL {
+                    let k = p.get(j);
+                    assert!(
+                        k.x >= LIMB_R && k.x < DEMO_SIZE.0 as f32 - LIMB_R && k.y >= LIMB_R && k.y < DEMO_SIZE.1 as f32,
+                        "{ex} at {t:.2} s: {j:?} out of frame at ({}, {})",
+                        k.x,
+                        k.y
+                    );
+                    lowest = lowest.max(k.y);
+                }
+                assert!((lowest - FLOOR_Y).abs() < 2.0 * LIMB_R, "{ex} at {t:.2} s: lowest joint at {lowest}");
+                t += 0.1;
+            }
+        }
+    }
+
+    #[test]
+    fn scripts_loop_without_jumps() {
+        // The end of each loop meets its start: no joint jumps more than a few pixels a frame.
+        for ex in Exercise::ALL {
+            let (lead, cycle) = (lead_in_s(ex), cycle_s(ex));
+            let mut t = 0.0;
+            let mut prev = DemoSource::pose_at(ex, 0.0);
+            while t < lead + 2.0 * cycle {
+                t += 1.0 / DEMO_FPS;
+                let p = DemoSource::pose_at(ex, t);
+                for j in Joint::ALL {
+                    let (a, b) = (prev.get(j), p.get(j));
+                    let d = (a.x - b.x).hypot(a.y - b.y);
+                    assert!(d < 25.0, "{ex} at {t:.2} s: {j:?} jumps {d} px");
+                }
+                prev = p;
+            }
+        }
+    }
+
+    #[test]
     fn render_draws_the_body_where_the_pose_is() {
-        let p = DemoSource::pose_at(0.0);
-        let px = render(&p, DEMO_SIZE.0, DEMO_SIZE.1);
-        let hip = p.get(Joint::LeftHip);
-        let i = (hip.y as usize * DEMO_SIZE.0 as usize + hip.x as usize) * 3;
-        assert_ne!(&px[i..i + 3], &[222, 226, 230], "the hip is painted, not background");
-        assert_eq!(&px[0..3], &[222, 226, 230]);
+        for ex in Exercise::ALL {
+            let p = DemoSource::pose_at(ex, 0.0);
+            let px = render(&p, DEMO_SIZE.0, DEMO_SIZE.1);
+            for j in [Joint::LeftHip, Joint::LeftShoulder, Joint::RightKnee] {
+                let k = p.get(j);
+                let i = (k.y as usize * DEMO_SIZE.0 as usize + k.x as usize) * 3;
+                assert_ne!(&px[i..i + 3], &[222, 226, 230], "{ex}: {j:?} is painted, not background");
+            }
+            assert_eq!(&px[0..3], &[222, 226, 230]);
+        }
     }
 }

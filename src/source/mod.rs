@@ -6,6 +6,7 @@
 
 pub mod camera;
 pub mod demo;
+pub mod figure;
 pub mod images;
 pub mod video;
 

@@ -1,5 +1,4 @@
 #![allow(dead_code)]
-pub mod stick;
 
 use formcheck::form::{Analyzer, Exercise, ExerciseReport, FaultId, FormConfig, FormEvent, HoldRecord, RepRecord};
 use formcheck::pose::skeleton::PoseSample;

@@ -1,31 +1,53 @@
 //! A small kinematic stick-figure generator: joint angles over time -> 17 COCO keypoints in pixels,
-//! seen from the side or from the front, with deterministic Gaussian noise and dropped keypoints.
-#![allow(dead_code)]
+//! seen from the side ([`SideFig`]) or from the front ([`FrontFig`]), with deterministic Gaussian
+//! noise and dropped keypoints ([`sample`], [`record`]).
+//!
+//! The keypoints are what a pose model would report for such a body (near side confident, far side
+//! less so, far ear nearly hidden), so the form engine can be driven without a model: the tests use
+//! it for synthetic sequences, and the demo ([`super::demo`]) draws a mannequin from it. Figures are
+//! built at [`TORSO`] pixels per torso length in a [`FRAME`]-sized image; [`fit`] moves and scales
+//! a pose into another frame.
+//!
+//! ```
+//! use formcheck::source::figure::{SideFig, keys};
+//! // A hinge to 60 degrees over 2 s, seen from the side.
+//! let fig = |t: f64| SideFig { trunk: keys(t, &[(0.0, 0.0), (2.0, 60.0)]), ..SideFig::default() };
+//! let pose = fig(1.0).pose();
+//! assert!(pose.get(formcheck::pose::skeleton::Joint::LeftShoulder).score > 0.8);
+//! ```
 
-use formcheck::form::Side;
-use formcheck::pose::skeleton::{Joint, Keypoint, Pose, PoseSample};
+use crate::form::Side;
+use crate::pose::skeleton::{Joint, Keypoint, Pose, PoseSample};
 
 /// Torso length in pixels used by all generated figures.
 pub const TORSO: f32 = 180.0;
-/// Frame size.
+/// Frame size the figures are placed in (and [`sample`] reports).
 pub const FRAME: (u32, u32) = (1280, 720);
-/// Frames per second.
+/// Frames per second of [`record`].
 pub const FPS: f64 = 30.0;
 
-// Segment lengths in torso lengths.
-const THIGH: f32 = 0.85;
-const SHANK: f32 = 0.8;
-const UPPER_ARM: f32 = 0.55;
-const FOREARM: f32 = 0.5;
-const NECK: f32 = 0.35;
+/// Thigh (hip to knee), in torso lengths.
+pub const THIGH: f32 = 0.85;
+/// Shank (knee to ankle), in torso lengths.
+pub const SHANK: f32 = 0.8;
+/// Upper arm (shoulder to elbow), in torso lengths.
+pub const UPPER_ARM: f32 = 0.55;
+/// Forearm (elbow to wrist), in torso lengths.
+pub const FOREARM: f32 = 0.5;
+/// Neck (shoulder to ear), in torso lengths.
+pub const NECK: f32 = 0.35;
 
-/// Deterministic PRNG (xorshift64*), no crates.
+/// Deterministic PRNG (xorshift64*), no crates: the same seed gives the same noise everywhere.
+#[derive(Debug, Clone)]
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator seeded with `seed` (any value, 0 included).
+    #[must_use]
     pub fn new(seed: u64) -> Self {
         Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
@@ -61,7 +83,9 @@ impl Default for Noise {
     }
 }
 
-/// Cosine-eased interpolation through keyframes `(t, value)`; clamps outside.
+/// Cosine-eased interpolation through keyframes `(t, value)` (times ascending, at least one);
+/// clamps outside.
+#[must_use]
 pub fn keys(t: f64, k: &[(f64, f32)]) -> f32 {
     if t <= k[0].0 {
         return k[0].1;
@@ -149,6 +173,7 @@ impl SideFig {
     }
 
     /// The 17 keypoints (near side score 0.9, far side 0.6, far side shifted slightly).
+    #[must_use]
     pub fn pose(&self) -> Pose {
         let add = |a: (f32, f32), b: (f32, f32)| (a.0 + b.0, a.1 + b.1);
         let mut p = Pose::default();
@@ -188,6 +213,7 @@ impl SideFig {
 
     /// The same movement seen from the front (camera facing the chest): the forward component
     /// points at the camera and vanishes; left and right spread across the image.
+    #[must_use]
     pub fn front_pose(&self) -> Pose {
         let mut side = *self;
         side.facing = 1.0;
@@ -257,6 +283,8 @@ impl Default for FrontFig {
 }
 
 impl FrontFig {
+    /// The 17 keypoints (all scored 0.9: from the front both sides are in view).
+    #[must_use]
     pub fn pose(&self) -> Pose {
         let r = self.incline.to_radians();
         let d = (self.dir * r.cos(), r.sin()); // shoulder -> feet
@@ -326,7 +354,8 @@ impl FrontFig {
     }
 }
 
-/// Turn a clean pose into a sample with noise and random drops.
+/// Turn a clean pose into a sample at time `t` with noise and random drops.
+#[must_use]
 pub fn sample(t: f64, pose: Pose, noise: Noise, rng: &mut Rng) -> PoseSample {
     let mut p = pose;
     for j in Joint::ALL {
@@ -342,6 +371,7 @@ pub fn sample(t: f64, pose: Pose, noise: Noise, rng: &mut Rng) -> PoseSample {
 }
 
 /// Drop `joints` (score 0) in a pose.
+#[must_use]
 pub fn hide(mut pose: Pose, joints: &[Joint]) -> Pose {
     for &j in joints {
         let mut k = pose.get(j);
@@ -361,4 +391,18 @@ pub fn record(dur: f64, seed: u64, noise: Noise, mut f: impl FnMut(f64) -> Pose)
             sample(t, f(t), noise, &mut rng)
         })
         .collect()
+}
+
+/// Moves and scales a pose: the point `from` lands on `to`, and every distance is multiplied by
+/// `scale` (e.g. a figure built at [`TORSO`] pixels per torso length into a smaller frame).
+/// Scores are kept.
+#[must_use]
+pub fn fit(mut pose: Pose, scale: f32, from: (f32, f32), to: (f32, f32)) -> Pose {
+    for j in Joint::ALL {
+        let mut k = pose.get(j);
+        k.x = to.0 + (k.x - from.0) * scale;
+        k.y = to.1 + (k.y - from.1) * scale;
+        pose.set(j, k);
+    }
+    pose
 }
