@@ -378,3 +378,68 @@ fn keyboard_controls_the_session() {
     assert_eq!(stage(&h), Some(Stage::Done));
     h.get_by_label("Session summary");
 }
+
+/// Bird dog and side plank: `--source demo --exercise X` opens on the setup check, the demo's set
+/// runs to the end, and the summary shows the tally (snapshots of the live set and the summary).
+#[test]
+fn guided_bird_dog_set_runs_to_its_summary() {
+    guided_set_runs_to_its_summary(Exercise::BirdDog, Dose { sets: 1, reps: 2, hold_s: 0.0, rest_s: 5.0 }, "bird_dog");
+}
+
+#[test]
+fn guided_side_plank_set_runs_to_its_summary() {
+    guided_set_runs_to_its_summary(
+        Exercise::SidePlank,
+        Dose { sets: 1, reps: 0, hold_s: 5.0, rest_s: 5.0 },
+        "side_plank",
+    );
+}
+
+fn guided_set_runs_to_its_summary(exercise: Exercise, dose: Dose, name: &str) {
+    {
+        let launch = Launch {
+            source: Some(formcheck::source::SourceSpec::Demo),
+            exercise: Some(exercise),
+            dose: Some(dose),
+            stepped: Some(8),
+            ..Launch::default()
+        };
+        let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+        h.set_size(egui::vec2(1280.0, 800.0));
+        h.run_steps(2);
+        assert_eq!(stage(&h), Some(Stage::Setup), "{name}: opens on the setup check");
+        step_until(&mut h, "started counting", 100, |h| stage(h) == Some(Stage::Active));
+        match exercise {
+            Exercise::SidePlank => {
+                step_until(&mut h, "timed the first side", 300, |h| {
+                    h.query_by_label_contains("side down · 3 of 5 s").is_some()
+                });
+            }
+            _ => {
+                step_until(&mut h, "counted a rep", 300, |h| h.query_by_label_contains("arm 1 of 2").is_some());
+            }
+        }
+        snapshot(&mut h, &format!("flow_{name}_live"));
+        step_until(&mut h, "finished the set", 800, |h| stage(h) == Some(Stage::Done));
+        h.run_steps(2);
+        h.get_by_label("Session summary");
+        let set = h.state().coach().unwrap().sets()[0].clone();
+        match exercise {
+            Exercise::SidePlank => {
+                h.get_by_label("Held in form: left side 5 s · right side 5 s");
+                let ids: Vec<String> = h.state().coach().unwrap().issued().iter().map(|c| c.id.clone()).collect();
+                assert_eq!(ids.iter().filter(|i| *i == "hold.switch_sides").count(), 1, "{ids:?}");
+            }
+            _ => {
+                assert!(set.reps_per_side().iter().all(|&n| n >= 2), "{:?}", set.reps_per_side());
+                h.get_by_label(&format!(
+                    "Reps: {} · clean: {} · with faults: {}",
+                    set.reps.len(),
+                    set.clean_reps(),
+                    set.faulty_reps()
+                ));
+            }
+        }
+        snapshot(&mut h, &format!("flow_{name}_summary"));
+    }
+}
