@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use formcheck::form::{Exercise, FormConfig};
 use formcheck::pose::{ModelKind, PoseModel};
+use formcheck::prescription::Prescription;
 use formcheck::source::{self, SourceSpec};
 
 #[derive(Parser, Debug)]
@@ -21,6 +22,12 @@ struct Cli {
     /// Open the window checking this exercise: hinge, bird-dog or side-plank.
     #[arg(long, value_name = "EXERCISE")]
     exercise: Option<Exercise>,
+    /// A therapist's prescription (TOML): exercises, sets, reps or holds, thresholds.
+    #[arg(long, value_name = "FILE", global = true)]
+    prescription: Option<PathBuf>,
+    /// With --prescription: validate the file, print a summary and exit (no window).
+    #[arg(long, requires = "prescription")]
+    check: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -144,6 +151,21 @@ fn run_analyze(
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.check
+        && let Some(path) = &cli.prescription
+    {
+        return match Prescription::from_file(path) {
+            Ok(p) => {
+                println!("{}: valid prescription", path.display());
+                print!("{}", p.summary());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let result = match cli.command {
         Some(Command::Analyze { input, model, json, quiet, threads, exercise }) => {
             run_analyze(input, model, json, quiet, threads, exercise)
