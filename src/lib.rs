@@ -12,6 +12,7 @@ pub mod latest;
 pub mod pacing;
 pub mod pose;
 pub mod prescription;
+pub mod report;
 pub mod runtime;
 pub mod source;
 pub mod speech;
