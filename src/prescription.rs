@@ -252,8 +252,24 @@ impl SpanIndex {
         Self { entries }
     }
 
-    /// The most specific key path whose key or value covers `offset`.
-    fn path_at(&self, offset: usize) -> Vec<Seg> {
+    /// The most specific key path whose key or value covers `offset`; failing that (a syntax
+    /// error after the key, e.g. a missing value or an unclosed string), the last key that starts
+    /// on the same line before `offset`.
+    fn path_at(&self, text: &str, offset: usize) -> Vec<Seg> {
+        let covering = self.covering(offset);
+        if !covering.is_empty() {
+            return covering;
+        }
+        let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+        self.entries
+            .iter()
+            .filter(|(_, k, _)| k.start >= line_start && k.start <= offset)
+            .max_by_key(|(p, k, _)| (k.start, p.len()))
+            .map(|(p, _, _)| p.clone())
+            .unwrap_or_default()
+    }
+
+    fn covering(&self, offset: usize) -> Vec<Seg> {
         let hit = |r: &Range<usize>| r.start <= offset && (offset < r.end || (r.is_empty() && offset == r.start));
         self.entries
             .iter()
@@ -376,7 +392,7 @@ impl Prescription {
         };
         let from_toml_err = |e: toml::de::Error| {
             let span = e.span();
-            let mut path = span.as_ref().map(|s| index.path_at(s.start)).unwrap_or_default();
+            let mut path = span.as_ref().map(|s| index.path_at(text, s.start)).unwrap_or_default();
             let message = e.message().trim().to_string();
             // "missing field `sets`" points at the table: name the field in the path.
             if let Some(field) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
