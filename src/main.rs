@@ -267,7 +267,7 @@ fn run_store_writer(db: &std::path::Path, reps: Option<u32>) -> anyhow::Result<b
             side: None,
             start_s: f64::from(i) * 4.0,
             end_s: f64::from(i) * 4.0 + 3.5,
-            faults: if i % 3 == 0 { vec![formcheck::form::FaultId::RoundedBack] } else { vec![] },
+            faults: if i.is_multiple_of(3) { vec![formcheck::form::FaultId::RoundedBack] } else { vec![] },
             fault_durations: std::collections::BTreeMap::new(),
             hinge: None,
             bird_dog: None,

@@ -360,7 +360,7 @@ pub fn regress_one(p: &ExercisePlan) -> Option<(ExercisePlan, String)> {
         (Some(r), _, _) if r > MIN_REPS => {
             let to = (r - r.div_ceil(3)).max(MIN_REPS);
             n.reps = Some(to);
-            Some((n, format!("{r} -> {to} reps per set{}", per_side(p.name))))
+            Some((n, format!("{r} -> {to} reps{} per set", per_side(p.name))))
         }
         (Some(_), _, _) if p.sets > 1 => {
             n.sets = p.sets - 1;
@@ -391,7 +391,7 @@ pub fn progress_one(p: &ExercisePlan) -> Option<(ExercisePlan, String)> {
         (Some(r), _, _) if r < MAX_REPS => {
             let to = (r + 2).min(MAX_REPS);
             n.reps = Some(to);
-            Some((n, format!("{r} -> {to} reps per set{}", per_side(p.name))))
+            Some((n, format!("{r} -> {to} reps{} per set", per_side(p.name))))
         }
         (Some(_), _, _) if p.sets < MAX_SETS => {
             n.sets = p.sets + 1;

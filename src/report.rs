@@ -545,7 +545,8 @@ fn pain_chart(points: &[PainPoint]) -> String {
         w - 12.0,
         y(3.0) - 4.0
     );
-    let series: [(&str, &str, fn(&PainPoint) -> Option<u8>); 3] = [
+    type Series = (&'static str, &'static str, fn(&PainPoint) -> Option<u8>);
+    let series: [Series; 3] = [
         ("before", "#2f6fb3", |p| p.before),
         ("after", "#d98200", |p| p.after),
         ("next day", "#7b3fa0", |p| p.next_day),
@@ -871,9 +872,9 @@ pub fn to_html(r: &Report) -> String {
         h.push_str("</ul><p>Applied only when the patient or therapist confirms it.</p>");
     }
     h.push_str("</section>");
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<footer>Made by formcheck {} on this computer; nothing was uploaded. formcheck coaches form and does not diagnose.</footer></main></body></html>\n",
+        "<footer>Made by formcheck {} on this computer; nothing was uploaded. formcheck coaches form and does not diagnose.</footer></main></body></html>",
         esc(env!("CARGO_PKG_VERSION"))
     );
     h

@@ -36,7 +36,7 @@ fn hinge_rep(index: u32, faults: &[FaultId]) -> RepRecord {
             spine_method: SpineMethod::Contour,
             max_thoracic_gap: Some(0.0625 + index as f32 / 100.0),
             worst_gap_s: Some(f64::from(index) * 5.0 + 2.5),
-            head_contact: Some(index % 2 == 0),
+            head_contact: Some(index.is_multiple_of(2)),
         }),
         bird_dog: None,
     }
@@ -68,7 +68,7 @@ fn bird_dog_rep(index: u32) -> RepRecord {
 fn hold(index: u32) -> HoldRecord {
     HoldRecord {
         index,
-        side: Some(if index % 2 == 1 { Side::Left } else { Side::Right }),
+        side: Some(if index.is_multiple_of(2) { Side::Right } else { Side::Left }),
         variant: "elbow-knees".into(),
         support: "elbow".into(),
         base: "knees".into(),
@@ -271,7 +271,7 @@ fn killing_the_writer_mid_set_loses_at_most_the_rep_in_progress() {
         assert_eq!(got, (1..=got.len() as u32).collect::<Vec<_>>(), "reps are 1..n with no gap");
         // Every stored rep is whole: its faults rows match its record.
         for r in &set.reps {
-            assert_eq!(r.faults.is_empty(), r.index % 3 != 0, "rep {} read back whole", r.index);
+            assert_eq!(r.faults.is_empty(), !r.index.is_multiple_of(3), "rep {} read back whole", r.index);
         }
     }
 }
