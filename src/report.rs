@@ -180,6 +180,8 @@ pub struct Report {
     pub holds: Vec<HoldRow>,
     /// Pain ratings of this session.
     pub pain: Vec<PainRating>,
+    /// The session's sets: (store id, set number, exercise), to name the set a rating followed.
+    pub sets: Vec<(i64, u32, Exercise)>,
     /// Pain across sessions up to this one (at most the last 30).
     pub pain_trend: Vec<PainPoint>,
     /// The pacing suggestion for the session's plan.
@@ -330,6 +332,7 @@ pub fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], now: i6
         reps,
         holds,
         pain: rec.pain.clone(),
+        sets: rec.set_records.iter().map(|s| (s.id, s.set_number, s.exercise)).collect(),
         pain_trend: trend,
         pacing,
         thoracic_gap_limit: hinge_cfg.contour_max_gap,
@@ -838,7 +841,10 @@ pub fn to_html(r: &Report) -> String {
         for p in &r.pain {
             let when = match (p.kind, p.set_id) {
                 (PainKind::Before, _) => "before the session".to_string(),
-                (PainKind::After, Some(set)) => format!("after set (id {set})"),
+                (PainKind::After, Some(set)) => r.sets.iter().find(|s| s.0 == set).map_or_else(
+                    || "after a set".to_string(),
+                    |(_, n, e)| format!("after set {n} ({})", e.label().to_lowercase()),
+                ),
                 (PainKind::After, None) => "after the session".to_string(),
                 (PainKind::NextDay, _) => "next day".to_string(),
             };
