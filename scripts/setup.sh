@@ -2,7 +2,8 @@
 # Installs everything formcheck needs on a fresh Debian 12 machine of this kind. Safe to run twice:
 # each step checks first and does nothing when its work is already done.
 #   - Debian packages: libclang-dev (nokhwa), ffmpeg (video files), xvfb (window without a display),
-#     libasound2-dev (audio), espeak-ng (spoken cues), pkg-config
+#     libasound2-dev (audio), espeak-ng (spoken cues), pkg-config, chromium (the report test renders
+#     the HTML report headless)
 #   - ONNX Runtime 1.31.1 shared library, taken from the PyPI wheel into .ort/ (git-ignored)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 ORT_VERSION=1.31.1
 ORT_DIR="$PWD/.ort"
 ORT_LIB="$ORT_DIR/libonnxruntime.so.$ORT_VERSION"
-DEB_PACKAGES=(libclang-dev ffmpeg xvfb xauth imagemagick libasound2-dev espeak-ng pkg-config unzip)
+DEB_PACKAGES=(libclang-dev ffmpeg xvfb xauth imagemagick libasound2-dev espeak-ng pkg-config unzip chromium)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use formcheck::form::{Exercise, FormConfig};
 use formcheck::pose::{ModelKind, PoseModel};
+use formcheck::prescription::Prescription;
 use formcheck::source::{self, SourceSpec};
+use formcheck::store::Store;
 
 #[derive(Parser, Debug)]
 #[command(name = "formcheck", version, about = "Coaches back-rehab exercises through a webcam, on this computer only.")]
@@ -25,6 +27,12 @@ struct Cli {
     /// percentiles to standard error every 10 s.
     #[arg(long)]
     debug: bool,
+    /// A therapist's prescription (TOML): exercises, sets, reps or holds, thresholds.
+    #[arg(long, value_name = "FILE", global = true)]
+    prescription: Option<PathBuf>,
+    /// With --prescription: validate the file, print a summary and exit (no window).
+    #[arg(long, requires = "prescription")]
+    check: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -49,6 +57,10 @@ enum Command {
         /// Check this exercise: hinge, bird-dog or side-plank (reps, holds, faults, cues).
         #[arg(long, value_name = "EXERCISE")]
         exercise: Option<Exercise>,
+        /// Store the exercise verdict as a session (source: this clip) and print its id. The
+        /// session's prescription is --prescription, else the default plan.
+        #[arg(long, requires = "exercise")]
+        save: bool,
     },
     /// List the cameras this computer offers.
     Cameras,
@@ -56,6 +68,37 @@ enum Command {
     Cues {
         #[arg(long)]
         prepare: bool,
+    },
+    /// Write a session's report: HTML (self-contained), CSV and/or JSON.
+    Report {
+        /// The session (see `formcheck sessions`).
+        #[arg(long, conflicts_with = "last")]
+        session: Option<i64>,
+        /// The newest session (the default).
+        #[arg(long)]
+        last: bool,
+        /// The HTML report.
+        #[arg(long, value_name = "FILE.html")]
+        out: Option<PathBuf>,
+        /// The same data as CSV.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// The same data as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
+    /// List the stored sessions, newest first.
+    Sessions,
+    /// Test helper: records reps into a new session forever (or --reps), printing each rep number
+    /// once its record call returned.
+    #[command(hide = true)]
+    StoreWriter {
+        /// The database.
+        #[arg(long)]
+        db: PathBuf,
+        /// Stop after this many reps.
+        #[arg(long)]
+        reps: Option<u32>,
     },
 }
 
@@ -70,6 +113,7 @@ fn run_analyze(
     quiet: bool,
     threads: Option<usize>,
     exercise: Option<Exercise>,
+    save: Option<Prescription>,
 ) -> anyhow::Result<bool> {
     // A saved analysis: judge its keypoints again, no model needed.
     if input.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
@@ -109,7 +153,7 @@ fn run_analyze(
             b.set_position(done);
         }
     };
-    let form = exercise.map(|e| (e, FormConfig::default()));
+    let form = exercise.map(|e| (e, save.as_ref().map_or_else(FormConfig::default, |p| p.config_for(e))));
     let analysis = formcheck::analyze::analyze(&input.display().to_string(), src, model, form, &mut progress)?;
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -148,14 +192,130 @@ fn run_analyze(
         eprintln!("error: {}", e.lines().next().unwrap_or(e));
         return Ok(false);
     }
+    if let Some(plan) = &save {
+        let store = Store::open_default()?;
+        let clip = std::fs::canonicalize(&input).unwrap_or(input.clone());
+        let id = store.save_analysis(&analysis, &clip, Some(plan))?;
+        eprintln!("saved as session {id} in {}", store.path().display());
+        println!("session {id}");
+    }
+    Ok(true)
+}
+
+fn run_report(
+    session: Option<i64>,
+    out: Option<PathBuf>,
+    csv: Option<PathBuf>,
+    json: Option<PathBuf>,
+) -> anyhow::Result<bool> {
+    if out.is_none() && csv.is_none() && json.is_none() {
+        anyhow::bail!("say where to write the report: --out FILE.html, --csv FILE and/or --json FILE");
+    }
+    let store = Store::open_default()?;
+    let id = match session {
+        Some(id) => id,
+        None => store
+            .last_session_id()?
+            .ok_or_else(|| anyhow::anyhow!("no session stored yet in {}", store.path().display()))?,
+    };
+    let report = formcheck::report::build(&store, id)?;
+    let write = |path: &PathBuf, text: String| {
+        std::fs::write(path, text).map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))
+    };
+    if let Some(p) = &out {
+        write(p, formcheck::report::to_html(&report))?;
+        println!("report of session {id}: {}", p.display());
+    }
+    if let Some(p) = &csv {
+        write(p, formcheck::report::to_csv(&report))?;
+        println!("CSV of session {id}: {}", p.display());
+    }
+    if let Some(p) = &json {
+        write(p, formcheck::report::to_json(&report))?;
+        println!("JSON of session {id}: {}", p.display());
+    }
+    Ok(true)
+}
+
+fn run_sessions() -> anyhow::Result<bool> {
+    let store = Store::open_default()?;
+    let sessions = store.list_sessions()?;
+    if sessions.is_empty() {
+        println!("no session stored in {}", store.path().display());
+    }
+    for s in sessions {
+        let names: Vec<&str> = s.exercises.iter().map(Exercise::name).collect();
+        println!(
+            "{:>5}  {}  {:<6} {} set(s), {} rep(s), {} hold(s)  {}{}",
+            s.id,
+            formcheck::store::format_time(s.started_at),
+            format!("{:?}", s.source_kind).to_lowercase(),
+            s.sets,
+            s.reps,
+            s.holds,
+            names.join(", "),
+            s.clip_path.map_or(String::new(), |p| format!("  ({p})"))
+        );
+    }
+    Ok(true)
+}
+
+/// The crash test's writer: one rep per transaction, each number printed after its call returned.
+fn run_store_writer(db: &std::path::Path, reps: Option<u32>) -> anyhow::Result<bool> {
+    use std::io::Write;
+    let store = Store::open(db)?;
+    let session = store.begin_session(formcheck::store::SourceKind::Demo, None, Some(&Prescription::default_plan()))?;
+    let set = store.begin_set(session, Exercise::Hinge)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "set {set}")?;
+    out.flush()?;
+    let mut i = 1;
+    while reps.is_none_or(|n| i <= n) {
+        let rep = formcheck::form::RepRecord {
+            index: i,
+            side: None,
+            start_s: f64::from(i) * 4.0,
+            end_s: f64::from(i) * 4.0 + 3.5,
+            faults: if i.is_multiple_of(3) { vec![formcheck::form::FaultId::RoundedBack] } else { vec![] },
+            fault_durations: std::collections::BTreeMap::new(),
+            hinge: None,
+            bird_dog: None,
+        };
+        store.record_rep(set, &rep)?;
+        writeln!(out, "{i}")?;
+        out.flush()?;
+        i += 1;
+    }
+    store.end_set(set, 0.0)?;
+    store.end_session(session)?;
     Ok(true)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.check
+        && let Some(path) = &cli.prescription
+    {
+        return match Prescription::from_file(path) {
+            Ok(p) => {
+                println!("{}: valid prescription", path.display());
+                print!("{}", p.summary());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let result = match cli.command {
-        Some(Command::Analyze { input, model, json, quiet, threads, exercise }) => {
-            run_analyze(input, model, json, quiet, threads, exercise)
+        Some(Command::Analyze { input, model, json, quiet, threads, exercise, save }) => {
+            let plan = match (save, &cli.prescription) {
+                (false, _) => Ok(None),
+                (true, Some(p)) => Prescription::from_file(p).map(Some).map_err(anyhow::Error::from),
+                (true, None) => Ok(Some(Prescription::default_plan())),
+            };
+            plan.and_then(|plan| run_analyze(input, model, json, quiet, threads, exercise, plan))
         }
         Some(Command::Cues { prepare }) => {
             let cues = formcheck::coach::spoken_cues();
@@ -179,6 +339,9 @@ fn main() -> ExitCode {
                 Ok(true)
             }
         }
+        Some(Command::Report { session, last: _, out, csv, json }) => run_report(session, out, csv, json),
+        Some(Command::Sessions) => run_sessions(),
+        Some(Command::StoreWriter { db, reps }) => run_store_writer(&db, reps),
         Some(Command::Cameras) => {
             let cams = source::camera::list_cameras();
             if cams.is_empty() {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// All thresholds, grouped by exercise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FormConfig {
     /// Machinery shared by every exercise (visibility, view, smoothing, persistence).
     pub common: CommonConfig,
@@ -31,7 +31,7 @@ impl FormConfig {
 
 /// Shared machinery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CommonConfig {
     /// Keypoint confidence floor (0..1): below it a keypoint is *missing*, not zero.
     pub min_score: f32,
@@ -89,7 +89,7 @@ impl Default for CommonConfig {
 
 /// Hip hinge with a dowel (side view).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct HingeConfig {
     /// Standing: trunk (hip->shoulder) within this many degrees of vertical.
     pub standing_max_trunk_deg: f32,
@@ -160,7 +160,7 @@ impl Default for HingeConfig {
 
 /// Bird dog (side view, hands and knees).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct BirdDogConfig {
     /// Quadruped: trunk within this many degrees of horizontal.
     pub quadruped_max_tilt_deg: f32,
@@ -221,7 +221,7 @@ impl Default for BirdDogConfig {
 
 /// Side plank (front view).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SidePlankConfig {
     /// Hips sag: hip more than this (torso lengths) below the shoulder->ankle line. The spec's 0.10:
     /// sagging hips bend the lumbar spine into extension, the fault that matters most for back pain.
@@ -294,7 +294,7 @@ impl Default for SidePlankConfig {
 
 /// How cues are scheduled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CueConfig {
     /// A fault must persist this long (s) before it is cued.
     pub fault_persist_s: f64,

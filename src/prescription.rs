@@ -1,0 +1,599 @@
+//! The therapist's prescription: a TOML file saying which exercises, how many sets and reps (or hold
+//! seconds per side), tempo, side-plank variant, rest, patient-facing notes, and per-exercise
+//! overrides of any [`FormConfig`] threshold.
+//!
+//! ```toml
+//! notes = "Move slowly. A mild ache (up to 3/10) is fine; sharp pain is not."
+//!
+//! [[exercise]]
+//! name = "hinge"
+//! sets = 3
+//! reps = 6
+//! tempo = "3-1-2"        # seconds down - pause - up
+//! rest_s = 60
+//! [exercise.overrides.hinge]
+//! min_depth_trunk_deg = 35.0
+//!
+//! [[exercise]]
+//! name = "side-plank"
+//! sets = 1
+//! hold_s = 20            # per side
+//! variant = "elbow-knees"
+//! ```
+//!
+//! Parsing is strict (`deny_unknown_fields` everywhere, including the overrides, which reuse
+//! [`FormConfig`]'s serde) and every error, syntactic or semantic, says where: line, column and the
+//! key path (e.g. `exercise[1].reps`), see [`PrescriptionError`].
+
+use crate::form::{Exercise, FormConfig};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+
+/// Rep limits a prescription may ask for (per set; per side for the bird dog).
+pub const REPS_RANGE: std::ops::RangeInclusive<u32> = 1..=50;
+/// Set limits.
+pub const SETS_RANGE: std::ops::RangeInclusive<u32> = 1..=10;
+/// Hold limits (s per side).
+pub const HOLD_RANGE_S: std::ops::RangeInclusive<f64> = 5.0..=120.0;
+/// Rest limits (s).
+pub const REST_RANGE_S: std::ops::RangeInclusive<f64> = 0.0..=600.0;
+
+/// A whole prescription.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prescription {
+    /// A title for the plan, e.g. "Weeks 1-2: calm things down".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Notes shown to the patient before the session.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+    /// The exercises, in the order they are done.
+    #[serde(rename = "exercise", default)]
+    pub exercises: Vec<ExercisePlan>,
+}
+
+/// One prescribed exercise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExercisePlan {
+    /// Which exercise: "hinge", "bird-dog" or "side-plank".
+    pub name: Exercise,
+    /// Number of sets.
+    pub sets: u32,
+    /// Reps per set (per side for the bird dog). Required for the hinge and the bird dog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reps: Option<u32>,
+    /// Side plank: seconds in form per side per set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_s: Option<f64>,
+    /// Tempo, seconds per phase: "down-pause-up", e.g. "3-1-2" (2 to 4 numbers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tempo: Option<String>,
+    /// Side plank variant: "elbow-knees", "elbow-feet", "hand-knees", "hand-feet" (also "knees" and
+    /// "feet", on the elbow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<SidePlankVariant>,
+    /// Rest between sets (s).
+    #[serde(default = "default_rest_s")]
+    pub rest_s: f64,
+    /// Notes for this exercise shown to the patient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Threshold overrides, as a partial [`FormConfig`] (`[exercise.overrides.hinge]`,
+    /// `[exercise.overrides.cues]`, ...). Kept as written so a saved plan round-trips; validated
+    /// against [`FormConfig`] when parsed.
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub overrides: toml::Table,
+}
+
+fn default_rest_s() -> f64 {
+    60.0
+}
+
+/// Side plank variant: support (elbow or hand) and base (knees or feet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SidePlankVariant {
+    /// On the hand (straight arm) rather than the forearm.
+    pub hand: bool,
+    /// On the feet rather than the knees (harder).
+    pub feet: bool,
+}
+
+impl SidePlankVariant {
+    /// Forearm and knees: the easiest.
+    pub const ELBOW_KNEES: Self = Self { hand: false, feet: false };
+    /// Forearm and feet.
+    pub const ELBOW_FEET: Self = Self { hand: false, feet: true };
+
+    /// "elbow-knees", ... as in [`crate::form::HoldRecord::variant`].
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match (self.hand, self.feet) {
+            (false, false) => "elbow-knees",
+            (false, true) => "elbow-feet",
+            (true, false) => "hand-knees",
+            (true, true) => "hand-feet",
+        }
+    }
+}
+
+impl TryFrom<String> for SidePlankVariant {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "knees" | "elbow-knees" => Ok(Self { hand: false, feet: false }),
+            "feet" | "elbow-feet" => Ok(Self { hand: false, feet: true }),
+            "hand-knees" => Ok(Self { hand: true, feet: false }),
+            "hand-feet" => Ok(Self { hand: true, feet: true }),
+            _ => Err(format!(
+                "unknown side plank variant `{s}`, expected one of `knees`, `feet`, `elbow-knees`, `elbow-feet`, `hand-knees`, `hand-feet`"
+            )),
+        }
+    }
+}
+
+impl From<SidePlankVariant> for String {
+    fn from(v: SidePlankVariant) -> String {
+        v.name().to_string()
+    }
+}
+
+impl fmt::Display for SidePlankVariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where and what is wrong in a prescription file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrescriptionError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// The key path of the field in question, e.g. `exercise[1].reps` (empty when the error is
+    /// about the whole file).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// The file, when parsed from one.
+    pub file: Option<String>,
+}
+
+impl fmt::Display for PrescriptionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{file}:")?;
+        }
+        write!(f, "{}:{}: ", self.line, self.column)?;
+        if !self.path.is_empty() {
+            write!(f, "`{}`: ", self.path)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PrescriptionError {}
+
+/// 1-based (line, column) of a byte offset; the column counts characters.
+#[must_use]
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let mut offset = offset;
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// One step of a key path.
+#[derive(Debug, Clone, PartialEq)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+fn path_string(path: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Seg::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+/// Every key and value of the document with its span, for mapping spans to key paths and back.
+struct SpanIndex {
+    /// (path, span of the key, span of the value).
+    entries: Vec<(Vec<Seg>, Range<usize>, Range<usize>)>,
+}
+
+impl SpanIndex {
+    fn new(text: &str) -> Self {
+        let (doc, _errors) = toml::de::DeTable::parse_recoverable(text);
+        let mut entries = Vec::new();
+        fn walk_value(v: &toml::Spanned<toml::de::DeValue<'_>>, path: &mut Vec<Seg>, out: &mut SpanIndexEntries) {
+            match v.get_ref() {
+                toml::de::DeValue::Table(t) => walk_table(t, path, out),
+                toml::de::DeValue::Array(a) => {
+                    for (i, item) in a.iter().enumerate() {
+                        path.push(Seg::Index(i));
+                        out.push((path.clone(), item.span(), item.span()));
+                        walk_value(item, path, out);
+                        path.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
+        fn walk_table(t: &toml::de::DeTable<'_>, path: &mut Vec<Seg>, out: &mut SpanIndexEntries) {
+            for (k, v) in t {
+                path.push(Seg::Key(k.get_ref().to_string()));
+                out.push((path.clone(), k.span(), v.span()));
+                walk_value(v, path, out);
+                path.pop();
+            }
+        }
+        walk_table(doc.get_ref(), &mut Vec::new(), &mut entries);
+        Self { entries }
+    }
+
+    /// The most specific key path whose key or value covers `offset`; failing that (a syntax
+    /// error after the key, e.g. a missing value or an unclosed string), the last key that starts
+    /// on the same line before `offset`.
+    fn path_at(&self, text: &str, offset: usize) -> Vec<Seg> {
+        let covering = self.covering(offset);
+        if !covering.is_empty() {
+            return covering;
+        }
+        let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+        self.entries
+            .iter()
+            .filter(|(_, k, _)| k.start >= line_start && k.start <= offset)
+            .max_by_key(|(p, k, _)| (k.start, p.len()))
+            .map(|(p, _, _)| p.clone())
+            .unwrap_or_default()
+    }
+
+    fn covering(&self, offset: usize) -> Vec<Seg> {
+        let hit = |r: &Range<usize>| r.start <= offset && (offset < r.end || (r.is_empty() && offset == r.start));
+        self.entries
+            .iter()
+            .filter_map(|(p, k, v)| {
+                if hit(k) {
+                    Some((p, k.len()))
+                } else if hit(v) {
+                    Some((p, v.len()))
+                } else {
+                    None
+                }
+            })
+            // Smallest span first, then the deepest path.
+            .min_by_key(|(p, len)| (*len, usize::MAX - p.len()))
+            .map(|(p, _)| p.clone())
+            .unwrap_or_default()
+    }
+
+    /// The span of a key path: its value for scalars, its key otherwise (tables and arrays of
+    /// tables are spread over the file, the key is where they start).
+    fn span_of(&self, path: &[Seg]) -> Option<Range<usize>> {
+        self.entries
+            .iter()
+            .find(|(p, _, _)| p == path)
+            .map(|(_, k, v)| if v.len() < 200 { v.clone() } else { k.clone() })
+    }
+}
+
+type SpanIndexEntries = Vec<(Vec<Seg>, Range<usize>, Range<usize>)>;
+
+/// Only the overrides, deserialised as [`FormConfig`] in place so unknown or mistyped thresholds
+/// are reported with their position in the file.
+#[derive(Deserialize)]
+struct OverridesOnly {
+    #[serde(rename = "exercise", default)]
+    #[allow(dead_code)] // read only to validate
+    exercises: Vec<OverridesPlan>,
+}
+
+#[derive(Deserialize)]
+struct OverridesPlan {
+    #[serde(default)]
+    #[allow(dead_code)] // read only to validate
+    overrides: FormConfig,
+}
+
+impl Prescription {
+    /// The day-one plan of the source article: 3 x 6 hip hinges (slow), 6 bird dogs per side,
+    /// 20 s side plank per side (on the knees, the easier variant, to start).
+    #[must_use]
+    pub fn default_plan() -> Self {
+        Self {
+            title: Some("Day one".into()),
+            notes: "Move slowly and breathe. A mild ache (up to 3 out of 10) is fine and should settle \
+                    within a day; sharp or lingering pain means stop and tell your therapist."
+                .into(),
+            exercises: vec![
+                ExercisePlan {
+                    name: Exercise::Hinge,
+                    sets: 3,
+                    reps: Some(6),
+                    hold_s: None,
+                    tempo: Some("3-1-2".into()),
+                    variant: None,
+                    rest_s: 60.0,
+                    notes: Some("Keep the dowel on your head, upper back and tailbone.".into()),
+                    overrides: toml::Table::new(),
+                },
+                ExercisePlan {
+                    name: Exercise::BirdDog,
+                    sets: 1,
+                    reps: Some(6),
+                    hold_s: None,
+                    tempo: None,
+                    variant: None,
+                    rest_s: 30.0,
+                    notes: Some("Reach long, not high. Pause at full reach.".into()),
+                    overrides: toml::Table::new(),
+                },
+                ExercisePlan {
+                    name: Exercise::SidePlank,
+                    sets: 1,
+                    reps: None,
+                    hold_s: Some(20.0),
+                    tempo: None,
+                    variant: Some(SidePlankVariant::ELBOW_KNEES),
+                    rest_s: 30.0,
+                    notes: None,
+                    overrides: toml::Table::new(),
+                },
+            ],
+        }
+    }
+
+    /// Reads and parses a prescription file.
+    ///
+    /// # Errors
+    /// When the file cannot be read (line 1, column 1) or does not parse or validate.
+    pub fn from_file(path: &Path) -> Result<Self, PrescriptionError> {
+        let file = Some(path.display().to_string());
+        let text = std::fs::read_to_string(path).map_err(|e| PrescriptionError {
+            line: 1,
+            column: 1,
+            path: String::new(),
+            message: format!("cannot read the file: {e}"),
+            file: file.clone(),
+        })?;
+        Self::from_toml(&text).map_err(|e| PrescriptionError { file, ..e })
+    }
+
+    /// Parses and validates a prescription.
+    ///
+    /// # Errors
+    /// The first problem found, with line, column and key path.
+    pub fn from_toml(text: &str) -> Result<Self, PrescriptionError> {
+        let index = SpanIndex::new(text);
+        let at_span = |span: Option<Range<usize>>, path: String, message: String| {
+            let (line, column) = span.map_or((1, 1), |s| line_col(text, s.start));
+            PrescriptionError { line, column, path, message, file: None }
+        };
+        let from_toml_err = |e: toml::de::Error| {
+            let span = e.span();
+            let mut path = span.as_ref().map(|s| index.path_at(text, s.start)).unwrap_or_default();
+            let message = e.message().trim().to_string();
+            // "missing field `sets`" points at the table: name the field in the path.
+            if let Some(field) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
+                path.push(Seg::Key(field.to_string()));
+            }
+            at_span(span, path_string(&path), message)
+        };
+        let plan: Prescription = toml::from_str(text).map_err(from_toml_err)?;
+        toml::from_str::<OverridesOnly>(text).map_err(from_toml_err)?;
+        let err = |path: Vec<Seg>, message: String| {
+            let span = index.span_of(&path).or_else(|| index.span_of(&path[..path.len().saturating_sub(1)]));
+            at_span(span, path_string(&path), message)
+        };
+        if plan.exercises.is_empty() {
+            return Err(err(vec![], "no exercise: add at least one [[exercise]] table".into()));
+        }
+        for (i, ex) in plan.exercises.iter().enumerate() {
+            let field = |name: &str| vec![Seg::Key("exercise".into()), Seg::Index(i), Seg::Key(name.into())];
+            if let Some(j) = plan.exercises[..i].iter().position(|o| o.name == ex.name) {
+                let (line, _) = index
+                    .span_of(&[Seg::Key("exercise".into()), Seg::Index(j)])
+                    .map_or((0, 0), |s| line_col(text, s.start));
+                return Err(err(
+                    field("name"),
+                    format!(
+                        "{} is already prescribed (exercise[{j}], line {line}): give it more sets instead",
+                        ex.name
+                    ),
+                ));
+            }
+            if !SETS_RANGE.contains(&ex.sets) {
+                return Err(err(
+                    field("sets"),
+                    format!("sets must be {} to {}, not {}", SETS_RANGE.start(), SETS_RANGE.end(), ex.sets),
+                ));
+            }
+            match ex.name {
+                Exercise::Hinge | Exercise::BirdDog => {
+                    let Some(reps) = ex.reps else {
+                        let per = if ex.name == Exercise::BirdDog { " per side" } else { "" };
+                        return Err(err(field("name"), format!("{} needs `reps` (per set{per})", ex.name)));
+                    };
+                    if !REPS_RANGE.contains(&reps) {
+                        return Err(err(
+                            field("reps"),
+                            format!("reps must be {} to {}, not {reps}", REPS_RANGE.start(), REPS_RANGE.end()),
+                        ));
+                    }
+                    if ex.hold_s.is_some() {
+                        return Err(err(
+                            field("hold_s"),
+                            format!("{} is counted in reps: `hold_s` is for the side plank", ex.name),
+                        ));
+                    }
+                    if ex.variant.is_some() {
+                        return Err(err(field("variant"), "`variant` is for the side plank".into()));
+                    }
+                }
+                Exercise::SidePlank => {
+                    let Some(hold) = ex.hold_s else {
+                        return Err(err(field("name"), "side-plank needs `hold_s` (seconds per side)".into()));
+                    };
+                    if !HOLD_RANGE_S.contains(&hold) {
+                        return Err(err(
+                            field("hold_s"),
+                            format!("hold_s must be {} to {} s, not {hold}", HOLD_RANGE_S.start(), HOLD_RANGE_S.end()),
+                        ));
+                    }
+                    if ex.reps.is_some() {
+                        return Err(err(field("reps"), "the side plank is held: use `hold_s`, not `reps`".into()));
+                    }
+                }
+            }
+            if !REST_RANGE_S.contains(&ex.rest_s) {
+                return Err(err(
+                    field("rest_s"),
+                    format!("rest_s must be {} to {} s, not {}", REST_RANGE_S.start(), REST_RANGE_S.end(), ex.rest_s),
+                ));
+            }
+            if let Some(t) = &ex.tempo
+                && let Err(m) = parse_tempo(t)
+            {
+                return Err(err(field("tempo"), m));
+            }
+            let own = match ex.name {
+                Exercise::Hinge => "hinge",
+                Exercise::BirdDog => "bird_dog",
+                Exercise::SidePlank => "side_plank",
+            };
+            for key in ex.overrides.keys() {
+                let other = ["hinge", "bird_dog", "side_plank"].contains(&key.as_str()) && key != own;
+                if other {
+                    let mut p = field("overrides");
+                    p.push(Seg::Key(key.clone()));
+                    return Err(err(
+                        p,
+                        format!("overrides for {key} have no effect on {}: use [exercise.overrides.{own}]", ex.name),
+                    ));
+                }
+            }
+        }
+        Ok(plan)
+    }
+
+    /// The plan as TOML (round-trips through [`Prescription::from_toml`]).
+    ///
+    /// # Panics
+    /// Never: every field serialises.
+    #[must_use]
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a prescription serialises")
+    }
+
+    /// The plan for an exercise, if prescribed.
+    #[must_use]
+    pub fn plan_for(&self, exercise: Exercise) -> Option<&ExercisePlan> {
+        self.exercises.iter().find(|e| e.name == exercise)
+    }
+
+    /// The form engine's thresholds for an exercise: defaults, then the exercise's overrides, then
+    /// the side plank's hold target from `hold_s`.
+    #[must_use]
+    pub fn config_for(&self, exercise: Exercise) -> FormConfig {
+        let Some(p) = self.plan_for(exercise) else { return FormConfig::default() };
+        // Validated when parsed; a plan built in code with bad overrides gets the defaults.
+        let mut cfg = toml::Value::Table(p.overrides.clone()).try_into::<FormConfig>().unwrap_or_default();
+        if let (Exercise::SidePlank, Some(h)) = (exercise, p.hold_s) {
+            cfg.side_plank.target_s = h;
+        }
+        cfg
+    }
+
+    /// A few lines for a terminal: the dose of each exercise.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        if let Some(t) = &self.title {
+            let _ = writeln!(out, "{t}");
+        }
+        for ex in &self.exercises {
+            let _ = writeln!(out, "  {}", ex.dose_text());
+        }
+        if !self.notes.is_empty() {
+            let _ = writeln!(out, "  notes: {}", self.notes);
+        }
+        out
+    }
+}
+
+impl ExercisePlan {
+    /// "Hip hinge: 3 x 6 reps, tempo 3-1-2, rest 60 s" and the like.
+    #[must_use]
+    pub fn dose_text(&self) -> String {
+        let mut s = format!("{}: {} x ", self.name.label(), self.sets);
+        match (self.name, self.reps, self.hold_s) {
+            (Exercise::BirdDog, Some(r), _) => s.push_str(&format!("{r} reps per side")),
+            (_, Some(r), _) => s.push_str(&format!("{r} reps")),
+            (_, None, Some(h)) => s.push_str(&format!("{h:.0} s hold per side")),
+            _ => s.push('?'),
+        }
+        if let Some(v) = self.variant {
+            s.push_str(&format!(", {v}"));
+        }
+        if let Some(t) = &self.tempo {
+            s.push_str(&format!(", tempo {t}"));
+        }
+        s.push_str(&format!(", rest {:.0} s", self.rest_s));
+        if !self.overrides.is_empty() {
+            s.push_str(&format!(", {} threshold override(s)", count_leaves(&self.overrides)));
+        }
+        s
+    }
+
+    /// Total reps prescribed for the exercise (both sides for the bird dog), if counted in reps.
+    #[must_use]
+    pub fn total_reps(&self) -> Option<u32> {
+        let per_side = if self.name == Exercise::BirdDog { 2 } else { 1 };
+        self.reps.map(|r| r * self.sets * per_side)
+    }
+
+    /// Holds prescribed (one per side per set), if held.
+    #[must_use]
+    pub fn total_holds(&self) -> Option<u32> {
+        self.hold_s.map(|_| self.sets * 2)
+    }
+}
+
+fn count_leaves(t: &toml::Table) -> usize {
+    t.values().map(|v| if let toml::Value::Table(t) = v { count_leaves(t) } else { 1 }).sum()
+}
+
+/// Parses a tempo "3-1-2" into seconds per phase.
+///
+/// # Errors
+/// A message saying what a tempo looks like.
+pub fn parse_tempo(t: &str) -> Result<Vec<f64>, String> {
+    let parts: Vec<&str> = t.split('-').map(str::trim).collect();
+    let bad = || format!("tempo `{t}` should be 2 to 4 numbers of seconds (0 to 10) joined by '-', e.g. \"3-1-2\"");
+    if !(2..=4).contains(&parts.len()) {
+        return Err(bad());
+    }
+    parts.iter().map(|p| p.parse::<f64>().ok().filter(|v| (0.0..=10.0).contains(v)).ok_or_else(bad)).collect()
+}

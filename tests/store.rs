@@ -1,0 +1,277 @@
+//! The local store: a full round trip, the next-day check-in query, export and delete, schema
+//! versioning, and durability when the writer is killed mid-set (SIGKILL).
+
+mod support;
+
+use formcheck::form::{
+    BirdDogRep, Cue, CuePriority, Exercise, ExerciseReport, FaultId, HingeRep, HoldRecord, RepRecord, Side, SpineMethod,
+};
+use formcheck::pacing::{PainKind, RedFlag};
+use formcheck::prescription::Prescription;
+use formcheck::store::{CHECKIN_AFTER_S, SCHEMA_VERSION, SourceKind, Store};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn hinge_rep(index: u32, faults: &[FaultId]) -> RepRecord {
+    RepRecord {
+        index,
+        side: None,
+        start_s: f64::from(index) * 5.0,
+        end_s: f64::from(index) * 5.0 + 4.25,
+        faults: faults.to_vec(),
+        fault_durations: faults.iter().map(|f| (*f, 0.75)).collect(),
+        hinge: Some(HingeRep {
+            bottom_s: f64::from(index) * 5.0 + 2.0,
+            peak_trunk_deg: 55.5 + index as f32,
+            peak_hip_deg: 101.25,
+            peak_knee_deg: Some(12.5),
+            bottom_knee_flexion_deg: Some(11.0),
+            top_hip_deg: 177.0,
+            lowering_s: 2.0,
+            rising_s: 1.5,
+            max_thoracic_offset: Some(0.125),
+            worst_head_deg: Some(171.0),
+            spine_method: SpineMethod::Contour,
+            max_thoracic_gap: Some(0.0625 + index as f32 / 100.0),
+            worst_gap_s: Some(f64::from(index) * 5.0 + 2.5),
+            head_contact: Some(index.is_multiple_of(2)),
+        }),
+        bird_dog: None,
+    }
+}
+
+fn bird_dog_rep(index: u32) -> RepRecord {
+    RepRecord {
+        index,
+        side: Some(Side::Right),
+        start_s: 1.0,
+        end_s: 4.0,
+        faults: vec![FaultId::ReachHigh],
+        fault_durations: BTreeMap::from([(FaultId::ReachHigh, 0.5)]),
+        hinge: None,
+        bird_dog: Some(BirdDogRep {
+            arm: Some(Side::Right),
+            leg: Side::Left,
+            reach_s: Some(2.0),
+            hold_s: 1.5,
+            max_shoulder_flexion_deg: Some(160.0),
+            max_hip_extension_deg: 170.0,
+            max_knee_deg: None,
+            max_reach_high_deg: Some(18.0),
+            max_back_tilt_deg: 4.0,
+        }),
+    }
+}
+
+fn hold(index: u32) -> HoldRecord {
+    HoldRecord {
+        index,
+        side: Some(if index.is_multiple_of(2) { Side::Right } else { Side::Left }),
+        variant: "elbow-knees".into(),
+        support: "elbow".into(),
+        base: "knees".into(),
+        start_s: 3.0,
+        end_s: 25.0,
+        seconds_in_form: 19.5,
+        faults: vec![FaultId::HipsSag],
+        fault_durations: BTreeMap::from([(FaultId::HipsSag, 1.25)]),
+        mean_line_offset: -0.05,
+    }
+}
+
+fn cue(t: f64) -> Cue {
+    Cue {
+        t,
+        id: "fault.rounded_back".into(),
+        text: FaultId::RoundedBack.cue_text().into(),
+        priority: CuePriority::MajorFault,
+    }
+}
+
+#[test]
+fn round_trip_of_a_whole_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub/dir/formcheck.db");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    store.set_now(Some(1_800_000_000));
+    let plan = Prescription::default_plan();
+    let s = store.begin_session(SourceKind::Camera, None, Some(&plan)).unwrap();
+    store.record_pain(s, PainKind::Before, 2, None, &[]).unwrap();
+    let set1 = store.begin_set(s, Exercise::Hinge).unwrap();
+    let reps: Vec<RepRecord> =
+        vec![hinge_rep(1, &[]), hinge_rep(2, &[FaultId::RoundedBack, FaultId::TooFast]), hinge_rep(3, &[])];
+    for r in &reps {
+        store.record_rep(set1, r).unwrap();
+    }
+    store.record_cue(set1, &cue(11.0)).unwrap();
+    store.end_set(set1, 1.5).unwrap();
+    store.record_pain(s, PainKind::After, 3, Some(set1), &[]).unwrap();
+    let set2 = store.begin_set(s, Exercise::BirdDog).unwrap();
+    store.record_rep(set2, &bird_dog_rep(1)).unwrap();
+    store.end_set(set2, 0.0).unwrap();
+    let set3 = store.begin_set(s, Exercise::SidePlank).unwrap();
+    store.record_hold(set3, &hold(1)).unwrap();
+    store.record_hold(set3, &hold(2)).unwrap();
+    store.end_set(set3, 0.25).unwrap();
+    store.set_now(Some(1_800_000_900));
+    store.end_session(s).unwrap();
+    drop(store);
+
+    // Reopen: everything reads back exactly.
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let rec = store.load_session(s).unwrap();
+    assert_eq!(rec.summary.started_at, 1_800_000_000);
+    assert_eq!(rec.summary.ended_at, Some(1_800_000_900));
+    assert_eq!(rec.summary.source_kind, SourceKind::Camera);
+    assert_eq!(rec.summary.exercises, vec![Exercise::Hinge, Exercise::BirdDog, Exercise::SidePlank]);
+    assert_eq!((rec.summary.sets, rec.summary.reps, rec.summary.holds), (3, 4, 2));
+    assert_eq!(rec.prescription.as_ref(), Some(&plan));
+    assert_eq!(rec.set_records.len(), 3);
+    let h = &rec.set_records[0];
+    assert_eq!((h.set_number, h.exercise, h.target_reps, h.not_in_view_s), (1, Exercise::Hinge, Some(6), Some(1.5)));
+    assert_eq!(h.reps, reps);
+    assert_eq!(h.cues, vec![cue(11.0)]);
+    assert_eq!(rec.set_records[1].reps, vec![bird_dog_rep(1)]);
+    let p = &rec.set_records[2];
+    assert_eq!((p.target_hold_s, p.variant.as_deref()), (Some(20.0), Some("elbow-knees")));
+    assert_eq!(p.holds, vec![hold(1), hold(2)]);
+    let pain: Vec<(PainKind, u8, Option<i64>)> = rec.pain.iter().map(|r| (r.kind, r.score, r.set_id)).collect();
+    assert_eq!(pain, vec![(PainKind::Before, 2, None), (PainKind::After, 3, Some(set1))]);
+    assert_eq!(store.list_sessions().unwrap()[0], rec.summary);
+    assert_eq!(store.last_session_id().unwrap(), Some(s));
+
+    // A pain score out of range and a rep number twice are refused.
+    assert!(store.record_pain(s, PainKind::After, 11, None, &[]).is_err());
+    assert!(store.record_rep(set1, &hinge_rep(2, &[])).is_err());
+
+    // Export has it all; delete_all leaves nothing.
+    let export = store.export_all().unwrap();
+    assert_eq!(export["schema_version"], SCHEMA_VERSION);
+    assert_eq!(export["sessions"][0]["set_records"][0]["reps"][1]["faults"][0], "rounded_back");
+    assert_eq!(
+        export["sessions"][0]["set_records"][0]["reps"][1]["max_thoracic_gap"].as_f64().unwrap(),
+        f64::from(0.0625_f32 + 2.0 / 100.0)
+    );
+    store.delete_all().unwrap();
+    assert!(store.list_sessions().unwrap().is_empty());
+    assert_eq!(store.export_all().unwrap()["sessions"].as_array().unwrap().len(), 0);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn next_day_checkin_is_pending_between_12_and_72_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("f.db")).unwrap();
+    let t0 = 1_800_000_000;
+    store.set_now(Some(t0));
+    let s = store.begin_session(SourceKind::Camera, None, None).unwrap();
+    let set = store.begin_set(s, Exercise::Hinge).unwrap();
+    store.record_rep(set, &hinge_rep(1, &[])).unwrap();
+    store.end_set(set, 0.0).unwrap();
+    store.end_session(s).unwrap();
+    // An empty session (opened and closed) is never asked about.
+    let empty = store.begin_session(SourceKind::Camera, None, None).unwrap();
+    store.end_session(empty).unwrap();
+    let pending = |at: i64| store.pending_checkins(at).unwrap().iter().map(|x| x.id).collect::<Vec<_>>();
+    assert_eq!(pending(t0 + 3600), Vec::<i64>::new());
+    assert_eq!(pending(t0 + CHECKIN_AFTER_S), vec![s]);
+    assert_eq!(pending(t0 + 30 * 3600), vec![s]);
+    assert_eq!(pending(t0 + 80 * 3600), Vec::<i64>::new());
+    store.set_now(Some(t0 + 20 * 3600));
+    assert_eq!(store.pending_checkin().unwrap().map(|x| x.id), Some(s));
+    store.record_pain(s, PainKind::NextDay, 2, None, &[RedFlag::Fever]).unwrap();
+    assert_eq!(pending(t0 + 30 * 3600), Vec::<i64>::new());
+    let hist = store.pain_history().unwrap();
+    assert_eq!(hist[0].next_day(), Some(2));
+    assert_eq!(hist[0].red_flags(), vec![RedFlag::Fever]);
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_a_report_saves_as_a_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.db");
+    {
+        let store = Store::open(&path).unwrap();
+        let report = ExerciseReport {
+            name: "hinge".into(),
+            reps: vec![hinge_rep(1, &[FaultId::Squatting]), hinge_rep(2, &[])],
+            holds: vec![],
+            cues: vec![cue(3.0)],
+            not_in_view_s: 2.5,
+        };
+        let id = store.save_report(&report, Path::new("/clips/a.mp4"), Some(&Prescription::default_plan())).unwrap();
+        let rec = store.load_session(id).unwrap();
+        assert_eq!(rec.summary.source_kind, SourceKind::Clip);
+        assert_eq!(rec.summary.clip_path.as_deref(), Some("/clips/a.mp4"));
+        assert!(rec.summary.ended_at.is_some());
+        assert_eq!(rec.set_records[0].reps, report.reps);
+        assert_eq!(rec.set_records[0].cues, report.cues);
+        assert_eq!(rec.set_records[0].not_in_view_s, Some(2.5));
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1)).unwrap();
+    drop(conn);
+    let err = Store::open(&path).err().expect("a newer schema must be refused");
+    assert!(format!("{err:#}").contains("newer formcheck"), "{err:#}");
+}
+
+/// Kills the writer (SIGKILL) while it records reps as fast as it can, then checks the file is
+/// sound and every rep whose record call had returned is there (at most the one in flight is lost,
+/// and nothing half-written appears).
+#[test]
+fn killing_the_writer_mid_set_loses_at_most_the_rep_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    for (round, kill_after) in [40_u32, 150, 400].into_iter().enumerate() {
+        let db = dir.path().join(format!("kill{round}.db"));
+        let mut child = Command::new(support::formcheck_bin())
+            .args(["store-writer", "--db"])
+            .arg(&db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn formcheck store-writer");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let header = lines.next().expect("writer started").unwrap();
+        let set_id: i64 = header.strip_prefix("set ").expect("set line").parse().unwrap();
+        let mut confirmed = 0_u32;
+        for line in lines.by_ref() {
+            confirmed = line.unwrap().parse().unwrap();
+            if confirmed >= kill_after {
+                break;
+            }
+        }
+        child.kill().expect("SIGKILL the writer");
+        // Reps confirmed after our last read but before the kill are in the pipe.
+        for line in lines {
+            match line {
+                Ok(l) => confirmed = l.parse().unwrap(),
+                Err(_) => break,
+            }
+        }
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "the writer was killed, not finished");
+        assert!(confirmed >= kill_after);
+
+        let store = Store::open(&db).unwrap();
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+        let session = store.last_session_id().unwrap().unwrap();
+        let rec = store.load_session(session).unwrap();
+        let set = rec.set_records.iter().find(|s| s.id == set_id).expect("the set");
+        assert_eq!(set.ended_at, None, "killed mid-set");
+        let got: Vec<u32> = set.reps.iter().map(|r| r.index).collect();
+        assert!(
+            got.len() as u32 == confirmed || got.len() as u32 == confirmed + 1,
+            "round {round}: {confirmed} reps confirmed, {} stored",
+            got.len()
+        );
+        assert_eq!(got, (1..=got.len() as u32).collect::<Vec<_>>(), "reps are 1..n with no gap");
+        // Every stored rep is whole: its faults rows match its record.
+        for r in &set.reps {
+            assert_eq!(r.faults.is_empty(), !r.index.is_multiple_of(3), "rep {} read back whole", r.index);
+        }
+    }
+}
