@@ -281,6 +281,7 @@ pub struct Coach {
     /// Set when the user asked to start/skip/stop; applied on the next update (it needs a time).
     start_requested: bool,
     next_requested: bool,
+    pain_before: Option<u8>,
 }
 
 fn side_index(s: Side) -> usize {
@@ -325,6 +326,7 @@ impl Coach {
             last_said: BTreeMap::new(),
             start_requested: false,
             next_requested: false,
+            pain_before: None,
         }
     }
 
@@ -450,15 +452,27 @@ impl Coach {
         self.paused = false;
     }
 
-    /// Records the pain rating (0–10) for the last finished set.
+    /// Pain (0–10) before the session, asked on the setup screen.
+    /// The first answer stands (it is written to the record at once).
+    pub fn set_pain_before(&mut self, pain: u8) {
+        self.pain_before.get_or_insert(pain.min(10));
+    }
+
+    #[must_use]
+    pub fn pain_before(&self) -> Option<u8> {
+        self.pain_before
+    }
+
+    /// Records the pain rating (0–10) for the last finished set (the first answer stands).
     pub fn set_pain(&mut self, pain: u8) {
         let pain = pain.min(10);
         let last_done = match self.stage {
             Stage::Active => self.sets.len().checked_sub(2),
             _ => self.sets.len().checked_sub(1),
         };
+        // The first answer stands: it is written to the record at once.
         if let Some(i) = last_done {
-            self.sets[i].pain = Some(pain);
+            self.sets[i].pain.get_or_insert(pain);
         }
     }
 
@@ -606,6 +620,17 @@ impl Coach {
     /// Advances by one frame.
     pub fn update(&mut self, inp: &Inputs) {
         let t = inp.t;
+        // A hold that reached its target keeps running until the person lowers: its record arrives
+        // after the set ended, and still belongs to it.
+        if matches!(self.stage, Stage::Rest | Stage::Done)
+            && let Some(s) = self.sets.last_mut()
+        {
+            for e in inp.events {
+                if let FormEvent::HoldEnded(h) = e {
+                    s.holds.push(h.clone());
+                }
+            }
+        }
         let dt = self.last_t.map_or(0.0, |l| (t - l).clamp(0.0, 1.0));
         self.last_t = Some(t);
         match self.stage {

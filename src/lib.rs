@@ -13,6 +13,7 @@ pub mod latest;
 pub mod pacing;
 pub mod pose;
 pub mod prescription;
+pub mod recorder;
 pub mod report;
 pub mod runtime;
 pub mod source;

@@ -357,6 +357,7 @@ fn main() -> ExitCode {
             model: cli.model,
             exercise: cli.exercise,
             debug: cli.debug,
+            prescription: cli.prescription,
             ..Default::default()
         })
         .map(|()| true),

@@ -13,6 +13,21 @@ use formcheck::app::{FormcheckApp, Launch};
 use formcheck::coach::{Dose, Stage};
 use formcheck::form::Exercise;
 
+/// A launch whose sessions and plan live in a fresh folder of their own: tests never read or
+/// write the user's record, and every screen starts from an empty one.
+fn test_launch() -> Launch {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    launch_in(&format!("{}-{n}", std::process::id()))
+}
+
+/// Same, in a folder whose name is fixed (the start screen shows it: snapshots need it stable).
+fn launch_in(name: &str) -> Launch {
+    let dir = std::env::temp_dir().join(format!("formcheck-window-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    Launch { data_dir: Some(dir), ..Launch::default() }
+}
+
 fn snapshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots")
 }
@@ -31,7 +46,7 @@ fn snapshot(h: &mut Harness<'_, FormcheckApp>, name: &str) {
 
 #[test]
 fn start_screen_without_camera_offers_demo_and_files() {
-    let mut h = harness(FormcheckApp::new(Launch::default(), Vec::new()));
+    let mut h = harness(FormcheckApp::new(launch_in("start-screen"), Vec::new()));
     h.run();
     h.get_by_label_contains("No camera found");
     h.get_by_label("Start the demo");
@@ -43,7 +58,7 @@ fn start_screen_without_camera_offers_demo_and_files() {
 #[test]
 fn start_screen_lists_cameras_when_there_are_some() {
     let cams = vec![formcheck::source::camera::CameraEntry { index: 0, name: "Test Cam".into() }];
-    let mut h = harness(FormcheckApp::new(Launch::default(), cams));
+    let mut h = harness(FormcheckApp::new(test_launch(), cams));
     h.run();
     h.get_by_label("Use camera 0: Test Cam");
     assert!(h.query_by_label_contains("No camera found").is_none());
@@ -51,10 +66,8 @@ fn start_screen_lists_cameras_when_there_are_some() {
 
 #[test]
 fn opening_a_missing_file_shows_the_reason_and_stays_on_start() {
-    let launch = Launch {
-        source: Some(formcheck::source::SourceSpec::Path("/nonexistent/clip.mp4".into())),
-        ..Launch::default()
-    };
+    let launch =
+        Launch { source: Some(formcheck::source::SourceSpec::Path("/nonexistent/clip.mp4".into())), ..test_launch() };
     let mut h = harness(FormcheckApp::new(launch, Vec::new()));
     h.run();
     h.get_by_label_contains("/nonexistent/clip.mp4: file not found");
@@ -63,7 +76,7 @@ fn opening_a_missing_file_shows_the_reason_and_stays_on_start() {
 
 #[test]
 fn demo_button_opens_the_live_view_labelled_as_demo() {
-    let mut h = harness(FormcheckApp::new(Launch::default(), Vec::new()));
+    let mut h = harness(FormcheckApp::new(test_launch(), Vec::new()));
     h.run();
     h.get_by_label("Start the demo").click();
     // The live view keeps repainting (new frames): step instead of waiting to settle.
@@ -150,6 +163,7 @@ fn run_until(
     let mut cmd = Command::new(bin);
     cmd.args(args)
         .env("DISPLAY", &x.display)
+        .env("FORMCHECK_DATA", std::env::temp_dir().join(format!("formcheck-xvfb-{}", std::process::id())))
         .env_remove("WAYLAND_DISPLAY")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -229,7 +243,7 @@ fn release_binary_runs_a_guided_demo_set_in_a_real_window() {
 fn asking_for_a_camera_that_is_not_there_says_so_and_stays_on_start() {
     // No camera at all (this machine, CI): "no camera found"; cameras but not this one: "no such
     // camera". Either way a message, not a crash, and the demo still offered.
-    let launch = Launch { source: Some(formcheck::source::SourceSpec::Camera(999)), ..Launch::default() };
+    let launch = Launch { source: Some(formcheck::source::SourceSpec::Camera(999)), ..test_launch() };
     let mut h = harness(FormcheckApp::new(launch, Vec::new()));
     h.run();
     let said =
@@ -247,7 +261,7 @@ fn the_demo_shows_and_checks_the_chosen_exercise() {
         source: Some(formcheck::source::SourceSpec::Demo),
         exercise: Some(formcheck::form::Exercise::SidePlank),
         stepped: Some(4),
-        ..Launch::default()
+        ..test_launch()
     };
     let mut h = harness(FormcheckApp::new(launch, Vec::new()));
     h.run_steps(2);
@@ -283,11 +297,8 @@ fn stage(h: &Harness<'_, FormcheckApp>) -> Option<Stage> {
 /// and the pain prompt. Each screen is kept as a snapshot.
 #[test]
 fn guided_hinge_session_from_picker_to_summary() {
-    let launch = Launch {
-        dose: Some(Dose { sets: 2, reps: 2, hold_s: 0.0, rest_s: 5.0 }),
-        stepped: Some(8),
-        ..Launch::default()
-    };
+    let launch =
+        Launch { dose: Some(Dose { sets: 2, reps: 2, hold_s: 0.0, rest_s: 5.0 }), stepped: Some(8), ..test_launch() };
     let mut h = harness(FormcheckApp::new(launch, Vec::new()));
     h.set_size(egui::vec2(1280.0, 800.0));
     h.run();
@@ -354,7 +365,7 @@ fn keyboard_controls_the_session() {
         exercise: Some(Exercise::Hinge),
         dose: Some(Dose { sets: 2, reps: 6, hold_s: 0.0, rest_s: 30.0 }),
         stepped: Some(2),
-        ..Launch::default()
+        ..test_launch()
     };
     let mut h = harness(FormcheckApp::new(launch, Vec::new()));
     h.run_steps(2);
@@ -402,7 +413,7 @@ fn guided_set_runs_to_its_summary(exercise: Exercise, dose: Dose, name: &str) {
             exercise: Some(exercise),
             dose: Some(dose),
             stepped: Some(8),
-            ..Launch::default()
+            ..test_launch()
         };
         let mut h = harness(FormcheckApp::new(launch, Vec::new()));
         h.set_size(egui::vec2(1280.0, 800.0));
@@ -442,4 +453,123 @@ fn guided_set_runs_to_its_summary(exercise: Exercise, dose: Dose, name: &str) {
         }
         snapshot(&mut h, &format!("flow_{name}_summary"));
     }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// `--prescription FILE`: the plan's doses and notes reach the picker; a malformed file says where
+/// and what, and the previous plan stays in force.
+#[test]
+fn a_prescription_sets_the_doses_and_a_bad_one_leaves_the_plan_in_force() {
+    let launch = test_launch();
+    let dir = launch.data_dir.clone().unwrap().join("plans");
+    let good = write(
+        &dir,
+        "good.toml",
+        "notes = \"Slowly.\"\n[[exercise]]\nname = \"hinge\"\nsets = 2\nreps = 8\nnotes = \"Soft knees.\"\n",
+    );
+    let mut h = harness(FormcheckApp::new(Launch { prescription: Some(good.clone()), ..launch.clone() }, Vec::new()));
+    h.run();
+    h.get_by_label("Hip hinge").click();
+    h.run();
+    h.get_by_label("Dose: 2 sets of 8 reps");
+    h.get_by_label("Your therapist: Soft knees.");
+    h.get_by_label("From your therapist: Slowly.");
+    h.get_by_label_contains(&format!("from {}", good.display()));
+
+    let bad = write(&dir, "bad.toml", "[[exercise]]\nname = \"hinge\"\nsets = 2\nreps = 80\n");
+    let mut h = harness(FormcheckApp::new(Launch { prescription: Some(bad), ..launch }, Vec::new()));
+    h.run();
+    h.get_by_label_contains("bad.toml:4:8: `exercise[0].reps`");
+    h.get_by_label_contains("The plan in force is still the usual plan.");
+    h.get_by_label("Hip hinge").click();
+    h.run();
+    h.get_by_label("Dose: 3 sets of 6 reps");
+}
+
+/// The plan editor saves a valid plan into the data folder, where the next launch finds it.
+#[test]
+fn the_plan_edited_in_the_app_is_saved_and_used_next_time() {
+    let launch = test_launch();
+    let mut h = harness(FormcheckApp::new(launch.clone(), Vec::new()));
+    h.run();
+    h.get_by_label("Edit plan").click();
+    h.run();
+    h.get_by_label("Check").click();
+    h.run();
+    h.get_by_label_contains("Valid.");
+    h.get_by_label("Save and use").click();
+    h.run();
+    let saved = launch.data_dir.clone().unwrap().join("prescription.toml");
+    assert!(saved.is_file(), "the plan was not written to {}", saved.display());
+    h.get_by_label_contains("Plan saved to");
+    formcheck::prescription::Prescription::from_file(&saved).expect("the saved plan parses");
+    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    h.run();
+    h.get_by_label_contains(&format!("from {}", saved.display()));
+}
+
+/// Pain above a mild ache after the last session: the start screen suggests the easier dose with
+/// its reason, and the plan changes only when the user confirms.
+#[test]
+fn a_flare_suggests_an_easier_dose_applied_only_when_confirmed() {
+    let launch = test_launch();
+    let dir = launch.data_dir.clone().unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    {
+        let store = formcheck::store::Store::open(&dir.join("formcheck.db")).unwrap();
+        let plan = formcheck::prescription::Prescription::default_plan();
+        let s = store.begin_session(formcheck::store::SourceKind::Camera, None, Some(&plan)).unwrap();
+        let set = store.begin_set(s, Exercise::Hinge).unwrap();
+        store.record_pain(s, formcheck::pacing::PainKind::Before, 2, None, &[]).unwrap();
+        store.end_set(set, 0.0).unwrap();
+        store.record_pain(s, formcheck::pacing::PainKind::After, 6, Some(set), &[]).unwrap();
+        store.end_session(s).unwrap();
+    }
+    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    h.run();
+    h.get_by_label("Suggested: an easier dose");
+    h.get_by_label("Hip hinge").click();
+    h.run();
+    h.get_by_label("Dose: 3 sets of 6 reps");
+    h.get_by_label("Apply this change").click();
+    h.run();
+    h.get_by_label("Dose: 3 sets of 4 reps");
+    h.get_by_label_contains("Plan saved to");
+}
+
+/// A session that ended yesterday asks for the next-day check-in, once.
+#[test]
+fn the_next_day_check_in_is_asked_and_recorded() {
+    let launch = test_launch();
+    let dir = launch.data_dir.clone().unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("formcheck.db");
+    let session = {
+        let store = formcheck::store::Store::open(&db).unwrap();
+        store.set_now(Some(formcheck::store::unix_now() - 20 * 3600));
+        let s = store.begin_session(formcheck::store::SourceKind::Camera, None, None).unwrap();
+        let set = store.begin_set(s, Exercise::Hinge).unwrap();
+        store.end_set(set, 0.0).unwrap();
+        store.end_session(s).unwrap();
+        s
+    };
+    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    h.run();
+    h.get_by_label_contains("Next-day check-in");
+    h.get_by_label("5").click();
+    h.run();
+    h.get_by_label("Thank you: 5/10 recorded for that session.");
+    assert!(h.query_by_label_contains("Next-day check-in").is_none(), "asked again after the answer");
+    let store = formcheck::store::Store::open(&db).unwrap();
+    let pain = store.load_session(session).unwrap().pain;
+    assert_eq!(
+        pain.iter().map(|p| (p.kind, p.score)).collect::<Vec<_>>(),
+        vec![(formcheck::pacing::PainKind::NextDay, 5)]
+    );
 }

@@ -8,6 +8,7 @@
 
 pub mod draw;
 pub mod live;
+pub mod records;
 pub mod session;
 
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use egui::{Color32, RichText};
 pub use draw::{confidence_color, contact_color, draw_back, draw_dowel, draw_skeleton};
 
 use crate::coach::{Coach, Dose, RED_FLAGS, how_to};
-use crate::form::{Exercise, FormConfig};
+use crate::form::Exercise;
 use crate::pose::ModelKind;
 use crate::source::camera::{CameraEntry, CameraRequest, CameraSource};
 use crate::source::demo::DemoSource;
@@ -39,6 +40,11 @@ pub struct Launch {
     pub stepped: Option<usize>,
     /// Start with the debug overlay on, and log the latency to standard error.
     pub debug: bool,
+    /// The therapist's prescription to use (else the plan saved in the app, else the usual plan).
+    pub prescription: Option<PathBuf>,
+    /// Where sessions are kept (None: `FORMCHECK_DATA`, `$XDG_DATA_HOME/formcheck` or
+    /// `~/.local/share/formcheck`).
+    pub data_dir: Option<PathBuf>,
 }
 
 /// What the user set for readability.
@@ -78,6 +84,7 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
 enum Screen {
     Start,
     Live(Box<LiveView>),
+    Plan,
 }
 
 /// The application state.
@@ -93,6 +100,7 @@ pub struct FormcheckApp {
     pending_source: Option<SourceSpec>,
     settings: Settings,
     applied: Option<Settings>,
+    records: records::Records,
 }
 
 impl FormcheckApp {
@@ -104,7 +112,9 @@ impl FormcheckApp {
             .map(|(_, p)| p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()))
             .map_err(|e| e.to_string());
         let pending_source = launch.source.clone();
+        let records = records::Records::load(launch.data_dir.as_deref(), launch.prescription.as_deref());
         Self {
+            records,
             launch,
             cameras,
             runtime,
@@ -129,7 +139,7 @@ impl FormcheckApp {
     pub fn coach(&self) -> Option<&Coach> {
         match &self.screen {
             Screen::Live(v) => v.coach.as_ref(),
-            Screen::Start => None,
+            Screen::Start | Screen::Plan => None,
         }
     }
 
@@ -169,11 +179,18 @@ impl FormcheckApp {
             }
         };
         let chosen = self.launch.exercise;
-        let coach = chosen.map(|e| Coach::new(e, self.launch.dose.unwrap_or_else(|| Dose::default_for(e))));
+        let coach = chosen.map(|e| Coach::new(e, self.launch.dose.unwrap_or_else(|| self.records.dose_for(e))));
         let exercise = chosen.map(|e| {
-            let base = FormConfig::default();
+            let base = self.records.config_for(e);
             (e, coach.as_ref().map_or(base.clone(), |c| c.engine_config(base)))
         });
+        // The demo is a tour, not the person's exercise: it is not recorded.
+        let recorder = match spec {
+            _ if coach.is_none() => None,
+            SourceSpec::Demo => None,
+            SourceSpec::Camera(_) => self.records.recorder(crate::store::SourceKind::Camera, None),
+            SourceSpec::Path(p) => self.records.recorder(crate::store::SourceKind::Clip, Some(p.clone())),
+        };
         let pipeline = match self.launch.stepped {
             Some(k) => LivePipeline::stepped(src, model, None, exercise, k),
             None => {
@@ -182,8 +199,13 @@ impl FormcheckApp {
             }
         };
         self.message = None;
-        self.screen =
-            Screen::Live(Box::new(LiveView::new(pipeline, coach, self.launch.stepped.is_some(), self.launch.debug)));
+        self.screen = Screen::Live(Box::new(LiveView::new(
+            pipeline,
+            coach,
+            recorder,
+            self.launch.stepped.is_some(),
+            self.launch.debug,
+        )));
     }
 
     fn apply_settings(&mut self, ctx: &egui::Context) {
@@ -216,10 +238,12 @@ impl FormcheckApp {
         let mut back = false;
         match &mut self.screen {
             Screen::Start => self.start_screen(ui),
-            Screen::Live(view) => back = view.show(ui, &mut self.settings),
+            Screen::Live(view) => back = view.show(ui, &mut self.settings, &self.records),
+            Screen::Plan => back = self.records.editor_ui(ui),
         }
         if back {
             self.screen = Screen::Start;
+            self.records.refresh();
         }
     }
 
@@ -250,6 +274,17 @@ impl FormcheckApp {
                     ui.colored_label(Color32::from_rgb(220, 80, 60), m.as_str());
                     ui.add_space(6.0);
                 }
+                match self.records.ui(ui) {
+                    Some(records::RecordsAction::EditPlan) => {
+                        self.records.open_editor();
+                        self.screen = Screen::Plan;
+                    }
+                    Some(records::RecordsAction::History) => {
+                        self.message = Some("History: see `formcheck sessions` and `formcheck report --last`.".into());
+                    }
+                    None => {}
+                }
+                ui.add_space(6.0);
                 self.exercise_picker(ui);
                 ui.add_space(6.0);
                 self.source_picker(ui, &ctx);
@@ -270,7 +305,8 @@ impl FormcheckApp {
         ui.columns(3, |cols| {
             for (col, e) in cols.iter_mut().zip(Exercise::ALL) {
                 let selected = self.launch.exercise == Some(e);
-                let dose = self.launch.dose.filter(|_| selected).unwrap_or_else(|| Dose::default_for(e));
+                let dose = self.launch.dose.filter(|_| selected).unwrap_or_else(|| self.records.dose_for(e));
+                let notes = self.records.notes_for(e);
                 let frame = egui::Frame::group(col.style()).stroke(if selected {
                     egui::Stroke::new(3.0, Color32::from_rgb(60, 160, 255))
                 } else {
@@ -287,6 +323,9 @@ impl FormcheckApp {
                         ui.label(format!("• {s}"));
                     }
                     ui.label(RichText::new(format!("Camera: {}", h.camera)).italics());
+                    if let Some(n) = &notes {
+                        ui.label(RichText::new(format!("Your therapist: {n}")).color(Color32::from_rgb(120, 200, 255)));
+                    }
                 });
             }
         });

@@ -54,6 +54,12 @@ pub struct LiveView {
     /// Milliseconds from a frame's arrival to the UI pass that puts it (and its cue) on screen.
     latency: VecDeque<f64>,
     latency_all: Vec<f64>,
+    /// Writes the session to the store as it happens (None: demo, or no store).
+    recorder: Option<crate::recorder::Recorder>,
+    /// The last problem saving (the session goes on).
+    record_error: Option<String>,
+    /// The written report, or why not.
+    report: Option<Result<std::path::PathBuf, String>>,
     debug: bool,
     /// Log the latency to standard error (every `LOG_EVERY` of frame time).
     log: bool,
@@ -61,7 +67,13 @@ pub struct LiveView {
 }
 
 impl LiveView {
-    pub(crate) fn new(pipeline: LivePipeline, coach: Option<Coach>, stepped: bool, debug: bool) -> Self {
+    pub(crate) fn new(
+        pipeline: LivePipeline,
+        coach: Option<Coach>,
+        recorder: Option<crate::recorder::Recorder>,
+        stepped: bool,
+        debug: bool,
+    ) -> Self {
         let speaker = coach.as_ref().map(|_| crate::speech::Speaker::start());
         if stepped && let Some(s) = &speaker {
             // A replay shows the same screens every time: wait for the audio device's answer.
@@ -77,6 +89,9 @@ impl LiveView {
             banner: None,
             latency: VecDeque::new(),
             latency_all: Vec::new(),
+            recorder,
+            record_error: None,
+            report: None,
             debug,
             log: debug,
             last_log: None,
@@ -127,6 +142,11 @@ impl LiveView {
                 confidence: body_confidence(&r.sample.pose),
             });
             said.extend(coach.take_cues());
+            if let Some(rec) = self.recorder.as_mut()
+                && let Err(e) = rec.sync(coach)
+            {
+                self.record_error = Some(format!("Could not save to the record: {e:#}. The session goes on."));
+            }
             if let Some(c) = &form.current_cue {
                 let key = (c.t, c.id.clone());
                 if self.engine_cue.as_ref() != Some(&key) {
@@ -139,6 +159,9 @@ impl LiveView {
         if let Some(cue) = said.into_iter().min_by_key(|c| c.priority) {
             if let Some(s) = &self.speaker {
                 s.say(&cue.id, &cue.text);
+            }
+            if let Some(rec) = self.recorder.as_mut() {
+                let _ = rec.cue(&cue);
             }
             self.banner = Some(cue);
         }
@@ -179,7 +202,7 @@ impl LiveView {
     }
 
     /// Lays out the live screen. Returns true when the user asked to go back to the start screen.
-    pub fn show(&mut self, ui: &mut egui::Ui, settings: &mut Settings) -> bool {
+    pub fn show(&mut self, ui: &mut egui::Ui, settings: &mut Settings, records: &super::records::Records) -> bool {
         let ctx = ui.ctx().clone();
         self.take_result(&ctx);
         if let Some(r) = &self.last
@@ -190,10 +213,16 @@ impl LiveView {
         }
         let mut back = self.keys(ui);
         egui::Panel::top("live-top").show(ui, |ui| back |= self.top_bar(ui, settings));
-        if let Some(coach) = &self.coach {
-            egui::Panel::right("coach-panel").min_size(330.0).show(ui, |ui| coach_panel(ui, coach, self.last.as_ref()));
+        if let Some(coach) = self.coach.as_mut() {
+            let mut pain_before = None;
+            egui::Panel::right("coach-panel")
+                .min_size(330.0)
+                .show(ui, |ui| coach_panel(ui, coach, self.last.as_ref(), &mut pain_before));
+            if let Some(p) = pain_before {
+                coach.set_pain_before(p);
+            }
         }
-        egui::CentralPanel::default().show(ui, |ui| self.central(ui));
+        egui::CentralPanel::default().show(ui, |ui| self.central(ui, records));
         back
     }
 
@@ -246,7 +275,10 @@ impl LiveView {
         back
     }
 
-    fn central(&mut self, ui: &mut egui::Ui) {
+    fn central(&mut self, ui: &mut egui::Ui, records: &super::records::Records) {
+        if let Some(e) = &self.record_error {
+            ui.colored_label(Color32::from_rgb(230, 80, 60), e.as_str());
+        }
         match &self.pipeline.status() {
             LiveStatus::Failed(m) => {
                 ui.colored_label(Color32::from_rgb(230, 80, 60), m.as_str());
@@ -265,9 +297,48 @@ impl LiveView {
             Some(Stage::Rest | Stage::Done) => {
                 if let Some(coach) = self.coach.as_mut() {
                     summary_card(ui, coach);
+                    // Pain given on this screen reaches the record now, not at the next frame.
+                    if let Some(rec) = self.recorder.as_mut()
+                        && let Err(e) = rec.sync(coach)
+                    {
+                        self.record_error = Some(format!("Could not save to the record: {e:#}."));
+                    }
                 }
+                self.record_line(ui, records);
             }
             _ => self.camera_image(ui),
+        }
+    }
+
+    /// Where the session is kept, and the report button.
+    fn record_line(&mut self, ui: &mut egui::Ui, records: &super::records::Records) {
+        ui.add_space(8.0);
+        match (&self.recorder, self.pipeline.info.kind) {
+            (_, SourceKind::Demo) => {
+                ui.weak("Demo sessions are not saved.");
+            }
+            (Some(rec), _) => {
+                if let Some(id) = rec.session() {
+                    ui.horizontal(|ui| {
+                        ui.label(format!("Saved as session {id} in {}", rec.store().path().display()));
+                        if ui.button("Write report").clicked() {
+                            self.report = Some(records.write_report(id));
+                        }
+                    });
+                }
+            }
+            (None, _) => {
+                ui.weak("This session is not saved (the record could not be opened).");
+            }
+        }
+        match &self.report {
+            Some(Ok(p)) => {
+                ui.label(format!("Report written: {}", p.display()));
+            }
+            Some(Err(e)) => {
+                ui.colored_label(Color32::from_rgb(230, 80, 60), format!("No report: {e}"));
+            }
+            None => {}
         }
     }
 
@@ -368,7 +439,7 @@ fn cue_banner(ui: &mut egui::Ui, cue: Option<&Cue>) {
 }
 
 /// The right-hand panel: setup checklist, or the big counter and the set progress.
-fn coach_panel(ui: &mut egui::Ui, coach: &Coach, last: Option<&LiveResult>) {
+fn coach_panel(ui: &mut egui::Ui, coach: &Coach, last: Option<&LiveResult>, pain_before: &mut Option<u8>) {
     ui.label(RichText::new(coach.exercise().label()).size(26.0).strong());
     ui.label(format!("Dose: {}", coach.dose().describe(coach.exercise())));
     ui.separator();
@@ -388,6 +459,22 @@ fn coach_panel(ui: &mut egui::Ui, coach: &Coach, last: Option<&LiveResult>) {
             }
             ui.add_space(8.0);
             ui.label("Counting starts by itself when every item is green, or press Space to start now.");
+            ui.add_space(8.0);
+            ui.label(RichText::new("Pain before you start (0 = none, 10 = worst):").strong());
+            match coach.pain_before() {
+                Some(p) => {
+                    ui.label(format!("Recorded: {p}/10"));
+                }
+                None => {
+                    ui.horizontal_wrapped(|ui| {
+                        for v in 0..=10u8 {
+                            if ui.button(format!("{v}")).clicked() {
+                                *pain_before = Some(v);
+                            }
+                        }
+                    });
+                }
+            }
             ui.label(RichText::new(format!("Camera: {}", crate::coach::how_to(coach.exercise()).camera)).italics());
         }
         Stage::Active => {

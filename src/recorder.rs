@@ -1,0 +1,128 @@
+//! Keeps the store in step with a guided session: the session opens with the first set (or the
+//! pain-before rating), every rep and hold is written the frame the coach counts it (one
+//! transaction each, so a crash loses at most the rep in progress), sets end when the coach ends
+//! them, pain ratings are written as they are given, and the session ends with the coach.
+
+use std::path::PathBuf;
+
+use crate::coach::{Coach, Stage};
+use crate::form::Cue;
+use crate::pacing::PainKind;
+use crate::prescription::Prescription;
+use crate::store::{SourceKind, Store};
+
+#[derive(Debug, Clone, Copy, Default)]
+struct SetIds {
+    id: i64,
+    reps: usize,
+    holds: usize,
+    ended: bool,
+    pain: bool,
+}
+
+/// Writes a [`Coach`]'s session into a [`Store`] as it happens.
+pub struct Recorder {
+    store: Store,
+    source: SourceKind,
+    clip: Option<PathBuf>,
+    plan: Prescription,
+    session: Option<i64>,
+    sets: Vec<SetIds>,
+    pain_before: bool,
+    ended: bool,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder").field("session", &self.session).field("sets", &self.sets.len()).finish()
+    }
+}
+
+impl Recorder {
+    /// A recorder for a session from `source` (`clip` for a recorded video) under `plan`.
+    #[must_use]
+    pub fn new(store: Store, source: SourceKind, clip: Option<PathBuf>, plan: Prescription) -> Self {
+        Self { store, source, clip, plan, session: None, sets: Vec::new(), pain_before: false, ended: false }
+    }
+
+    /// The session's id, once it has begun.
+    #[must_use]
+    pub fn session(&self) -> Option<i64> {
+        self.session
+    }
+
+    /// The store written to.
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn session_id(&mut self) -> anyhow::Result<i64> {
+        if let Some(s) = self.session {
+            return Ok(s);
+        }
+        let s = self.store.begin_session(self.source, self.clip.as_deref(), Some(&self.plan))?;
+        self.session = Some(s);
+        Ok(s)
+    }
+
+    /// Writes whatever the coach has counted since the last call.
+    ///
+    /// # Errors
+    /// On a database error (the caller shows it; the session goes on).
+    pub fn sync(&mut self, coach: &Coach) -> anyhow::Result<()> {
+        if coach.sets().is_empty() && coach.pain_before().is_none() {
+            return Ok(());
+        }
+        let session = self.session_id()?;
+        if let Some(p) = coach.pain_before()
+            && !self.pain_before
+        {
+            self.store.record_pain(session, PainKind::Before, p, None, &[])?;
+            self.pain_before = true;
+        }
+        let n = coach.sets().len();
+        for (i, set) in coach.sets().iter().enumerate() {
+            if i >= self.sets.len() {
+                let id = self.store.begin_set(session, coach.exercise())?;
+                self.sets.push(SetIds { id, ..SetIds::default() });
+            }
+            let ids = &mut self.sets[i];
+            for r in &set.reps[ids.reps.min(set.reps.len())..] {
+                self.store.record_rep(ids.id, r)?;
+                ids.reps += 1;
+            }
+            for h in &set.holds[ids.holds.min(set.holds.len())..] {
+                self.store.record_hold(ids.id, h)?;
+                ids.holds += 1;
+            }
+            let finished = i + 1 < n || matches!(coach.stage(), Stage::Rest | Stage::Done);
+            if finished && !ids.ended {
+                self.store.end_set(ids.id, 0.0)?;
+                ids.ended = true;
+            }
+            if let Some(p) = set.pain
+                && !ids.pain
+            {
+                self.store.record_pain(session, PainKind::After, p, Some(ids.id), &[])?;
+                ids.pain = true;
+            }
+        }
+        if coach.stage() == Stage::Done && !self.ended {
+            self.store.end_session(session)?;
+            self.ended = true;
+        }
+        Ok(())
+    }
+
+    /// Records a cue spoken during the current set (ignored outside a set).
+    ///
+    /// # Errors
+    /// On a database error.
+    pub fn cue(&mut self, cue: &Cue) -> anyhow::Result<()> {
+        match self.sets.last() {
+            Some(s) if !s.ended => self.store.record_cue(s.id, cue),
+            _ => Ok(()),
+        }
+    }
+}
