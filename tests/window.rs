@@ -298,7 +298,7 @@ fn stage(h: &Harness<'_, FormcheckApp>) -> Option<Stage> {
 #[test]
 fn guided_hinge_session_from_picker_to_summary() {
     let launch =
-        Launch { dose: Some(Dose { sets: 2, reps: 2, hold_s: 0.0, rest_s: 5.0 }), stepped: Some(8), ..test_launch() };
+        Launch { dose: Some(Dose { sets: 2, reps: 2, hold_s: 0.0, rest_s: 5.0 }), stepped: Some(8), ..launch_in("flow-hinge") };
     let mut h = harness(FormcheckApp::new(launch, Vec::new()));
     h.set_size(egui::vec2(1280.0, 800.0));
     h.run();
