@@ -50,6 +50,17 @@ enum Command {
         #[arg(long, value_name = "EXERCISE")]
         exercise: Option<Exercise>,
     },
+    /// Open the window on the review of a recorded video: timeline of reps and faults, frames with
+    /// the skeleton, angles over time.
+    Review {
+        /// The video file.
+        clip: PathBuf,
+        /// The exercise the recording shows: hinge, bird-dog or side-plank.
+        #[arg(long, value_name = "EXERCISE")]
+        exercise: Exercise,
+        #[arg(long, value_enum, default_value_t = ModelKind::Thunder)]
+        model: ModelKind,
+    },
     /// List the cameras this computer offers.
     Cameras,
     /// List every cue the app can speak; `--prepare` speaks them all into the cache ahead of time.
@@ -179,6 +190,13 @@ fn main() -> ExitCode {
                 Ok(true)
             }
         }
+        Some(Command::Review { clip, exercise, model }) => formcheck::app::run(formcheck::app::Launch {
+            model,
+            exercise: Some(exercise),
+            review: Some(clip),
+            ..Default::default()
+        })
+        .map(|()| true),
         Some(Command::Cameras) => {
             let cams = source::camera::list_cameras();
             if cams.is_empty() {

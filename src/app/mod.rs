@@ -8,6 +8,7 @@
 
 pub mod draw;
 pub mod live;
+pub mod review;
 pub mod session;
 
 use std::path::PathBuf;
@@ -39,6 +40,8 @@ pub struct Launch {
     pub stepped: Option<usize>,
     /// Start with the debug overlay on, and log the latency to standard error.
     pub debug: bool,
+    /// Open straight on the review of this recording, for `exercise` (`formcheck review`).
+    pub review: Option<PathBuf>,
 }
 
 /// What the user set for readability.
@@ -78,6 +81,7 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
 enum Screen {
     Start,
     Live(Box<LiveView>),
+    Review(Box<review::ReviewView>),
 }
 
 /// The application state.
@@ -93,6 +97,7 @@ pub struct FormcheckApp {
     pending_source: Option<SourceSpec>,
     settings: Settings,
     applied: Option<Settings>,
+    review_input: String,
 }
 
 impl FormcheckApp {
@@ -115,6 +120,7 @@ impl FormcheckApp {
             pending_source,
             settings: Settings::default(),
             applied: None,
+            review_input: String::new(),
         }
     }
 
@@ -129,7 +135,16 @@ impl FormcheckApp {
     pub fn coach(&self) -> Option<&Coach> {
         match &self.screen {
             Screen::Live(v) => v.coach.as_ref(),
-            Screen::Start => None,
+            Screen::Start | Screen::Review(_) => None,
+        }
+    }
+
+    /// The clip review, when it is showing.
+    #[must_use]
+    pub fn review(&self) -> Option<&review::ReviewView> {
+        match &self.screen {
+            Screen::Review(v) => Some(v),
+            _ => None,
         }
     }
 
@@ -202,6 +217,16 @@ impl FormcheckApp {
         )));
     }
 
+    /// Opens the review screen on `path`, analysed for the chosen exercise in the background.
+    fn open_review(&mut self, path: PathBuf, ctx: &egui::Context) {
+        let Some(e) = self.launch.exercise else {
+            self.message = Some("Choose the exercise the recording shows, then review it.".into());
+            return;
+        };
+        self.message = None;
+        self.screen = Screen::Review(Box::new(review::ReviewView::start(path, e, self.launch.model, ctx)));
+    }
+
     fn apply_settings(&mut self, ctx: &egui::Context) {
         if self.applied == Some(self.settings) {
             return;
@@ -229,10 +254,14 @@ impl FormcheckApp {
         if let Some(spec) = self.pending_source.take() {
             self.open(&spec, &ctx);
         }
+        if let Some(path) = self.launch.review.take() {
+            self.open_review(path, &ctx);
+        }
         let mut back = false;
         match &mut self.screen {
             Screen::Start => self.start_screen(ui),
             Screen::Live(view) => back = view.show(ui, &mut self.settings),
+            Screen::Review(view) => back = view.show(ui),
         }
         if back {
             self.screen = Screen::Start;
@@ -269,6 +298,9 @@ impl FormcheckApp {
                 self.exercise_picker(ui);
                 ui.add_space(6.0);
                 self.source_picker(ui, &ctx);
+                if let Some(path) = review::start_group(ui, &mut self.review_input, self.launch.exercise) {
+                    self.open_review(path, &ctx);
+                }
                 ui.add_space(6.0);
                 settings_row(ui, &mut self.settings);
                 ui.add_space(6.0);
