@@ -197,3 +197,28 @@ fn a_running_analysis_can_be_cancelled() {
     assert!(h.state().review().is_none(), "cancel goes back to the start screen at once");
     h.get_by_label("Review a recording");
 }
+
+/// The review's on-demand seek gives the same picture as decoding the clip from its start, for
+/// frames after a keyframe (the seek decodes from the keyframe and drops what is before).
+#[test]
+fn seeking_to_a_frame_gives_that_frame() {
+    use formcheck::app::review::{decode_at, seek_time};
+    use formcheck::source::FrameSource;
+    let clip = support::corpus_file("clips/wahoo_good_mornings.mp4");
+    let mut src = formcheck::source::video::VideoSource::open(&clip, formcheck::frame::PixelFormat::Yuv420p).unwrap();
+    let mut times = Vec::new();
+    while times.len() < 140 {
+        times.push(src.next_frame().unwrap().expect("140 frames").t);
+    }
+    let (w, h) = (96, 54);
+    let from_start = decode_at(&clip, 0.0, 140, w, h).unwrap();
+    assert_eq!(from_start.len(), 140);
+    // The clip's keyframes are at 0, 3.96 and 5.34 s: frames 100 and 130 are decoded from one.
+    for k in [100, 130, 139] {
+        let t = seek_time(&times, k);
+        let one = decode_at(&clip, t, 1, w, h).unwrap();
+        assert_eq!(one.len(), 1);
+        assert!(one[0] == from_start[k], "the seek for frame {k} ({t:.3} s) gave another picture");
+        assert!(one[0] != from_start[k - 1], "frames {} and {k} differ in the clip", k - 1);
+    }
+}

@@ -255,6 +255,16 @@ pub fn thumb_size(w: u32, h: u32) -> (u32, u32) {
     (even(w), even(h))
 }
 
+/// Where to seek for frame `k` of frames at `times`: half a frame before it, so that the seek lands
+/// on frame `k` whatever the rounding of the times.
+#[must_use]
+pub fn seek_time(times: &[f64], k: usize) -> f64 {
+    match k {
+        0 => 0.0,
+        _ => times[k] - 0.5 * (times[k] - times[k - 1]),
+    }
+}
+
 /// Decodes `count` frames from time `t` (seconds from the start) of `path`, scaled to `w` x `h`
 /// RGB. The seek is exact (ffmpeg decodes from the keyframe before `t` and drops what is before).
 ///
@@ -305,9 +315,7 @@ impl FrameFetcher {
         let spawned = std::thread::Builder::new().name("review-frames".into()).spawn(move || {
             while !req.is_closed() {
                 let Some(k) = req.take_timeout(Duration::from_millis(500)) else { continue };
-                // Half a frame before frame k: the seek lands on k whatever the rounding.
-                let half = if k == 0 { times[0] } else { 0.5 * (times[k] - times[k - 1]) };
-                let t = times[k] - half;
+                let t = seek_time(&times, k);
                 let answer = decode_at(&path, t, BATCH, size.0, size.1)
                     .map(|frames| frames.into_iter().enumerate().map(|(j, px)| (k + j, px)).collect());
                 if tx.send(answer).is_err() {
@@ -418,7 +426,7 @@ fn start_job(path: PathBuf, exercise: Exercise, model: ModelKind, ctx: egui::Con
         let repaint = ctx.clone();
         let mut progress = |k: u64, _: Option<u64>| {
             d.store(k, Ordering::Relaxed);
-            if k % 8 == 0 {
+            if k.is_multiple_of(8) {
                 repaint.request_repaint();
             }
         };
