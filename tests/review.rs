@@ -131,6 +131,27 @@ fn reviewing_the_good_mornings_clip_as_a_hinge() {
         h.get_by_label(&r);
     }
 
+    // A click on the timeline in the middle of rep 3 puts the playhead there.
+    let rect = h.get_by_label("Timeline").rect();
+    let rep3 = &report.reps[2];
+    let mid = 0.5 * (rep3.start_s + rep3.end_s);
+    let (x0, x1) = (rect.left() + 120.0, rect.right() - 8.0);
+    let f = (mid - timeline.start()) / (timeline.end() - timeline.start());
+    let pos = egui::pos2(x0 + (x1 - x0) * f as f32, rect.center().y);
+    h.event(egui::Event::PointerMoved(pos));
+    let button = |pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    h.event(button(true));
+    h.step();
+    h.event(button(false));
+    h.run_steps(2);
+    let t = timeline.times[playhead(&h)];
+    assert!((t - mid).abs() < 0.2, "clicked the timeline at {mid:.2} s, the playhead went to {t:.2} s");
+
     // Next / previous fault jump between onsets.
     assert!(!timeline.faults.is_empty(), "the analysis reported faults on this clip");
     let start = playhead(&h);
