@@ -54,6 +54,9 @@ pub struct BackOut {
     /// Carried from the masked frame at this time (the mask runs every `mask_every` frames).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub carried_from: Option<f64>,
+    /// What the screens draw (contour, dowel line, contacts); not written to JSON.
+    #[serde(skip)]
+    pub overlay: Option<crate::back::BackOverlay>,
 }
 
 /// The per-frame form state written to JSON (the live state without the cue text).
@@ -66,6 +69,9 @@ pub struct FormState {
     pub hold_seconds_in_form: f64,
     pub active_faults: Vec<crate::form::FaultId>,
     pub angles: crate::form::LiveAngles,
+    /// Hinge: the estimated dowel contacts the screens draw; not written to JSON.
+    #[serde(skip)]
+    pub dowel: Option<crate::form::DowelOverlay>,
 }
 
 impl FormState {
@@ -78,6 +84,7 @@ impl FormState {
             hold_seconds_in_form: l.hold_seconds_in_form,
             active_faults: l.active_faults,
             angles: l.angles,
+            dowel: l.dowel,
         }
     }
 }
@@ -283,6 +290,7 @@ pub fn analyze(
             head_off_dowel: r.head_off_dowel,
             dowel_detected: r.dowel.is_some(),
             carried_from: r.carried_from,
+            overlay: Some(r.overlay.clone()),
         });
         if let Some((analyzer, _)) = form.as_ref().filter(|_| !info.stills) {
             out.form = Some(FormState::from_live(analyzer.live()));

@@ -62,6 +62,17 @@ enum Command {
         #[arg(long, requires = "exercise")]
         save: bool,
     },
+    /// Open the window on the review of a recorded video: timeline of reps and faults, frames with
+    /// the skeleton, angles over time.
+    Review {
+        /// The video file.
+        clip: PathBuf,
+        /// The exercise the recording shows: hinge, bird-dog or side-plank.
+        #[arg(long, value_name = "EXERCISE")]
+        exercise: Exercise,
+        #[arg(long, value_enum, default_value_t = ModelKind::Thunder)]
+        model: ModelKind,
+    },
     /// List the cameras this computer offers.
     Cameras,
     /// List every cue the app can speak; `--prepare` speaks them all into the cache ahead of time.
@@ -342,6 +353,13 @@ fn main() -> ExitCode {
         Some(Command::Report { session, last: _, out, csv, json }) => run_report(session, out, csv, json),
         Some(Command::Sessions) => run_sessions(),
         Some(Command::StoreWriter { db, reps }) => run_store_writer(&db, reps),
+        Some(Command::Review { clip, exercise, model }) => formcheck::app::run(formcheck::app::Launch {
+            model,
+            exercise: Some(exercise),
+            review: Some(clip),
+            ..Default::default()
+        })
+        .map(|()| true),
         Some(Command::Cameras) => {
             let cams = source::camera::list_cameras();
             if cams.is_empty() {

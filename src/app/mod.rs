@@ -9,6 +9,7 @@
 pub mod draw;
 pub mod live;
 pub mod records;
+pub mod review;
 pub mod session;
 
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ pub struct Launch {
     /// Where sessions are kept (None: `FORMCHECK_DATA`, `$XDG_DATA_HOME/formcheck` or
     /// `~/.local/share/formcheck`).
     pub data_dir: Option<PathBuf>,
+    /// Open straight on the review of this recording, for `exercise` (`formcheck review`).
+    pub review: Option<PathBuf>,
 }
 
 /// What the user set for readability.
@@ -85,6 +88,7 @@ enum Screen {
     Start,
     Live(Box<LiveView>),
     Plan,
+    Review(Box<review::ReviewView>),
 }
 
 /// The application state.
@@ -101,6 +105,7 @@ pub struct FormcheckApp {
     settings: Settings,
     applied: Option<Settings>,
     records: records::Records,
+    review_input: String,
 }
 
 impl FormcheckApp {
@@ -125,6 +130,7 @@ impl FormcheckApp {
             pending_source,
             settings: Settings::default(),
             applied: None,
+            review_input: String::new(),
         }
     }
 
@@ -139,7 +145,16 @@ impl FormcheckApp {
     pub fn coach(&self) -> Option<&Coach> {
         match &self.screen {
             Screen::Live(v) => v.coach.as_ref(),
-            Screen::Start | Screen::Plan => None,
+            Screen::Start | Screen::Plan | Screen::Review(_) => None,
+        }
+    }
+
+    /// The clip review, when it is showing.
+    #[must_use]
+    pub fn review(&self) -> Option<&review::ReviewView> {
+        match &self.screen {
+            Screen::Review(v) => Some(v),
+            _ => None,
         }
     }
 
@@ -208,6 +223,16 @@ impl FormcheckApp {
         )));
     }
 
+    /// Opens the review screen on `path`, analysed for the chosen exercise in the background.
+    fn open_review(&mut self, path: PathBuf, ctx: &egui::Context) {
+        let Some(e) = self.launch.exercise else {
+            self.message = Some("Choose the exercise the recording shows, then review it.".into());
+            return;
+        };
+        self.message = None;
+        self.screen = Screen::Review(Box::new(review::ReviewView::start(path, e, self.launch.model, ctx)));
+    }
+
     fn apply_settings(&mut self, ctx: &egui::Context) {
         if self.applied == Some(self.settings) {
             return;
@@ -235,11 +260,15 @@ impl FormcheckApp {
         if let Some(spec) = self.pending_source.take() {
             self.open(&spec, &ctx);
         }
+        if let Some(path) = self.launch.review.take() {
+            self.open_review(path, &ctx);
+        }
         let mut back = false;
         match &mut self.screen {
             Screen::Start => self.start_screen(ui),
             Screen::Live(view) => back = view.show(ui, &mut self.settings, &self.records),
             Screen::Plan => back = self.records.editor_ui(ui),
+            Screen::Review(view) => back = view.show(ui),
         }
         if back {
             self.screen = Screen::Start;
@@ -288,6 +317,9 @@ impl FormcheckApp {
                 self.exercise_picker(ui);
                 ui.add_space(6.0);
                 self.source_picker(ui, &ctx);
+                if let Some(path) = review::start_group(ui, &mut self.review_input, self.launch.exercise) {
+                    self.open_review(path, &ctx);
+                }
                 ui.add_space(6.0);
                 settings_row(ui, &mut self.settings);
                 ui.add_space(6.0);
