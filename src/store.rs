@@ -127,7 +127,7 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             SourceKind::Camera => "camera",
             SourceKind::Clip => "clip",

@@ -297,8 +297,11 @@ fn stage(h: &Harness<'_, FormcheckApp>) -> Option<Stage> {
 /// and the pain prompt. Each screen is kept as a snapshot.
 #[test]
 fn guided_hinge_session_from_picker_to_summary() {
-    let launch =
-        Launch { dose: Some(Dose { sets: 2, reps: 2, hold_s: 0.0, rest_s: 5.0 }), stepped: Some(8), ..launch_in("flow-hinge") };
+    let launch = Launch {
+        dose: Some(Dose { sets: 2, reps: 2, hold_s: 0.0, rest_s: 5.0 }),
+        stepped: Some(8),
+        ..launch_in("flow-hinge")
+    };
     let mut h = harness(FormcheckApp::new(launch, Vec::new()));
     h.set_size(egui::vec2(1280.0, 800.0));
     h.run();
@@ -572,4 +575,79 @@ fn the_next_day_check_in_is_asked_and_recorded() {
         pain.iter().map(|p| (p.kind, p.score)).collect::<Vec<_>>(),
         vec![(formcheck::pacing::PainKind::NextDay, 5)]
     );
+}
+
+/// The history screen charts each session of an exercise from the store: reps, clean share,
+/// depth and pain, with a report per session.
+#[test]
+fn history_charts_the_recorded_sessions() {
+    use formcheck::form::{FaultId, HingeRep, RepRecord, SpineMethod};
+    let launch = launch_in("history");
+    let dir = launch.data_dir.clone().unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    let rep = |i: u32, faults: Vec<FaultId>, depth: f32| RepRecord {
+        index: i,
+        side: None,
+        start_s: f64::from(i) * 8.0,
+        end_s: f64::from(i) * 8.0 + 6.0,
+        faults,
+        fault_durations: Default::default(),
+        hinge: Some(HingeRep {
+            bottom_s: f64::from(i) * 8.0 + 3.0,
+            peak_trunk_deg: depth,
+            peak_hip_deg: 110.0,
+            peak_knee_deg: Some(20.0),
+            bottom_knee_flexion_deg: Some(18.0),
+            top_hip_deg: 175.0,
+            lowering_s: 2.5,
+            rising_s: 2.0,
+            max_thoracic_offset: None,
+            worst_head_deg: None,
+            spine_method: SpineMethod::NotJudged,
+            max_thoracic_gap: None,
+            worst_gap_s: None,
+            head_contact: None,
+        }),
+        bird_dog: None,
+    };
+    {
+        let store = formcheck::store::Store::open(&dir.join("formcheck.db")).unwrap();
+        let day = 86_400;
+        for (k, (reps, faulty, depth, before, after)) in
+            [(6u32, 2u32, 55.0f32, 3u8, 4u8), (6, 1, 62.0, 3, 3), (5, 0, 66.0, 2, 2)].into_iter().enumerate()
+        {
+            store.set_now(Some(1_790_000_000 + k as i64 * day));
+            let s = store.begin_session(formcheck::store::SourceKind::Camera, None, None).unwrap();
+            store.record_pain(s, formcheck::pacing::PainKind::Before, before, None, &[]).unwrap();
+            let set = store.begin_set(s, Exercise::Hinge).unwrap();
+            for i in 1..=reps {
+                let f = if i <= faulty { vec![FaultId::RoundedBack] } else { vec![] };
+                store.record_rep(set, &rep(i, f, depth - i as f32)).unwrap();
+            }
+            store.end_set(set, 0.0).unwrap();
+            store.record_pain(s, formcheck::pacing::PainKind::After, after, Some(set), &[]).unwrap();
+            store.end_session(s).unwrap();
+        }
+    }
+    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    h.set_size(egui::vec2(1100.0, 1000.0));
+    h.run();
+    h.get_by_label("History").click();
+    h.run();
+    h.get_by_label("3 sessions of the hip hinge");
+    h.get_by_label("6 (4)");
+    h.get_by_label("6 (5)");
+    h.get_by_label("5 (5)");
+    h.get_by_label("3 / 4 / -");
+    h.get_by_label("Peak hinge depth (trunk angle from vertical, degrees)");
+    h.get_by_label("Clean reps (%)");
+    snapshot(&mut h, "history_hinge");
+    h.get_by_label("Report of session 3").click();
+    h.run();
+    h.get_by_label_contains("Report written:");
+    let html = std::fs::read_to_string(dir.join("reports/session-3.html")).expect("the report was written");
+    assert!(html.contains("<html") && html.contains("Hip hinge"), "not a report");
+    h.get_by_label("Bird dog").click();
+    h.run();
+    h.get_by_label("No bird dog session recorded yet.");
 }

@@ -7,6 +7,7 @@
 //! which the live screen ([`session`]) feeds with the form engine's events and draws.
 
 pub mod draw;
+pub mod history;
 pub mod live;
 pub mod records;
 pub mod review;
@@ -88,6 +89,7 @@ enum Screen {
     Start,
     Live(Box<LiveView>),
     Plan,
+    History(Box<history::HistoryView>),
     Review(Box<review::ReviewView>),
 }
 
@@ -145,7 +147,7 @@ impl FormcheckApp {
     pub fn coach(&self) -> Option<&Coach> {
         match &self.screen {
             Screen::Live(v) => v.coach.as_ref(),
-            Screen::Start | Screen::Plan | Screen::Review(_) => None,
+            Screen::Start | Screen::Plan | Screen::History(_) | Screen::Review(_) => None,
         }
     }
 
@@ -268,6 +270,7 @@ impl FormcheckApp {
             Screen::Start => self.start_screen(ui),
             Screen::Live(view) => back = view.show(ui, &mut self.settings, &self.records),
             Screen::Plan => back = self.records.editor_ui(ui),
+            Screen::History(view) => back = view.show(ui, &self.records),
             Screen::Review(view) => back = view.show(ui),
         }
         if back {
@@ -309,7 +312,8 @@ impl FormcheckApp {
                         self.screen = Screen::Plan;
                     }
                     Some(records::RecordsAction::History) => {
-                        self.message = Some("History: see `formcheck sessions` and `formcheck report --last`.".into());
+                        let e = self.launch.exercise.unwrap_or(Exercise::Hinge);
+                        self.screen = Screen::History(Box::new(history::HistoryView::new(&self.records, e)));
                     }
                     None => {}
                 }
