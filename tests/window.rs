@@ -651,3 +651,35 @@ fn history_charts_the_recorded_sessions() {
     h.run();
     h.get_by_label("No bird dog session recorded yet.");
 }
+
+/// A prescription opened from the start screen: a bad one says where and keeps the plan in force,
+/// a good one is used.
+#[test]
+fn a_prescription_opened_in_the_app_is_checked_before_it_is_used() {
+    let launch = test_launch();
+    let dir = launch.data_dir.clone().unwrap().join("plans");
+    let bad = write(&dir, "bad.toml", "[[exercise]]\nname = \"hinge\"\nsets = 0\nreps = 6\n");
+    let good = write(&dir, "good.toml", "[[exercise]]\nname = \"hinge\"\nsets = 1\nreps = 5\n");
+    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    h.run();
+    h.get_by_label("Hip hinge").click();
+    h.run();
+    h.get_by_label("Open a prescription file:").click();
+    h.run();
+    h.get_by_label("Open a prescription file:").type_text(&bad.display().to_string());
+    h.run();
+    h.get_by_label("Use this plan").click();
+    h.run();
+    h.get_by_label_contains("bad.toml:3:8: `exercise[0].sets`");
+    h.get_by_label("Dose: 3 sets of 6 reps");
+    let field = h.get_by_label("Open a prescription file:");
+    field.click();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Open a prescription file:").type_text(&good.display().to_string());
+    h.run();
+    h.get_by_label("Use this plan").click();
+    h.run();
+    h.get_by_label("Dose: 5 reps");
+    h.get_by_label_contains("Now using the plan in");
+}

@@ -42,6 +42,8 @@ pub struct Records {
     /// The last thing done (export path, deleted, saved...).
     pub message: Option<String>,
     editor: Option<Editor>,
+    /// The "open a prescription file" field.
+    open_input: String,
 }
 
 fn saved_plan_path(dir: &Path) -> PathBuf {
@@ -74,6 +76,7 @@ impl Records {
             confirm_delete: false,
             message: None,
             editor: None,
+            open_input: String::new(),
         };
         if let Some(p) = r.plan_path.clone().filter(|p| p.is_file()) {
             r.use_file(&p);
@@ -188,6 +191,19 @@ impl Records {
             if !self.plan.notes.trim().is_empty() {
                 ui.label(format!("From your therapist: {}", self.plan.notes.trim()));
             }
+            ui.horizontal(|ui| {
+                let label = ui.label("Open a prescription file:");
+                ui.add(egui::TextEdit::singleline(&mut self.open_input).hint_text("/path/to/prescription.toml"))
+                    .labelled_by(label.id);
+                if ui.button("Use this plan").clicked() && !self.open_input.trim().is_empty() {
+                    let p = PathBuf::from(self.open_input.trim());
+                    self.use_file(&p);
+                    if self.plan_error.is_none() {
+                        self.message = Some(format!("Now using the plan in {}.", p.display()));
+                        self.refresh();
+                    }
+                }
+            });
             if let Some(e) = &self.plan_error {
                 ui.colored_label(Color32::from_rgb(230, 80, 60), e.as_str());
             }
