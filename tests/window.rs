@@ -33,10 +33,16 @@ fn snapshot_dir() -> PathBuf {
 }
 
 fn harness(app: FormcheckApp) -> Harness<'static, FormcheckApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1000.0, 700.0))
-        .wgpu()
-        .build_ui_state(|ui, app: &mut FormcheckApp| app.show(ui), app)
+    harness_sized(app, egui::vec2(1000.0, 700.0))
+}
+
+/// A taller window: the start screen's lower groups (review, plan and record) in view.
+fn tall_harness(app: FormcheckApp) -> Harness<'static, FormcheckApp> {
+    harness_sized(app, egui::vec2(1100.0, 1400.0))
+}
+
+fn harness_sized(app: FormcheckApp, size: egui::Vec2) -> Harness<'static, FormcheckApp> {
+    Harness::builder().with_size(size).wgpu().build_ui_state(|ui, app: &mut FormcheckApp| app.show(ui), app)
 }
 
 fn snapshot(h: &mut Harness<'_, FormcheckApp>, name: &str) {
@@ -476,7 +482,8 @@ fn a_prescription_sets_the_doses_and_a_bad_one_leaves_the_plan_in_force() {
         "good.toml",
         "notes = \"Slowly.\"\n[[exercise]]\nname = \"hinge\"\nsets = 2\nreps = 8\nnotes = \"Soft knees.\"\n",
     );
-    let mut h = harness(FormcheckApp::new(Launch { prescription: Some(good.clone()), ..launch.clone() }, Vec::new()));
+    let mut h =
+        tall_harness(FormcheckApp::new(Launch { prescription: Some(good.clone()), ..launch.clone() }, Vec::new()));
     h.run();
     h.get_by_label("Hip hinge").click();
     h.run();
@@ -486,7 +493,7 @@ fn a_prescription_sets_the_doses_and_a_bad_one_leaves_the_plan_in_force() {
     h.get_by_label_contains(&format!("from {}", good.display()));
 
     let bad = write(&dir, "bad.toml", "[[exercise]]\nname = \"hinge\"\nsets = 2\nreps = 80\n");
-    let mut h = harness(FormcheckApp::new(Launch { prescription: Some(bad), ..launch }, Vec::new()));
+    let mut h = tall_harness(FormcheckApp::new(Launch { prescription: Some(bad), ..launch }, Vec::new()));
     h.run();
     h.get_by_label_contains("bad.toml:4:8: `exercise[0].reps`");
     h.get_by_label_contains("The plan in force is still the usual plan.");
@@ -499,7 +506,7 @@ fn a_prescription_sets_the_doses_and_a_bad_one_leaves_the_plan_in_force() {
 #[test]
 fn the_plan_edited_in_the_app_is_saved_and_used_next_time() {
     let launch = test_launch();
-    let mut h = harness(FormcheckApp::new(launch.clone(), Vec::new()));
+    let mut h = tall_harness(FormcheckApp::new(launch.clone(), Vec::new()));
     h.run();
     h.get_by_label("Edit plan").click();
     h.run();
@@ -512,7 +519,7 @@ fn the_plan_edited_in_the_app_is_saved_and_used_next_time() {
     assert!(saved.is_file(), "the plan was not written to {}", saved.display());
     h.get_by_label_contains("Plan saved to");
     formcheck::prescription::Prescription::from_file(&saved).expect("the saved plan parses");
-    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    let mut h = tall_harness(FormcheckApp::new(launch, Vec::new()));
     h.run();
     h.get_by_label_contains(&format!("from {}", saved.display()));
 }
@@ -629,7 +636,7 @@ fn history_charts_the_recorded_sessions() {
             store.end_session(s).unwrap();
         }
     }
-    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    let mut h = tall_harness(FormcheckApp::new(launch, Vec::new()));
     h.set_size(egui::vec2(1100.0, 1000.0));
     h.run();
     h.get_by_label("History").click();
@@ -660,7 +667,7 @@ fn a_prescription_opened_in_the_app_is_checked_before_it_is_used() {
     let dir = launch.data_dir.clone().unwrap().join("plans");
     let bad = write(&dir, "bad.toml", "[[exercise]]\nname = \"hinge\"\nsets = 0\nreps = 6\n");
     let good = write(&dir, "good.toml", "[[exercise]]\nname = \"hinge\"\nsets = 1\nreps = 5\n");
-    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    let mut h = tall_harness(FormcheckApp::new(launch, Vec::new()));
     h.run();
     h.get_by_label("Hip hinge").click();
     h.run();

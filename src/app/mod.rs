@@ -306,6 +306,14 @@ impl FormcheckApp {
                     ui.colored_label(Color32::from_rgb(220, 80, 60), m.as_str());
                     ui.add_space(6.0);
                 }
+                self.records.alerts_ui(ui);
+                self.exercise_picker(ui);
+                ui.add_space(6.0);
+                self.source_picker(ui, &ctx);
+                if let Some(path) = review::start_group(ui, &mut self.review_input, self.launch.exercise) {
+                    self.open_review(path, &ctx);
+                }
+                ui.add_space(6.0);
                 match self.records.ui(ui) {
                     Some(records::RecordsAction::EditPlan) => {
                         self.records.open_editor();
@@ -316,13 +324,6 @@ impl FormcheckApp {
                         self.screen = Screen::History(Box::new(history::HistoryView::new(&self.records, e)));
                     }
                     None => {}
-                }
-                ui.add_space(6.0);
-                self.exercise_picker(ui);
-                ui.add_space(6.0);
-                self.source_picker(ui, &ctx);
-                if let Some(path) = review::start_group(ui, &mut self.review_input, self.launch.exercise) {
-                    self.open_review(path, &ctx);
                 }
                 ui.add_space(6.0);
                 settings_row(ui, &mut self.settings);

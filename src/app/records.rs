@@ -171,6 +171,21 @@ impl Records {
         Ok(out)
     }
 
+    /// What needs an answer first (top of the start screen): a bad prescription file, the
+    /// next-day check-in, the pacing suggestion.
+    pub fn alerts_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(e) = &self.plan_error {
+            ui.colored_label(Color32::from_rgb(230, 80, 60), e.as_str());
+        }
+        if self.checkin.is_none() && self.suggestion.is_none() {
+            return;
+        }
+        ui.group(|ui| {
+            self.checkin_ui(ui);
+            self.suggestion_ui(ui);
+        });
+    }
+
     /// The start screen's "Your plan and record" group.
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<RecordsAction> {
         let mut action = None;
@@ -204,11 +219,6 @@ impl Records {
                     }
                 }
             });
-            if let Some(e) = &self.plan_error {
-                ui.colored_label(Color32::from_rgb(230, 80, 60), e.as_str());
-            }
-            self.checkin_ui(ui);
-            self.suggestion_ui(ui);
             self.data_ui(ui);
             if let Some(m) = &self.message {
                 ui.label(RichText::new(m.as_str()).color(Color32::from_rgb(120, 200, 255)));
@@ -219,7 +229,6 @@ impl Records {
 
     fn checkin_ui(&mut self, ui: &mut egui::Ui) {
         let Some(s) = self.checkin.clone() else { return };
-        ui.separator();
         ui.label(
             RichText::new(format!(
                 "Next-day check-in: how is your back today, after the session of {}? (0 = no pain, 10 = worst)",
