@@ -9,6 +9,7 @@ pub mod back;
 pub mod coach;
 pub mod form;
 pub mod frame;
+pub mod keyframe;
 pub mod latest;
 pub mod pacing;
 pub mod pose;

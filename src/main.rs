@@ -61,6 +61,10 @@ enum Command {
         /// session's prescription is --prescription, else the default plan.
         #[arg(long, requires = "exercise")]
         save: bool,
+        /// With --save: also keep one key frame, a picture of the worst rep with the overlay drawn
+        /// on it, for the report. Off by default: without it only numbers are stored.
+        #[arg(long, requires = "save")]
+        key_frames: bool,
     },
     /// Open the window on the review of a recorded video: timeline of reps and faults, frames with
     /// the skeleton, angles over time.
@@ -117,6 +121,14 @@ fn threads_default() -> usize {
     std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
 }
 
+/// What `analyze --save` stores.
+struct SaveOptions {
+    /// The session's prescription.
+    plan: Prescription,
+    /// Also a key frame of the worst rep (`--key-frames`).
+    key_frames: bool,
+}
+
 fn run_analyze(
     input: PathBuf,
     model: ModelKind,
@@ -124,7 +136,7 @@ fn run_analyze(
     quiet: bool,
     threads: Option<usize>,
     exercise: Option<Exercise>,
-    save: Option<Prescription>,
+    save: Option<SaveOptions>,
 ) -> anyhow::Result<bool> {
     // A saved analysis: judge its keypoints again, no model needed.
     if input.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
@@ -164,7 +176,7 @@ fn run_analyze(
             b.set_position(done);
         }
     };
-    let form = exercise.map(|e| (e, save.as_ref().map_or_else(FormConfig::default, |p| p.config_for(e))));
+    let form = exercise.map(|e| (e, save.as_ref().map_or_else(FormConfig::default, |s| s.plan.config_for(e))));
     let analysis = formcheck::analyze::analyze(&input.display().to_string(), src, model, form, &mut progress)?;
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -203,11 +215,21 @@ fn run_analyze(
         eprintln!("error: {}", e.lines().next().unwrap_or(e));
         return Ok(false);
     }
-    if let Some(plan) = &save {
+    if let Some(SaveOptions { plan, key_frames }) = &save {
         let store = Store::open_default()?;
         let clip = std::fs::canonicalize(&input).unwrap_or(input.clone());
         let id = store.save_analysis(&analysis, &clip, Some(plan))?;
         eprintln!("saved as session {id} in {}", store.path().display());
+        if *key_frames {
+            match formcheck::keyframe::of_worst_rep(&analysis, &input) {
+                Ok(Some(k)) => {
+                    store.save_key_frame(id, &k)?;
+                    eprintln!("key frame stored: {} ({} bytes)", k.caption, k.jpeg.len());
+                }
+                Ok(None) => eprintln!("no key frame: no rep was counted"),
+                Err(e) => eprintln!("no key frame: {e:#}"),
+            }
+        }
         println!("session {id}");
     }
     Ok(true)
@@ -320,13 +342,23 @@ fn main() -> ExitCode {
         };
     }
     let result = match cli.command {
-        Some(Command::Analyze { input, model, json, quiet, threads, exercise, save }) => {
+        Some(Command::Analyze { input, model, json, quiet, threads, exercise, save, key_frames }) => {
             let plan = match (save, &cli.prescription) {
                 (false, _) => Ok(None),
                 (true, Some(p)) => Prescription::from_file(p).map(Some).map_err(anyhow::Error::from),
                 (true, None) => Ok(Some(Prescription::default_plan())),
             };
-            plan.and_then(|plan| run_analyze(input, model, json, quiet, threads, exercise, plan))
+            plan.and_then(|plan| {
+                run_analyze(
+                    input,
+                    model,
+                    json,
+                    quiet,
+                    threads,
+                    exercise,
+                    plan.map(|plan| SaveOptions { plan, key_frames }),
+                )
+            })
         }
         Some(Command::Cues { prepare }) => {
             let cues = formcheck::coach::spoken_cues();

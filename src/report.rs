@@ -4,11 +4,13 @@
 //!
 //! Contents: dose completed vs prescribed, form quality per exercise (clean vs faulty reps, hold
 //! seconds), faults by frequency with examples (set, rep and time), per-rep hinge measurements
-//! (trunk depth, largest thoracic gap and when, head contact), the pain trend across sessions, and
-//! the pacing suggestion. The HTML is also well-formed XML (every element closed, text escaped),
+//! (trunk depth, largest thoracic gap and when, head contact, whether a real dowel was detected),
+//! the key frame of the worst rep when the user allowed key frames (an inline `data:` JPEG; the
+//! JSON gives its caption and size, not its bytes), the pain trend across sessions, and the pacing
+//! suggestion. The HTML is also well-formed XML (every element closed, text escaped),
 //! which the tests check with an XML parser.
 
-use crate::form::{Exercise, FaultId, FormConfig, Severity};
+use crate::form::{Exercise, FaultId, FormConfig, Severity, SpineMethod};
 use crate::pacing::{self, PacingRules, PainKind, PainRating, Suggestion};
 use crate::prescription::Prescription;
 use crate::store::{SessionRecord, SessionSummary, Store, format_time};
@@ -121,6 +123,25 @@ pub struct RepRow {
     pub thoracic_proxy: Option<f32>,
     /// Hinge: most extreme ear-shoulder-hip angle (deg; 180 = in line).
     pub worst_head_deg: Option<f32>,
+    /// Hinge: a real dowel was detected (the dowel contacts were judged on a detected dowel on
+    /// most judged frames, `spine_method` = dowel).
+    pub real_dowel: Option<bool>,
+}
+
+/// The session's key frame (kept only when the user allowed key frames).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyFrameView {
+    /// The rep it shows (index in the set).
+    pub rep_index: u32,
+    /// Media time (s).
+    pub t_s: f64,
+    /// Rep, time, faults, thoracic gap.
+    pub caption: String,
+    /// Size of the JPEG (bytes); the JPEG itself is only in the HTML.
+    pub jpeg_bytes: usize,
+    /// The JPEG.
+    #[serde(skip)]
+    pub jpeg: Vec<u8>,
 }
 
 /// One hold's row.
@@ -190,6 +211,8 @@ pub struct Report {
     pub thoracic_gap_limit: f32,
     /// The keypoint proxy's threshold in force for the hinge (torso lengths).
     pub thoracic_proxy_limit: f32,
+    /// The key frame of the worst rep, when one was stored.
+    pub key_frame: Option<KeyFrameView>,
 }
 
 /// Builds the report of session `id` from the store (pacing judged at the store's clock).
@@ -265,6 +288,7 @@ pub fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], now: i6
                 spine_method: h.and_then(|h| enum_text(&h.spine_method)),
                 thoracic_proxy: h.and_then(|h| h.max_thoracic_offset),
                 worst_head_deg: h.and_then(|h| h.worst_head_deg),
+                real_dowel: h.map(|h| h.spine_method == SpineMethod::Dowel),
             });
             for &f in &r.faults {
                 let e = faults.entry((s.exercise.name(), f)).or_insert_with(|| fault_summary(s.exercise, f));
@@ -337,6 +361,13 @@ pub fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], now: i6
         pacing,
         thoracic_gap_limit: hinge_cfg.contour_max_gap,
         thoracic_proxy_limit: hinge_cfg.thoracic_max_offset,
+        key_frame: rec.key_frames.first().map(|k| KeyFrameView {
+            rep_index: k.rep_index,
+            t_s: k.t_s,
+            caption: k.caption.clone(),
+            jpeg_bytes: k.jpeg.len(),
+            jpeg: k.jpeg.clone(),
+        }),
     }
 }
 
@@ -406,6 +437,7 @@ main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;border-bottom:2px solid #d5dde5;padding-bottom:4px}
 .meta{color:#52606d;margin:0 0 12px}
 section{background:#fff;border-radius:8px;padding:12px 18px;margin:14px 0;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+figure.keyframe{margin:8px 0}figure.keyframe img{max-width:100%;height:auto;display:block;border-radius:4px}figcaption{color:#52606d;margin-top:6px}
 table{border-collapse:collapse;width:100%;font-size:14px}th,td{padding:5px 8px;border-bottom:1px solid #e4e9ee;text-align:left}
 th{background:#eef2f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .clean{color:#1b7f3b}.fault{color:#b44d00}.major{color:#b00020;font-weight:600}
@@ -688,6 +720,7 @@ pub fn to_html(r: &Report) -> String {
             }
         };
         let label = |x: &RepRow| format!("S{} R{}", x.set, x.index);
+        let _ = write!(h, r#"<p class="dowel">{}</p>"#, esc(&dowel_text(&hinge)));
         let depth: Vec<(String, Option<f64>, &str)> =
             hinge.iter().map(|x| (label(x), x.peak_trunk_deg.map(f64::from), class(x))).collect();
         h.push_str("<p>Trunk depth per rep (peak lean from vertical, degrees). Green: clean; orange: minor fault; red: major fault.</p>");
@@ -719,11 +752,11 @@ pub fn to_html(r: &Report) -> String {
                 Some((f64::from(r.thoracic_proxy_limit), &format!("proxy limit {:.2}", r.thoracic_proxy_limit))),
             ));
         }
-        h.push_str("<table><thead><tr><th>Set</th><th>Rep</th><th>Time (s)</th><th>Peak trunk (deg)</th><th>Deepest hip (deg)</th><th>Lowering (s)</th><th>Rising (s)</th><th>Largest thoracic gap</th><th>Gap at (s)</th><th>Head contact</th><th>Spine judged by</th><th>Thoracic proxy</th><th>Head angle (deg)</th><th>Faults</th></tr></thead><tbody>");
+        h.push_str("<table><thead><tr><th>Set</th><th>Rep</th><th>Time (s)</th><th>Peak trunk (deg)</th><th>Deepest hip (deg)</th><th>Lowering (s)</th><th>Rising (s)</th><th>Largest thoracic gap</th><th>Gap at (s)</th><th>Head contact</th><th>Spine judged by</th><th>Real dowel</th><th>Thoracic proxy</th><th>Head angle (deg)</th><th>Faults</th></tr></thead><tbody>");
         for x in &hinge {
             let _ = write!(
                 h,
-                r#"<tr><td class="n">{}</td><td class="n">{}</td><td class="n">{:.1}–{:.1}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td>{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="{}">{}</td></tr>"#,
+                r#"<tr><td class="n">{}</td><td class="n">{}</td><td class="n">{:.1}–{:.1}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td>{}</td><td>{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="{}">{}</td></tr>"#,
                 x.set,
                 x.index,
                 x.start_s,
@@ -736,6 +769,11 @@ pub fn to_html(r: &Report) -> String {
                 f1(x.worst_gap_s),
                 yes_no(x.head_contact),
                 esc(&x.spine_method.clone().unwrap_or_default().replace('_', " ")),
+                match x.real_dowel {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "–",
+                },
                 f2(x.thoracic_proxy),
                 f0(x.worst_head_deg),
                 class(x),
@@ -793,6 +831,20 @@ pub fn to_html(r: &Report) -> String {
         }
         h.push_str("</tbody></table></section>");
     }
+    // Key frame.
+    h.push_str("<h2>Key frame</h2><section>");
+    if let Some(k) = &r.key_frame {
+        let _ = write!(
+            h,
+            r#"<figure class="keyframe"><img src="data:image/jpeg;base64,{}" alt="{}"/><figcaption>{}</figcaption></figure>"#,
+            crate::store::base64(&k.jpeg),
+            esc(&format!("Key frame of rep {} at {:.1} s", k.rep_index, k.t_s)),
+            esc(&k.caption)
+        );
+    } else {
+        h.push_str("<p>No key frame stored (key frames are kept only when you allow them).</p>");
+    }
+    h.push_str("</section>");
     // Faults.
     h.push_str("<h2>Faults by frequency</h2><section>");
     if r.faults.is_empty() {
@@ -884,6 +936,22 @@ pub fn to_html(r: &Report) -> String {
         esc(env!("CARGO_PKG_VERSION"))
     );
     h
+}
+
+/// Whether a real dowel was used, over the hinge reps: "A real dowel was detected on N of M reps"
+/// or "No real dowel was detected: ...".
+#[must_use]
+pub fn dowel_text(hinge: &[&RepRow]) -> String {
+    let m = hinge.len();
+    let n = hinge.iter().filter(|x| x.real_dowel == Some(true)).count();
+    if n == 0 {
+        "No real dowel was detected: the dowel contacts were judged on the virtual dowel fitted to the back contour, or by keypoints.".to_string()
+    } else {
+        format!(
+            "A real dowel was detected on {n} of {m} rep{} (the dowel contacts of those reps were judged on it; the others on the virtual dowel fitted to the back contour, or by keypoints).",
+            if m == 1 { "" } else { "s" }
+        )
+    }
 }
 
 fn csv_field(s: &str) -> String {

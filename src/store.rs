@@ -10,7 +10,10 @@
 //! [`Store::delete_all`] overwrites what it deletes.
 //!
 //! Schema (version [`SCHEMA_VERSION`] in `PRAGMA user_version`; older files are migrated on open,
-//! newer ones refused): see [`SCHEMA_V1`].
+//! newer ones refused): see [`SCHEMA_V1`], and [`SCHEMA_V2`] which adds the `key_frames` table.
+//!
+//! Key frames (one annotated JPEG of a session's worst rep) are stored only when the user allows
+//! them (`formcheck analyze ... --save --key-frames`); otherwise the store holds numbers only.
 
 use crate::analyze::Analysis;
 use crate::form::{Cue, CuePriority, Exercise, ExerciseReport, HoldRecord, RepRecord};
@@ -23,7 +26,7 @@ use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The tables of version 1. Times named `*_at` are unix seconds (UTC); times named `*_s` are
 /// seconds of the session's media time (the clip's or the camera's timestamps).
@@ -108,6 +111,86 @@ CREATE INDEX faults_set ON faults(set_id);
 CREATE INDEX cues_set ON cues(set_id);
 CREATE INDEX pain_session ON pain(session_id);
 ";
+
+/// Version 2 adds the key frames: a JPEG of a rep's worst moment with the overlay drawn on it,
+/// kept only when the user allowed key frames. Deleted with its session.
+pub const SCHEMA_V2: &str = r"
+CREATE TABLE key_frames (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    rep_index   INTEGER NOT NULL,
+    t_s         REAL NOT NULL,
+    jpeg        BLOB NOT NULL,
+    caption     TEXT NOT NULL,
+    UNIQUE (session_id, rep_index)
+);
+CREATE INDEX key_frames_session ON key_frames(session_id);
+";
+
+/// A key frame: one picture of a rep with the overlay drawn on it (see [`crate::keyframe`]).
+///
+/// In JSON (e.g. [`Store::export_all`]) the JPEG is written as base64 (`jpeg_base64`), so an
+/// export holds everything the store holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyFrame {
+    /// The rep (its index in its set; the session's first hinge set).
+    pub rep_index: u32,
+    /// Media time of the frame (s).
+    pub t_s: f64,
+    /// The picture, JPEG.
+    #[serde(rename = "jpeg_base64", serialize_with = "ser_base64", deserialize_with = "de_base64")]
+    pub jpeg: Vec<u8>,
+    /// What it shows: rep, time, faults, thoracic gap.
+    pub caption: String,
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding (RFC 4648).
+#[must_use]
+pub fn base64(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let n =
+            (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decodes [`base64`]'s output (None when it is not base64).
+#[must_use]
+pub fn from_base64(text: &str) -> Option<Vec<u8>> {
+    let t = text.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(t.len() * 3 / 4);
+    let (mut acc, mut bits) = (0_u32, 0);
+    for &b in t {
+        let v = B64.iter().position(|&x| x == b)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+fn ser_base64<S: serde::Serializer>(v: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&base64(v))
+}
+
+fn de_base64<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<u8>, D::Error> {
+    let text = String::deserialize(d)?;
+    from_base64(&text).ok_or_else(|| serde::de::Error::custom("jpeg_base64 is not base64"))
+}
 
 /// A next-day check-in is asked this long after a session ended (s)...
 pub const CHECKIN_AFTER_S: i64 = 12 * 3600;
@@ -208,6 +291,9 @@ pub struct SessionRecord {
     pub set_records: Vec<SetRecord>,
     /// Pain ratings about this session (before, after sets, next day).
     pub pain: Vec<PainRating>,
+    /// Key frames (only when the user allowed them), by rep.
+    #[serde(default)]
+    pub key_frames: Vec<KeyFrame>,
 }
 
 impl SessionRecord {
@@ -331,7 +417,13 @@ impl Store {
             tx.execute_batch("PRAGMA user_version = 1")?;
             tx.commit()?;
         }
-        // Future versions: `if version < 2 { ... }`, each in its own transaction.
+        if version < 2 {
+            let tx = self.conn.unchecked_transaction()?;
+            tx.execute_batch(SCHEMA_V2)?;
+            tx.execute_batch("PRAGMA user_version = 2")?;
+            tx.commit()?;
+        }
+        // Future versions: `if version < 3 { ... }`, each in its own transaction.
         Ok(())
     }
 
@@ -727,7 +819,8 @@ impl Store {
             }
         }
         let pain = self.pain_of(id)?;
-        Ok(SessionRecord { summary, prescription, set_records, pain })
+        let key_frames = self.key_frames(id)?;
+        Ok(SessionRecord { summary, prescription, set_records, pain, key_frames })
     }
 
     fn pain_of(&self, session_id: i64) -> Result<Vec<PainRating>> {
@@ -780,7 +873,37 @@ impl Store {
             .collect()
     }
 
+    /// Stores a key frame of a session's rep (replacing one of the same rep).
+    ///
+    /// # Errors
+    /// When the session does not exist, or on a database error.
+    pub fn save_key_frame(&self, session_id: i64, k: &KeyFrame) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO key_frames (session_id, rep_index, t_s, jpeg, caption) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![session_id, k.rep_index, k.t_s, k.jpeg, k.caption],
+            )
+            .with_context(|| format!("storing the key frame of session {session_id}"))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// A session's key frames, by rep.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub fn key_frames(&self, session_id: i64) -> Result<Vec<KeyFrame>> {
+        let mut st = self.conn.prepare(
+            "SELECT rep_index, t_s, jpeg, caption FROM key_frames WHERE session_id = ?1 ORDER BY rep_index, id",
+        )?;
+        let rows = st.query_map([session_id], |r| {
+            Ok(KeyFrame { rep_index: r.get(0)?, t_s: r.get(1)?, jpeg: r.get(2)?, caption: r.get(3)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Everything, as JSON: `{ "schema_version", "exported_at", "sessions": [SessionRecord...] }`.
+    /// Key frames are included with their JPEG as base64 (`key_frames[].jpeg_base64`): the export
+    /// holds everything the store holds.
     ///
     /// # Errors
     /// As [`Store::load_session`].
@@ -795,7 +918,7 @@ impl Store {
         }))
     }
 
-    /// Deletes every session and pain rating, and shrinks the file so nothing is left on disk
+    /// Deletes every session, pain rating and key frame, and shrinks the file so nothing is left on disk
     /// (`secure_delete` overwrites the freed pages, the WAL is truncated).
     ///
     /// # Errors
@@ -803,8 +926,8 @@ impl Store {
     pub fn delete_all(&self) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         tx.execute_batch(
-            "DELETE FROM cues; DELETE FROM faults; DELETE FROM reps; DELETE FROM holds; DELETE FROM pain;
-             DELETE FROM sets; DELETE FROM sessions;",
+            "DELETE FROM key_frames; DELETE FROM cues; DELETE FROM faults; DELETE FROM reps; DELETE FROM holds;
+             DELETE FROM pain; DELETE FROM sets; DELETE FROM sessions;",
         )?;
         tx.commit()?;
         self.conn.execute_batch("VACUUM;")?;

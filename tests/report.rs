@@ -2,6 +2,9 @@
 //! fresh data folder, pain ratings added, `formcheck report --last` to HTML, CSV and JSON; the HTML
 //! is well-formed, self-contained, carries the store's numbers, and renders in headless Chromium
 //! to a non-blank page. Chromium is required: this test fails (it never skips) without it.
+//!
+//! Key frames: with `--key-frames` exactly one annotated JPEG of the worst rep is stored and the
+//! HTML embeds it as a `data:` URI; without the flag no picture is stored and the report says so.
 
 mod support;
 
@@ -93,6 +96,7 @@ fn report_of_an_analysed_clip() {
         "--exercise",
         "hinge",
         "--save",
+        "--key-frames",
         "--quiet",
         "--threads",
         "2",
@@ -145,9 +149,45 @@ fn report_of_an_analysed_clip() {
     let elements = assert_well_formed(&html);
     assert!(elements > 100, "{elements} elements");
     // Self-contained: no script, no external resource (the SVG namespace is a name, not a fetch).
-    for banned in ["<script", "src=", "href=", "url(", "@import", "<link"] {
+    for banned in ["<script", "href=", "url(", "@import", "<link"] {
         assert!(!html.contains(banned), "the report contains {banned:?}");
     }
+    // The only `src=` is the key frame, inline.
+    let data_uri = "<img src=\"data:image/jpeg;base64,";
+    assert_eq!(html.matches("src=").count(), 1, "one image, the key frame");
+    assert_eq!(html.matches(data_uri).count(), 1, "the key frame is an inline JPEG");
+
+    // Exactly one key frame: the worst rep's, a real picture of the clip's size (<= 960 wide).
+    let frames = store.key_frames(id).unwrap();
+    assert_eq!(frames.len(), 1, "one key frame with --key-frames");
+    let k = &frames[0];
+    assert_eq!(rec.key_frames, frames);
+    let worst = formcheck::keyframe::worst_rep(reps).expect("a worst rep");
+    assert_eq!(k.rep_index, worst.index, "the key frame shows the worst rep");
+    assert!((k.t_s - formcheck::keyframe::key_time(worst)).abs() < 0.1, "at its worst moment: {} s", k.t_s);
+    assert!(k.caption.starts_with(&format!("Rep {} at ", worst.index)), "{}", k.caption);
+    assert!(k.caption.contains("thoracic gap"), "{}", k.caption);
+    let pic =
+        image::load_from_memory_with_format(&k.jpeg, image::ImageFormat::Jpeg).expect("the JPEG decodes").to_rgb8();
+    assert_eq!(pic.dimensions(), (960, 540), "the 1920x1080 clip scaled to 960 wide");
+    let mean = pic.pixels().map(|p| f64::from(p.0[0]) + f64::from(p.0[1]) + f64::from(p.0[2])).sum::<f64>()
+        / (3.0 * f64::from(960 * 540));
+    let var = pic.pixels().map(|p| (f64::from(p.0[1]) - mean).powi(2)).sum::<f64>() / f64::from(960 * 540);
+    assert!(var.sqrt() > 20.0, "the key frame is blank (sd {:.1})", var.sqrt());
+    let person = pic.pixels().filter(|p| p.0.iter().all(|&c| c < 180)).count();
+    assert!(person > 10_000, "the person is not in the key frame ({person} dark pixels)");
+    let overlay = pic.pixels().filter(|p| p.0.iter().zip([40_u8, 200, 90]).all(|(a, b)| a.abs_diff(b) <= 40)).count();
+    assert!(overlay > 300, "the skeleton overlay is not drawn ({overlay} green pixels)");
+    let uri_start = html.find(data_uri).unwrap() + data_uri.len();
+    let b64 = &html[uri_start..uri_start + html[uri_start..].find('"').unwrap()];
+    assert_eq!(formcheck::store::from_base64(b64).unwrap(), k.jpeg, "the HTML embeds the stored JPEG");
+    assert!(html.contains(&formcheck::report::esc(&k.caption)), "the caption is shown");
+    assert!(!html.contains("No key frame stored"));
+    // Whether a real dowel was used (this clip has none).
+    assert!(
+        html.contains("No real dowel was detected: the dowel contacts were judged on the virtual dowel fitted to the back contour, or by keypoints."),
+        "the dowel statement"
+    );
     assert_eq!(html.matches("http").count(), html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count());
     // The store's numbers.
     assert!(html.contains(&format!("<b id=\"rep-count\">{}</b>", reps.len())), "rep count tile");
@@ -197,4 +237,39 @@ fn report_of_an_analysed_clip() {
     assert!(bars > 2000, "the trunk-depth bars were not drawn ({bars} bar-coloured pixels)");
     let _ = std::fs::copy(&out, std::env::temp_dir().join("formcheck-report-sample.html"));
     let _ = std::fs::copy(&png, std::env::temp_dir().join("formcheck-report-sample.png"));
+}
+
+/// Without `--key-frames` nothing but numbers is stored: no key frame row, and the report says so.
+#[test]
+fn no_key_frame_without_the_flag() {
+    let clip = support::corpus_file("clips/wahoo_good_mornings.mp4");
+    let data = tempfile::tempdir().unwrap();
+    let bin = support::formcheck_bin();
+    run(Command::new(&bin).env("FORMCHECK_DATA", data.path()).args(["analyze"]).arg(&clip).args([
+        "--exercise",
+        "hinge",
+        "--save",
+        "--quiet",
+        "--threads",
+        "2",
+    ]));
+    let out = data.path().join("report.html");
+    run(Command::new(&bin).env("FORMCHECK_DATA", data.path()).args(["report", "--last", "--out"]).arg(&out));
+    let db = data.path().join("formcheck.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let rows: i64 = conn.query_row("SELECT COUNT(*) FROM key_frames", [], |r| r.get(0)).unwrap();
+    assert_eq!(rows, 0, "no key frame without --key-frames");
+    let blobs: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND sql LIKE '%BLOB%' AND name != 'key_frames'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(blobs, 0, "no other table holds pictures");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert_well_formed(&html);
+    assert!(html.contains("No key frame stored (key frames are kept only when you allow them)."), "the report says so");
+    assert!(!html.contains("src="), "no image in the report");
+    assert!(html.contains("No real dowel was detected"), "the dowel statement");
 }

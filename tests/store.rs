@@ -8,7 +8,7 @@ use formcheck::form::{
 };
 use formcheck::pacing::{PainKind, RedFlag};
 use formcheck::prescription::Prescription;
-use formcheck::store::{CHECKIN_AFTER_S, SCHEMA_VERSION, SourceKind, Store};
+use formcheck::store::{CHECKIN_AFTER_S, KeyFrame, SCHEMA_V1, SCHEMA_VERSION, SourceKind, Store, base64, from_base64};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -217,6 +217,88 @@ fn a_newer_schema_is_refused_and_a_report_saves_as_a_session() {
     drop(conn);
     let err = Store::open(&path).err().expect("a newer schema must be refused");
     assert!(format!("{err:#}").contains("newer formcheck"), "{err:#}");
+}
+
+/// A store written by a version-1 formcheck (its DDL, its rows) opens in this one: the schema is
+/// migrated to the current version, the key-frame table appears, and every old row reads back.
+#[test]
+fn a_version_1_store_is_migrated_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    let rep = hinge_rep(1, &[FaultId::Squatting]);
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(SCHEMA_V1).unwrap();
+        conn.execute_batch("PRAGMA user_version = 1").unwrap();
+        conn.execute(
+            "INSERT INTO sessions (id, started_at, ended_at, source_kind, clip_path) VALUES (7, 1000, 1600, 'clip', '/clips/old.mp4')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO sets (id, session_id, set_number, exercise, started_at, ended_at) VALUES (3, 7, 1, 'hinge', 1000, 1500)",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO reps (set_id, rep_index, start_s, end_s, faults, measurements, recorded_at) VALUES (3, 1, ?1, ?2, ?3, ?4, 1100)",
+            rusqlite::params![
+                rep.start_s,
+                rep.end_s,
+                serde_json::to_string(&rep.faults).unwrap(),
+                serde_json::to_string(&rep).unwrap()
+            ],
+        )
+        .unwrap();
+        conn.execute("INSERT INTO pain (session_id, kind, score, recorded_at) VALUES (7, 'before', 3, 1000)", [])
+            .unwrap();
+        assert!(conn.prepare("SELECT 1 FROM key_frames").is_err(), "version 1 has no key frames");
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let rec = store.load_session(7).unwrap();
+    assert_eq!(rec.summary.clip_path.as_deref(), Some("/clips/old.mp4"));
+    assert_eq!((rec.summary.started_at, rec.summary.ended_at), (1000, Some(1600)));
+    assert_eq!(rec.set_records.len(), 1);
+    assert_eq!(rec.set_records[0].reps, vec![rep]);
+    assert_eq!(rec.pain.len(), 1);
+    assert_eq!(rec.pain[0].score, 3);
+    assert!(rec.key_frames.is_empty());
+
+    // The new table works, is exported (base64) and deleted with everything.
+    let jpeg = vec![0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9];
+    let k = KeyFrame { rep_index: 1, t_s: 2.5, jpeg: jpeg.clone(), caption: "Rep 1 at 2.5 s".into() };
+    store.save_key_frame(7, &k).unwrap();
+    assert_eq!(store.key_frames(7).unwrap(), vec![k.clone()]);
+    let export = store.export_all().unwrap();
+    assert_eq!(export["schema_version"], 2);
+    assert_eq!(export["sessions"][0]["key_frames"][0]["jpeg_base64"], base64(&jpeg));
+    assert_eq!(export["sessions"][0]["key_frames"][0]["caption"], "Rep 1 at 2.5 s");
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2, "opening again does not migrate again");
+    assert_eq!(store.load_session(7).unwrap().key_frames, vec![k]);
+    store.delete_all().unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM key_frames", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 0, "delete_all deletes the key frames");
+}
+
+#[test]
+fn base64_round_trips() {
+    assert_eq!(base64(b""), "");
+    assert_eq!(base64(b"f"), "Zg==");
+    assert_eq!(base64(b"fo"), "Zm8=");
+    assert_eq!(base64(b"foo"), "Zm9v");
+    assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    let bytes: Vec<u8> = (0..=255).chain((0..=255).rev()).collect();
+    for n in 0..bytes.len() {
+        assert_eq!(from_base64(&base64(&bytes[..n])).unwrap(), &bytes[..n]);
+    }
+    assert!(from_base64("Zm9v!").is_none());
 }
 
 /// Kills the writer (SIGKILL) while it records reps as fast as it can, then checks the file is

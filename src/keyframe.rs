@@ -1,0 +1,284 @@
+//! Key frames: one picture of the session's worst rep, with the skeleton and (for the hip hinge)
+//! the dowel line and its three contacts drawn on it, for the therapist's report.
+//!
+//! Kept only when the user allows it (`formcheck analyze CLIP --save --key-frames`): by default the
+//! store holds numbers only. The frame is decoded again from the clip with ffmpeg (exact seek),
+//! drawn on with the `image` crate, scaled to at most [`MAX_WIDTH`] pixels wide and encoded as a
+//! JPEG of quality [`JPEG_QUALITY`].
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use image::{Rgb, RgbImage};
+
+use crate::analyze::{Analysis, FrameOut};
+use crate::form::{FaultId, RepRecord, Severity};
+use crate::pose::skeleton::{BONES, Joint};
+use crate::store::KeyFrame;
+
+/// Widest key frame (px); narrower clips keep their size.
+pub const MAX_WIDTH: u32 = 960;
+/// JPEG quality (0-100).
+pub const JPEG_QUALITY: u8 = 80;
+
+const GREEN: Rgb<u8> = Rgb([40, 200, 90]);
+const AMBER: Rgb<u8> = Rgb([240, 170, 30]);
+const RED: Rgb<u8> = Rgb([230, 40, 40]);
+const GREY: Rgb<u8> = Rgb([150, 150, 150]);
+const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
+const CYAN: Rgb<u8> = Rgb([60, 200, 230]);
+
+fn major_faults(r: &RepRecord) -> usize {
+    r.faults.iter().filter(|f| f.severity() == Severity::Major).count()
+}
+
+/// The worst rep: the one with the most major faults, then the most faults of any kind; among those, the largest thoracic gap
+/// (`max_thoracic_gap`, a rep without one counting as smallest); then the deepest (largest peak
+/// trunk angle); then the earliest. None without reps.
+#[must_use]
+pub fn worst_rep(reps: &[RepRecord]) -> Option<&RepRecord> {
+    let key = |r: &RepRecord| {
+        let h = r.hinge.as_ref();
+        (
+            (major_faults(r), r.faults.len()),
+            h.and_then(|h| h.max_thoracic_gap).unwrap_or(f32::NEG_INFINITY),
+            h.map_or(f32::NEG_INFINITY, |h| h.peak_trunk_deg),
+        )
+    };
+    let mut best: Option<&RepRecord> = None;
+    for r in reps {
+        let better = best.is_none_or(|b| {
+            let (kr, kb) = (key(r), key(b));
+            kr.0.cmp(&kb.0).then(kr.1.total_cmp(&kb.1)).then(kr.2.total_cmp(&kb.2)).is_gt()
+        });
+        if better {
+            best = Some(r);
+        }
+    }
+    best
+}
+
+/// The moment to show of a rep: its worst thoracic gap, else the bottom of a hinge rep, else the
+/// middle of the rep.
+#[must_use]
+pub fn key_time(r: &RepRecord) -> f64 {
+    r.hinge.as_ref().map_or(0.5 * (r.start_s + r.end_s), |h| h.worst_gap_s.unwrap_or(h.bottom_s))
+}
+
+/// "Rep 3 at 12.4 s: rounded_back, too_fast; thoracic gap 0.08 torso lengths".
+#[must_use]
+pub fn caption(r: &RepRecord, t: f64) -> String {
+    let faults = if r.faults.is_empty() {
+        "no fault".to_string()
+    } else {
+        r.faults.iter().map(|f: &FaultId| f.id()).collect::<Vec<_>>().join(", ")
+    };
+    let gap = match r.hinge.as_ref() {
+        Some(h) => match h.max_thoracic_gap {
+            Some(g) => format!("; thoracic gap {g:.2} torso lengths"),
+            None => "; thoracic gap not measured".to_string(),
+        },
+        None => String::new(),
+    };
+    format!("Rep {} at {t:.1} s: {faults}{gap}", r.index)
+}
+
+/// The key frame's size for a `w` x `h` source: at most [`MAX_WIDTH`] wide, even sides.
+#[must_use]
+pub fn frame_size(w: u32, h: u32) -> (u32, u32) {
+    let f = if w > MAX_WIDTH { f64::from(MAX_WIDTH) / f64::from(w) } else { 1.0 };
+    let even = |x: u32| ((f64::from(x) * f / 2.0).round() as u32 * 2).max(2);
+    (even(w), even(h))
+}
+
+/// The key frame of the worst rep of `analysis` (see [`worst_rep`]), decoded from `clip`.
+/// None when the analysis counted no rep.
+///
+/// # Errors
+/// When ffmpeg cannot decode the frame, or the picture cannot be encoded.
+pub fn of_worst_rep(analysis: &Analysis, clip: &Path) -> Result<Option<KeyFrame>> {
+    let Some(result) = &analysis.exercise else { return Ok(None) };
+    let Some(rep) = worst_rep(&result.report.reps) else { return Ok(None) };
+    render(analysis, clip, rep).map(Some)
+}
+
+/// The key frame of `rep`: the analysed frame nearest [`key_time`], with its overlay.
+///
+/// # Errors
+/// When the analysis has no frame, ffmpeg cannot decode it, or the JPEG cannot be encoded.
+pub fn render(analysis: &Analysis, clip: &Path, rep: &RepRecord) -> Result<KeyFrame> {
+    let t = key_time(rep);
+    let k = analysis
+        .frames
+        .iter()
+        .enumerate()
+        .min_by(|a, b| (a.1.t - t).abs().total_cmp(&(b.1.t - t).abs()))
+        .map(|(k, _)| k)
+        .ok_or_else(|| anyhow!("the analysis has no frame"))?;
+    let frame = &analysis.frames[k];
+    let (sw, sh) = (analysis.source.width, analysis.source.height);
+    if sw == 0 || sh == 0 {
+        bail!("the source has no picture size");
+    }
+    let (w, h) = frame_size(sw, sh);
+    let times: Vec<f64> = analysis.frames.iter().map(|f| f.t).collect();
+    let seek = crate::app::review::seek_time(&times, k);
+    let pixels = crate::app::review::decode_at(clip, seek, 1, w, h)
+        .map_err(|e| anyhow!(e))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow!("{}: ffmpeg gave no frame at {:.2} s", clip.display(), frame.t))?;
+    let mut img = RgbImage::from_raw(w, h, pixels).ok_or_else(|| anyhow!("the decoded frame has the wrong size"))?;
+    draw_overlay(&mut img, frame, w as f32 / sw as f32);
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
+        .encode_image(&img)
+        .context("encoding the key frame")?;
+    Ok(KeyFrame { rep_index: rep.index, t_s: frame.t, jpeg, caption: caption(rep, frame.t) })
+}
+
+fn confidence_color(score: f32) -> Rgb<u8> {
+    if score < 0.3 {
+        RED
+    } else if score < 0.6 {
+        AMBER
+    } else {
+        GREEN
+    }
+}
+
+fn contact_color(ok: Option<bool>) -> Rgb<u8> {
+    match ok {
+        Some(true) => GREEN,
+        Some(false) => RED,
+        None => GREY,
+    }
+}
+
+/// Draws on `img` (source pixels times `scale`): the back contour, the dowel line (green while no
+/// contact is lost, else red) and its contacts from the mask's overlay, or else the keypoint
+/// estimate of the dowel contacts; then the skeleton's bones and joints.
+pub fn draw_overlay(img: &mut RgbImage, frame: &FrameOut, scale: f32) {
+    let at = |p: [f32; 2]| [p[0] * scale, p[1] * scale];
+    let lw = (img.width() as f32 / 320.0).max(2.0);
+    if let Some(o) = frame.back.as_ref().and_then(|b| b.overlay.as_ref()) {
+        for w in o.contour.windows(2) {
+            line(img, at(w[0]), at(w[1]), lw * 0.5, CYAN);
+        }
+        let contacts: Vec<([f32; 2], Option<bool>)> = o.contacts.iter().map(|c| (at(c.at), Some(c.ok))).collect();
+        dowel(img, [at(o.dowel[0]), at(o.dowel[1])], &contacts, lw);
+    } else if let Some(d) = frame.form.as_ref().and_then(|f| f.dowel.as_ref()) {
+        let p = |q: (f32, f32)| at([q.0, q.1]);
+        let contacts = [(p(d.head), d.head_ok), (p(d.thoracic), d.thoracic_ok), (p(d.sacrum), d.sacrum_ok)];
+        dowel(img, [p(d.head), p(d.sacrum)], &contacts, lw);
+    }
+    if !frame.present {
+        return;
+    }
+    let kp = |j: Joint| frame.keypoints.iter().find(|k| k.name == j.name());
+    for (a, b) in BONES {
+        if let (Some(a), Some(b)) = (kp(a), kp(b)) {
+            let s = a.score.min(b.score);
+            if s >= 0.3 {
+                line(img, at([a.x, a.y]), at([b.x, b.y]), lw * 0.6, confidence_color(s));
+            }
+        }
+    }
+    for k in &frame.keypoints {
+        if k.score >= 0.3 {
+            disc(img, at([k.x, k.y]), lw * 1.6, Rgb([0, 0, 0]));
+            disc(img, at([k.x, k.y]), lw * 1.2, confidence_color(k.score));
+        }
+    }
+}
+
+fn dowel(img: &mut RgbImage, ends: [[f32; 2]; 2], contacts: &[([f32; 2], Option<bool>)], lw: f32) {
+    let all_ok = contacts.iter().all(|c| c.1 != Some(false));
+    line(img, ends[0], ends[1], lw, contact_color(Some(all_ok)));
+    for &(p, ok) in contacts {
+        disc(img, p, lw * 3.0, WHITE);
+        disc(img, p, lw * 2.3, contact_color(ok));
+    }
+}
+
+/// A filled disc of radius `r` at `c`.
+fn disc(img: &mut RgbImage, c: [f32; 2], r: f32, color: Rgb<u8>) {
+    if !(c[0].is_finite() && c[1].is_finite()) {
+        return;
+    }
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let (x0, x1) = (((c[0] - r).floor() as i64).max(0), ((c[0] + r).ceil() as i64).min(w - 1));
+    let (y0, y1) = (((c[1] - r).floor() as i64).max(0), ((c[1] + r).ceil() as i64).min(h - 1));
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let (dx, dy) = (x as f32 + 0.5 - c[0], y as f32 + 0.5 - c[1]);
+            if dx * dx + dy * dy <= r * r {
+                img.put_pixel(x as u32, y as u32, color);
+            }
+        }
+    }
+}
+
+/// A line `width` pixels thick from `a` to `b`.
+fn line(img: &mut RgbImage, a: [f32; 2], b: [f32; 2], width: f32, color: Rgb<u8>) {
+    let len = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2)).sqrt();
+    if !len.is_finite() || len > 100_000.0 {
+        return;
+    }
+    let steps = len.ceil().max(1.0) as usize;
+    for i in 0..=steps {
+        let f = i as f32 / steps as f32;
+        disc(img, [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f], width * 0.5, color);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::form::{HingeRep, SpineMethod};
+
+    fn rep(index: u32, faults: &[FaultId], gap: Option<f32>, trunk: f32) -> RepRecord {
+        RepRecord {
+            index,
+            side: None,
+            start_s: 0.0,
+            end_s: 4.0,
+            faults: faults.to_vec(),
+            fault_durations: Default::default(),
+            hinge: Some(HingeRep {
+                bottom_s: 2.0,
+                peak_trunk_deg: trunk,
+                peak_hip_deg: 100.0,
+                peak_knee_deg: None,
+                bottom_knee_flexion_deg: None,
+                top_hip_deg: 175.0,
+                lowering_s: 2.0,
+                rising_s: 2.0,
+                max_thoracic_offset: None,
+                worst_head_deg: None,
+                spine_method: SpineMethod::Contour,
+                max_thoracic_gap: gap,
+                worst_gap_s: gap.map(|_| 2.5),
+                head_contact: None,
+            }),
+            bird_dog: None,
+        }
+    }
+
+    #[test]
+    fn worst_rep_rule() {
+        let major = FaultId::ALL.iter().copied().find(|f| f.severity() == Severity::Major).unwrap();
+        let reps =
+            vec![rep(1, &[], Some(0.2), 80.0), rep(2, &[major], Some(0.05), 40.0), rep(3, &[major], Some(0.1), 30.0)];
+        assert_eq!(worst_rep(&reps).unwrap().index, 3, "most major faults, then the largest gap");
+        let reps = vec![rep(1, &[], Some(0.1), 50.0), rep(2, &[], Some(0.1), 60.0), rep(3, &[], None, 90.0)];
+        assert_eq!(worst_rep(&reps).unwrap().index, 2, "then the deepest");
+        let minor = FaultId::ALL.iter().copied().find(|f| f.severity() == Severity::Minor).unwrap();
+        let minor_vs_gap = vec![rep(1, &[minor], None, 50.0), rep(2, &[], Some(0.3), 60.0)];
+        assert_eq!(worst_rep(&minor_vs_gap).unwrap().index, 1, "then the most faults of any kind");
+        assert!(worst_rep(&[]).is_none());
+        assert!((key_time(&reps[0]) - 2.5).abs() < 1e-9 && (key_time(&reps[2]) - 2.0).abs() < 1e-9);
+        assert_eq!(frame_size(1920, 1080), (960, 540));
+        assert_eq!(frame_size(640, 480), (640, 480));
+    }
+}
