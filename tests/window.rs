@@ -690,3 +690,22 @@ fn a_prescription_opened_in_the_app_is_checked_before_it_is_used() {
     h.get_by_label("Dose: 5 reps");
     h.get_by_label_contains("Now using the plan in");
 }
+
+/// Text size and high contrast apply to the whole window (the live screen has the same row).
+#[test]
+fn text_size_and_high_contrast_apply_to_the_window() {
+    let mut h = tall_harness(FormcheckApp::new(launch_in("contrast"), Vec::new()));
+    h.run();
+    assert!((h.ctx.zoom_factor() - 1.0).abs() < 1e-6);
+    h.get_by_label("large").click();
+    h.run();
+    assert!((h.state_mut().settings_mut().font_scale - 1.3).abs() < 1e-6);
+    h.run();
+    assert!((h.ctx.zoom_factor() - 1.3).abs() < 1e-6, "zoom {}", h.ctx.zoom_factor());
+    h.get_by_label("High contrast").click();
+    h.run();
+    let v = h.ctx.global_style().visuals.clone();
+    assert_eq!(v.panel_fill, egui::Color32::BLACK);
+    assert_eq!(v.override_text_color, Some(egui::Color32::WHITE));
+    snapshot(&mut h, "start_screen_large_high_contrast");
+}

@@ -328,7 +328,9 @@ impl FormcheckApp {
                 ui.add_space(6.0);
                 settings_row(ui, &mut self.settings);
                 ui.add_space(6.0);
-                ui.label(RichText::new(format!("Before you start: {RED_FLAGS}")).small());
+                ui.label(
+                    RichText::new(format!("Before you start: {RED_FLAGS}")).color(Color32::from_rgb(255, 190, 40)),
+                );
                 match &self.runtime {
                     Ok(p) => ui.weak(format!("Pose model: MoveNet {} · ONNX Runtime: {p}", self.launch.model.name())),
                     Err(_) => ui.weak("Pose model: unavailable (no ONNX Runtime)"),
