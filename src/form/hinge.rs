@@ -126,7 +126,22 @@ struct Limbs {
 
 fn limbs(body: &Body<'_>) -> Limbs {
     let side = body.near_side(&SIDE_JOINTS);
-    let pick = |j: Joint| body.side_pt(side, j).or_else(|| body.side_pt(side.other(), j));
+    // A near-side joint the model missed is taken from the far side, moved by how far the far
+    // side sits from the near one on the joints both show. In a side view that offset is about
+    // zero; in a three-quarter view the far side is shifted, and mixing sides unshifted would bend
+    // the trunk line by tens of degrees for one frame (and split a rep in two).
+    let both: Vec<(Pt, Pt)> =
+        SIDE_JOINTS.iter().filter_map(|&j| Some((body.side_pt(side, j)?, body.side_pt(side.other(), j)?))).collect();
+    let offset = (!both.is_empty()).then(|| {
+        let n = both.len() as f32;
+        (both.iter().map(|(a, b)| a.0 - b.0).sum::<f32>() / n, both.iter().map(|(a, b)| a.1 - b.1).sum::<f32>() / n)
+    });
+    let pick = |j: Joint| {
+        body.side_pt(side, j).or_else(|| {
+            let (far, (dx, dy)) = (body.side_pt(side.other(), j)?, offset?);
+            Some((far.0 + dx, far.1 + dy))
+        })
+    };
     Limbs {
         side,
         shoulder: pick(Joint::LeftShoulder),
@@ -544,7 +559,9 @@ impl HingeEngine {
         }
         super::faults::emit_rep_faults(out, t, None, super::Exercise::Hinge, &rep_faults, &mut durations);
         self.count += 1;
-        let method = match r.methods.iter().enumerate().max_by_key(|(_, c)| **c) {
+        // The method that judged most of the frames that were judged: frames nothing could judge
+        // do not outvote a measurement (a rep seen by the mask on a few frames was judged by it).
+        let method = match r.methods[..3].iter().enumerate().max_by_key(|(_, c)| **c) {
             Some((0, c)) if *c > 0 => SpineMethod::Keypoints,
             Some((1, c)) if *c > 0 => SpineMethod::Contour,
             Some((2, c)) if *c > 0 => SpineMethod::Dowel,
