@@ -709,3 +709,45 @@ fn text_size_and_high_contrast_apply_to_the_window() {
     assert_eq!(v.override_text_color, Some(egui::Color32::WHITE));
     snapshot(&mut h, "start_screen_large_high_contrast");
 }
+
+/// "Choose a file..." opens formcheck's own file dialog: folders to walk into, the .toml files to
+/// pick; the chosen plan is checked and used.
+#[test]
+fn a_prescription_is_chosen_in_the_file_dialog() {
+    let launch = test_launch();
+    let dir = launch.data_dir.clone().unwrap().join("plans");
+    write(&dir.join("week3"), "plan.toml", "[[exercise]]\nname = \"hinge\"\nsets = 2\nreps = 7\n");
+    write(&dir, "readme.txt", "not a plan");
+    let mut h = tall_harness(FormcheckApp::new(launch, Vec::new()));
+    h.run();
+    h.get_by_label("Hip hinge").click();
+    h.run();
+    // Start the dialog in the plans folder: type it, then browse from there.
+    h.get_by_label("Choose a file...").click();
+    h.run();
+    h.get_by_label("Or type a path:").click();
+    h.run();
+    h.get_by_label("Or type a path:").type_text(&dir.join("week3/plan.toml").display().to_string());
+    h.run();
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert!(h.query_by_label("Or type a path:").is_none(), "the dialog closed");
+    h.get_by_label("Dose: 3 sets of 6 reps");
+    h.get_by_label("Choose a file...").click();
+    h.run();
+    // It starts in the folder of the plan in force (the data folder): walk down, up and down.
+    h.get_by_label("[folder] plans").click();
+    h.run();
+    assert!(h.query_by_label("readme.txt").is_none(), "only .toml files are offered");
+    h.get_by_label_contains("No toml file in this folder.");
+    h.get_by_label("[folder] week3").click();
+    h.run();
+    h.get_by_label("Up one folder").click();
+    h.run();
+    h.get_by_label("[folder] week3").click();
+    h.run();
+    h.get_by_label("plan.toml").click();
+    h.run();
+    h.get_by_label("Dose: 2 sets of 7 reps");
+    h.get_by_label_contains("Now using the plan in");
+}

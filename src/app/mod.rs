@@ -7,6 +7,7 @@
 //! which the live screen ([`session`]) feeds with the form engine's events and draws.
 
 pub mod draw;
+pub mod file_dialog;
 pub mod history;
 pub mod live;
 pub mod records;

@@ -44,6 +44,8 @@ pub struct Records {
     editor: Option<Editor>,
     /// The "open a prescription file" field.
     open_input: String,
+    /// The file dialog choosing a prescription, while open.
+    dialog: Option<super::file_dialog::FileDialog>,
 }
 
 fn saved_plan_path(dir: &Path) -> PathBuf {
@@ -77,6 +79,7 @@ impl Records {
             message: None,
             editor: None,
             open_input: String::new(),
+            dialog: None,
         };
         if let Some(p) = r.plan_path.clone().filter(|p| p.is_file()) {
             r.use_file(&p);
@@ -99,6 +102,14 @@ impl Records {
             Err(e) => {
                 self.plan_error = Some(format!("{e}. The plan in force is still {}.", self.plan_from));
             }
+        }
+    }
+
+    fn open_plan(&mut self, p: &Path) {
+        self.use_file(p);
+        if self.plan_error.is_none() {
+            self.message = Some(format!("Now using the plan in {}.", p.display()));
+            self.refresh();
         }
     }
 
@@ -212,13 +223,25 @@ impl Records {
                     .labelled_by(label.id);
                 if ui.button("Use this plan").clicked() && !self.open_input.trim().is_empty() {
                     let p = PathBuf::from(self.open_input.trim());
-                    self.use_file(&p);
-                    if self.plan_error.is_none() {
-                        self.message = Some(format!("Now using the plan in {}.", p.display()));
-                        self.refresh();
-                    }
+                    self.open_plan(&p);
+                }
+                if ui.button("Choose a file...").clicked() {
+                    let start = self.plan_path.as_ref().and_then(|p| p.parent()).map(Path::to_path_buf);
+                    self.dialog =
+                        Some(super::file_dialog::FileDialog::new("Open a prescription", &["toml"], start.as_deref()));
                 }
             });
+            if let Some(d) = self.dialog.as_mut() {
+                match d.show(ui.ctx()) {
+                    super::file_dialog::DialogResult::Open => {}
+                    super::file_dialog::DialogResult::Cancelled => self.dialog = None,
+                    super::file_dialog::DialogResult::Chosen(p) => {
+                        self.dialog = None;
+                        self.open_input = p.display().to_string();
+                        self.open_plan(&p);
+                    }
+                }
+            }
             self.data_ui(ui);
             if let Some(m) = &self.message {
                 ui.label(RichText::new(m.as_str()).color(Color32::from_rgb(120, 200, 255)));
