@@ -816,20 +816,7 @@ pub fn spoken_cues() -> Vec<(String, String)> {
     add("visibility.step_back".into(), "Step back so your whole body is in view.".into());
     add("view.turn_side_on".into(), "Turn side-on to the camera.".into());
     add("view.face_camera".into(), "Turn to face the camera.".into());
-    let probe = LiveState {
-        t: 0.0,
-        rep_count: 0,
-        reps_per_side: crate::form::SideCounts::default(),
-        hold_seconds_in_form: 0.0,
-        holding: false,
-        current_cue: None,
-        active_faults: Vec::new(),
-        view: View::Unknown,
-        in_view: false,
-        phase: String::new(),
-        dowel: None,
-        angles: crate::form::LiveAngles::default(),
-    };
+    let probe = LiveState::empty(0.0);
     for e in Exercise::ALL {
         let c = Coach::new(e, Dose::default_for(e));
         for item in c.build_checklist(&Inputs { t: 0.0, live: &probe, events: &[], confidence: 0.0 }) {

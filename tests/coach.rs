@@ -2,26 +2,10 @@
 //! hand-made form-engine states and events: every transition the live screen relies on.
 
 use formcheck::coach::{Coach, Dose, Inputs, Stage, pain_advice};
-use formcheck::form::{
-    Cue, CuePriority, Exercise, FaultId, FormEvent, HoldRecord, LiveAngles, LiveState, RepRecord, Side, SideCounts,
-    View,
-};
+use formcheck::form::{Cue, CuePriority, Exercise, FaultId, FormEvent, HoldRecord, LiveState, RepRecord, Side, View};
 
 fn live(t: f64, in_view: bool, view: View, phase: &str) -> LiveState {
-    LiveState {
-        t,
-        rep_count: 0,
-        reps_per_side: SideCounts::default(),
-        hold_seconds_in_form: 0.0,
-        holding: false,
-        current_cue: None,
-        active_faults: Vec::new(),
-        view,
-        in_view,
-        phase: phase.into(),
-        dowel: None,
-        angles: LiveAngles::default(),
-    }
+    LiveState { in_view, view, phase: phase.into(), ..LiveState::empty(t) }
 }
 
 fn rep(side: Option<Side>, faults: &[FaultId]) -> FormEvent {

@@ -2,29 +2,14 @@
 //! given, sets and the session when they end; a session cut off mid-set keeps every counted rep.
 
 use formcheck::coach::{Coach, Dose, Inputs, Stage};
-use formcheck::form::{
-    Cue, CuePriority, Exercise, FaultId, FormEvent, LiveAngles, LiveState, RepRecord, SideCounts, View,
-};
+use formcheck::form::{Cue, CuePriority, Exercise, FaultId, FormEvent, LiveState, RepRecord, View};
 use formcheck::pacing::PainKind;
 use formcheck::prescription::Prescription;
 use formcheck::recorder::Recorder;
 use formcheck::store::{SourceKind, Store};
 
 fn standing(t: f64) -> LiveState {
-    LiveState {
-        t,
-        rep_count: 0,
-        reps_per_side: SideCounts::default(),
-        hold_seconds_in_form: 0.0,
-        holding: false,
-        current_cue: None,
-        active_faults: Vec::new(),
-        view: View::Side,
-        in_view: true,
-        phase: "standing".into(),
-        dowel: None,
-        angles: LiveAngles::default(),
-    }
+    LiveState { view: View::Side, in_view: true, phase: "standing".into(), ..LiveState::empty(t) }
 }
 
 fn rep(faults: &[FaultId]) -> FormEvent {

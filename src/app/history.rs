@@ -135,15 +135,7 @@ impl HistoryView {
                 if let Some(id) = sessions_table(ui, &points) {
                     self.report = Some(records.write_report(id));
                 }
-                match &self.report {
-                    Some(Ok(p)) => {
-                        ui.label(format!("Report written: {}", p.display()));
-                    }
-                    Some(Err(e)) => {
-                        ui.colored_label(Color32::from_rgb(230, 80, 60), format!("No report: {e}"));
-                    }
-                    None => {}
-                }
+                super::records::report_outcome(ui, self.report.as_ref());
             });
         });
         back

@@ -48,6 +48,19 @@ pub struct Records {
     dialog: Option<super::file_dialog::FileDialog>,
 }
 
+/// Where a report was written, or why it was not.
+pub fn report_outcome(ui: &mut egui::Ui, report: Option<&Result<PathBuf, String>>) {
+    match report {
+        Some(Ok(p)) => {
+            ui.label(format!("Report written: {}", p.display()));
+        }
+        Some(Err(e)) => {
+            ui.colored_label(Color32::from_rgb(230, 80, 60), format!("No report: {e}"));
+        }
+        None => {}
+    }
+}
+
 fn saved_plan_path(dir: &Path) -> PathBuf {
     dir.join("prescription.toml")
 }

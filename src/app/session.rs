@@ -331,15 +331,7 @@ impl LiveView {
                 ui.weak("This session is not saved (the record could not be opened).");
             }
         }
-        match &self.report {
-            Some(Ok(p)) => {
-                ui.label(format!("Report written: {}", p.display()));
-            }
-            Some(Err(e)) => {
-                ui.colored_label(Color32::from_rgb(230, 80, 60), format!("No report: {e}"));
-            }
-            None => {}
-        }
+        super::records::report_outcome(ui, self.report.as_ref());
     }
 
     fn camera_image(&self, ui: &mut egui::Ui) {

@@ -365,6 +365,27 @@ pub struct LiveState {
     pub angles: LiveAngles,
 }
 
+impl LiveState {
+    /// Nothing seen yet at time `t`: no reps, no hold, not in view, view unknown.
+    #[must_use]
+    pub fn empty(t: f64) -> Self {
+        Self {
+            t,
+            rep_count: 0,
+            reps_per_side: SideCounts::default(),
+            hold_seconds_in_form: 0.0,
+            holding: false,
+            current_cue: None,
+            active_faults: Vec::new(),
+            view: View::Unknown,
+            in_view: false,
+            phase: String::new(),
+            dowel: None,
+            angles: LiveAngles::default(),
+        }
+    }
+}
+
 /// Per-frame input to an exercise engine.
 pub(crate) struct Ctx<'a> {
     pub cfg: &'a FormConfig,
