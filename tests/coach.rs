@@ -1,24 +1,17 @@
 //! The guided session (setup check, sets, sides, rest, pause, summary), driven frame by frame with
 //! hand-made form-engine states and events: every transition the live screen relies on.
 
+mod common;
+
 use formcheck::coach::{Coach, Dose, Inputs, Stage, pain_advice};
-use formcheck::form::{Cue, CuePriority, Exercise, FaultId, FormEvent, HoldRecord, LiveState, RepRecord, Side, View};
+use formcheck::form::{Cue, CuePriority, Exercise, FaultId, FormEvent, HoldRecord, LiveState, Side, View};
 
 fn live(t: f64, in_view: bool, view: View, phase: &str) -> LiveState {
     LiveState { in_view, view, phase: phase.into(), ..LiveState::empty(t) }
 }
 
 fn rep(side: Option<Side>, faults: &[FaultId]) -> FormEvent {
-    FormEvent::RepCompleted(RepRecord {
-        index: 0,
-        side,
-        start_s: 0.0,
-        end_s: 0.0,
-        faults: faults.to_vec(),
-        fault_durations: Default::default(),
-        hinge: None,
-        bird_dog: None,
-    })
+    common::rep_completed(side, faults)
 }
 
 /// Runs `coach` at 30 fps from `t0` for `secs` with the same state, `events` on the first frame.

@@ -1,8 +1,10 @@
 //! A guided session reaches the store as it happens: reps the frame they are counted, pain when
 //! given, sets and the session when they end; a session cut off mid-set keeps every counted rep.
 
+mod common;
+
 use formcheck::coach::{Coach, Dose, Inputs, Stage};
-use formcheck::form::{Cue, CuePriority, Exercise, FaultId, FormEvent, LiveState, RepRecord, View};
+use formcheck::form::{Cue, CuePriority, Exercise, FaultId, FormEvent, LiveState, View};
 use formcheck::pacing::PainKind;
 use formcheck::prescription::Prescription;
 use formcheck::recorder::Recorder;
@@ -13,16 +15,7 @@ fn standing(t: f64) -> LiveState {
 }
 
 fn rep(faults: &[FaultId]) -> FormEvent {
-    FormEvent::RepCompleted(RepRecord {
-        index: 0,
-        side: None,
-        start_s: 0.0,
-        end_s: 0.0,
-        faults: faults.to_vec(),
-        fault_durations: Default::default(),
-        hinge: None,
-        bird_dog: None,
-    })
+    common::rep_completed(None, faults)
 }
 
 struct Rig {

@@ -60,3 +60,17 @@ pub fn holds(ev: &[FormEvent]) -> Vec<HoldRecord> {
         })
         .collect()
 }
+
+/// A completed rep with these faults, as the form engine reports it (the coach renumbers it).
+pub fn rep_completed(side: Option<formcheck::form::Side>, faults: &[FaultId]) -> FormEvent {
+    FormEvent::RepCompleted(RepRecord {
+        index: 0,
+        side,
+        start_s: 0.0,
+        end_s: 0.0,
+        faults: faults.to_vec(),
+        fault_durations: Default::default(),
+        hinge: None,
+        bird_dog: None,
+    })
+}
