@@ -182,9 +182,12 @@ fn measure(ctx: &Ctx<'_>, last_lower: Option<Side>, mids: &mut PairMids, base: O
     let in_line =
         base_ok && (-cfg.sag_max_offset..=cfg.pike_max_offset).contains(&offset) && support_dx <= cfg.elbow_max_offset;
     let hips_down = !base_ok || offset < -cfg.hips_down_offset;
+    // The head's midline: between the ears, else the nose. In this front view a lone ear sits
+    // half a head off the midline (above or below it when lying on the side), which would read
+    // as the head dropping or lifting; the nose is on the midline.
     let head = match (b.pt(Joint::LeftEar), b.pt(Joint::RightEar)) {
         (Some(l), Some(r)) => Some(super::geometry::mid(l, r)),
-        (l, r) => l.or(r).or_else(|| b.pt(Joint::Nose)),
+        (l, r) => b.pt(Joint::Nose).or(l).or(r),
     };
     // Head relative to the body line (end -> shoulder), so a sagging hip does not tilt the axis.
     let head_drop = head.map(|hd| {
