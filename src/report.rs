@@ -226,6 +226,31 @@ pub fn build(store: &Store, id: i64) -> Result<Report> {
     Ok(from_record(&rec, &history, now))
 }
 
+/// One exercise's dose and form quality in a session (the report's table, the history's charts).
+#[must_use]
+pub fn exercise_quality(rec: &SessionRecord, e: Exercise) -> ExerciseQuality {
+    let p = rec.prescription.as_ref().and_then(|p| p.plan_for(e));
+    let sets: Vec<_> = rec.sets_of(e).collect();
+    let reps = sets.iter().flat_map(|s| &s.reps);
+    let holds: Vec<_> = sets.iter().flat_map(|s| &s.holds).collect();
+    let target = p.and_then(|p| p.hold_s).or_else(|| sets.iter().find_map(|s| s.target_hold_s));
+    ExerciseQuality {
+        exercise: e,
+        sets_done: sets.len() as u32,
+        sets_prescribed: p.map(|p| p.sets),
+        reps_done: reps.clone().count() as u32,
+        reps_prescribed: p.and_then(|p| p.total_reps()),
+        clean_reps: reps.clone().filter(|r| r.faults.is_empty()).count() as u32,
+        faulty_reps: reps.clone().filter(|r| !r.faults.is_empty()).count() as u32,
+        major_fault_reps: reps.filter(|r| r.has_major_fault()).count() as u32,
+        holds_done: holds.len() as u32,
+        holds_prescribed: p.and_then(|p| p.total_holds()),
+        hold_seconds: holds.iter().map(|h| h.seconds_in_form).fold(0.0, |a, b| a + b),
+        hold_target_s: target,
+        holds_on_target: holds.iter().filter(|h| target.is_some_and(|t| h.seconds_in_form >= t - 0.05)).count() as u32,
+    }
+}
+
 /// Builds a report from a loaded session and the pain log.
 #[must_use]
 pub fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], now: i64) -> Report {
@@ -237,32 +262,7 @@ pub fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], now: i6
             exercises.push(s.exercise);
         }
     }
-    let quality = exercises
-        .iter()
-        .map(|&e| {
-            let p = plan.as_ref().and_then(|p| p.plan_for(e));
-            let sets: Vec<_> = rec.sets_of(e).collect();
-            let reps = sets.iter().flat_map(|s| &s.reps);
-            let holds: Vec<_> = sets.iter().flat_map(|s| &s.holds).collect();
-            let target = p.and_then(|p| p.hold_s).or_else(|| sets.iter().find_map(|s| s.target_hold_s));
-            ExerciseQuality {
-                exercise: e,
-                sets_done: sets.len() as u32,
-                sets_prescribed: p.map(|p| p.sets),
-                reps_done: reps.clone().count() as u32,
-                reps_prescribed: p.and_then(|p| p.total_reps()),
-                clean_reps: reps.clone().filter(|r| r.faults.is_empty()).count() as u32,
-                faulty_reps: reps.clone().filter(|r| !r.faults.is_empty()).count() as u32,
-                major_fault_reps: reps.filter(|r| r.has_major_fault()).count() as u32,
-                holds_done: holds.len() as u32,
-                holds_prescribed: p.and_then(|p| p.total_holds()),
-                hold_seconds: holds.iter().map(|h| h.seconds_in_form).fold(0.0, |a, b| a + b),
-                hold_target_s: target,
-                holds_on_target: holds.iter().filter(|h| target.is_some_and(|t| h.seconds_in_form >= t - 0.05)).count()
-                    as u32,
-            }
-        })
-        .collect();
+    let quality = exercises.iter().map(|&e| exercise_quality(rec, e)).collect();
     let mut reps = Vec::new();
     let mut holds = Vec::new();
     let mut faults: BTreeMap<(&'static str, FaultId), FaultSummary> = BTreeMap::new();

@@ -35,17 +35,21 @@ impl HistoryPoint {
         if sets.is_empty() {
             return None;
         }
-        let reps: Vec<_> = sets.iter().flat_map(|s| &s.reps).collect();
+        let q = crate::report::exercise_quality(rec, exercise);
         let pain = |k: PainKind| rec.pain.iter().filter(move |p| p.kind == k).map(|p| p.score);
         Some(Self {
             session_id: rec.summary.id,
             started_at: rec.summary.started_at,
             source: rec.summary.source_kind,
-            sets: sets.len() as u32,
-            reps: reps.len() as u32,
-            clean_reps: reps.iter().filter(|r| r.faults.is_empty()).count() as u32,
-            hold_s: sets.iter().flat_map(|s| &s.holds).fold(0.0, |a, h| a + h.seconds_in_form),
-            peak_trunk_deg: reps.iter().filter_map(|r| r.hinge.as_ref().map(|h| h.peak_trunk_deg)).reduce(f32::max),
+            sets: q.sets_done,
+            reps: q.reps_done,
+            clean_reps: q.clean_reps,
+            hold_s: q.hold_seconds,
+            peak_trunk_deg: sets
+                .iter()
+                .flat_map(|s| &s.reps)
+                .filter_map(|r| r.hinge.as_ref().map(|h| h.peak_trunk_deg))
+                .reduce(f32::max),
             pain_before: pain(PainKind::Before).next_back(),
             pain_after: pain(PainKind::After).max(),
             pain_next_day: pain(PainKind::NextDay).next_back(),
