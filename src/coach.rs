@@ -491,7 +491,7 @@ impl Coach {
         let Some(s) = self.sets.last() else { return "-".into() };
         match self.exercise {
             Exercise::SidePlank => {
-                let side = self.hold_side.map_or_else(|| self.next_side(), side_index);
+                let side = self.current_side();
                 format!("{:.0} s", s.hold_s[side].floor())
             }
             _ => format!("{}", s.reps.len()),
@@ -510,7 +510,7 @@ impl Coach {
                 format!("{set} · left arm {} of {} · right arm {} of {}", n[0], self.dose.reps, n[1], self.dose.reps)
             }
             Exercise::SidePlank => {
-                let side = self.hold_side.map_or_else(|| self.next_side(), side_index);
+                let side = self.current_side();
                 let sides = format!(
                     "{} side down · {:.0} of {:.0} s",
                     side_name(side),
@@ -524,6 +524,11 @@ impl Coach {
 
     fn next_side(&self) -> usize {
         usize::from(self.sides_done[0])
+    }
+
+    /// Side plank: the side being held (0 left, 1 right), else the next side to do.
+    fn current_side(&self) -> usize {
+        self.hold_side.map_or_else(|| self.next_side(), side_index)
     }
 
     fn dose_reached(&self, s: &SetTally) -> bool {
@@ -732,7 +737,7 @@ impl Coach {
         if self.next_requested {
             self.next_requested = false;
             if self.exercise == Exercise::SidePlank && !self.sides_done.iter().all(|&d| d) {
-                let i = self.hold_side.map_or_else(|| self.next_side(), side_index);
+                let i = self.current_side();
                 self.sides_done[i] = true;
                 if !self.sides_done[1 - i] {
                     self.hold_side = None;

@@ -272,19 +272,15 @@ impl Records {
             ))
             .strong(),
         );
-        ui.horizontal_wrapped(|ui| {
-            for v in 0..=10u8 {
-                if ui.button(format!("{v}")).clicked()
-                    && let Ok(store) = &self.store
-                {
-                    self.message = Some(match store.record_pain(s.id, PainKind::NextDay, v, None, &[]) {
-                        Ok(_) => format!("Thank you: {v}/10 recorded for that session."),
-                        Err(e) => format!("Could not record the check-in: {e:#}"),
-                    });
-                    self.refresh();
-                }
-            }
-        });
+        if let Some(v) = super::session::pain_scale(ui, None, false)
+            && let Ok(store) = &self.store
+        {
+            self.message = Some(match store.record_pain(s.id, PainKind::NextDay, v, None, &[]) {
+                Ok(_) => format!("Thank you: {v}/10 recorded for that session."),
+                Err(e) => format!("Could not record the check-in: {e:#}"),
+            });
+            self.refresh();
+        }
     }
 
     fn suggestion_ui(&mut self, ui: &mut egui::Ui) {

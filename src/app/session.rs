@@ -457,15 +457,7 @@ fn coach_panel(ui: &mut egui::Ui, coach: &Coach, last: Option<&LiveResult>, pain
                 Some(p) => {
                     ui.label(format!("Recorded: {p}/10"));
                 }
-                None => {
-                    ui.horizontal_wrapped(|ui| {
-                        for v in 0..=10u8 {
-                            if ui.button(format!("{v}")).clicked() {
-                                *pain_before = Some(v);
-                            }
-                        }
-                    });
-                }
+                None => *pain_before = pain_scale(ui, None, false),
             }
             ui.label(RichText::new(format!("Camera: {}", crate::coach::how_to(coach.exercise()).camera)).italics());
         }
@@ -506,6 +498,25 @@ fn coach_panel(ui: &mut egui::Ui, coach: &Coach, last: Option<&LiveResult>, pain
             ui.label("Press Esc to go back to the exercises.");
         }
     }
+}
+
+/// The 0–10 pain buttons in a row (`large`: finger-sized, for the summary screen); the rating
+/// clicked, if any. `chosen` is shown selected.
+pub fn pain_scale(ui: &mut egui::Ui, chosen: Option<u8>, large: bool) -> Option<u8> {
+    let mut clicked = None;
+    ui.horizontal_wrapped(|ui| {
+        for v in 0..=10u8 {
+            let b = if large {
+                egui::Button::new(RichText::new(format!("{v}")).size(24.0)).min_size(egui::vec2(44.0, 44.0))
+            } else {
+                egui::Button::new(format!("{v}"))
+            };
+            if ui.add(b.selected(chosen == Some(v))).clicked() {
+                clicked = Some(v);
+            }
+        }
+    });
+    clicked
 }
 
 fn fault_line(f: FaultId, n: u32, exercise: Exercise) -> String {
@@ -568,17 +579,9 @@ fn summary_card(ui: &mut egui::Ui, coach: &mut Coach) {
         set_lines(ui, &set, exercise);
         ui.add_space(10.0);
         ui.label(RichText::new("How is your pain now? (0 = none, 10 = worst)").size(22.0).strong());
-        ui.horizontal_wrapped(|ui| {
-            for v in 0..=10u8 {
-                let chosen = set.pain == Some(v);
-                let b = egui::Button::new(RichText::new(format!("{v}")).size(24.0))
-                    .selected(chosen)
-                    .min_size(egui::vec2(44.0, 44.0));
-                if ui.add(b).clicked() {
-                    coach.set_pain(v);
-                }
-            }
-        });
+        if let Some(v) = pain_scale(ui, set.pain, true) {
+            coach.set_pain(v);
+        }
         if let Some(p) = set.pain {
             ui.label(RichText::new(format!("Pain recorded: {p}/10")).size(20.0));
             if let Some(advice) = pain_advice(p) {
