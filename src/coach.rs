@@ -238,9 +238,12 @@ pub fn most_frequent_fault<'a>(sets: impl IntoIterator<Item = &'a SetTally>) -> 
     m.into_iter().max_by_key(|&(f, n)| (n, f.severity() == crate::form::Severity::Major, std::cmp::Reverse(f)))
 }
 
-/// The coach's timings.
+/// The coach's timings and its light check.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CoachTiming {
+    /// "Enough light" needs [`body_confidence`] at least this: a margin over the keypoint floor
+    /// (0.3), since a dim or blurred picture lowers every score.
+    pub light_min_confidence: f32,
     /// The checklist must pass this long before counting starts by itself (s).
     pub ready_hold_s: f64,
     /// A checklist item must fail this long before its hint is spoken (s).
@@ -251,7 +254,7 @@ pub struct CoachTiming {
 
 impl Default for CoachTiming {
     fn default() -> Self {
-        Self { ready_hold_s: 1.0, hint_after_s: 1.0, hint_cooldown_s: 5.0 }
+        Self { light_min_confidence: 0.45, ready_hold_s: 1.0, hint_after_s: 1.0, hint_cooldown_s: 5.0 }
     }
 }
 
@@ -576,7 +579,7 @@ impl Coach {
             CheckItem {
                 id: "setup.light",
                 label: "Enough light",
-                ok: inp.confidence >= 0.45,
+                ok: inp.confidence >= self.timing.light_min_confidence,
                 hint: "I can't see you clearly. Turn on more light.",
             },
             CheckItem {
