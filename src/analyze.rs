@@ -277,7 +277,8 @@ pub fn analyze(
                     spine.push(StillSpine { index: frame.index, file: name.clone(), check });
                 }
             } else {
-                analyzer.push_with_back(&sample, reading.as_ref().map(crate::back::BackReading::measure).as_ref());
+                let input = back.as_ref().and_then(|b| b.engine_input(reading.as_ref()));
+                analyzer.push_with_back(&sample, input.as_ref());
             }
         }
         let mut out = FrameOut::from_sample(frame.index, &sample, name);
@@ -458,7 +459,12 @@ impl ExerciseResult {
                     let side = rep.side.map_or(String::new(), |s| format!(" {s:?}").to_lowercase());
                     let detail = rep.hinge.as_ref().map_or(String::new(), |h| {
                         let gap = h.max_thoracic_gap.map_or_else(
-                            || "thoracic gap not judged by the mask".to_string(),
+                            || match &h.mask_refused {
+                                Some(why) => {
+                                    format!("thoracic gap not judged by the mask ({})", crate::back::refusal_text(why))
+                                }
+                                None => "thoracic gap not judged by the mask".to_string(),
+                            },
                             |g| format!("max thoracic gap {g:.3} torso lengths"),
                         );
                         format!(

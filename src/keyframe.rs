@@ -257,6 +257,7 @@ mod tests {
                 max_thoracic_offset: None,
                 worst_head_deg: None,
                 spine_method: SpineMethod::Contour,
+                mask_refused: None,
                 max_thoracic_gap: gap,
                 worst_gap_s: gap.map(|_| 2.5),
                 head_contact: None,

@@ -113,6 +113,10 @@ pub struct RepRow {
     pub max_thoracic_gap: Option<f32>,
     /// Hinge: when that gap was seen (s).
     pub worst_gap_s: Option<f64>,
+    /// Hinge: why the mask judged none of the rep's bent frames (its most frequent reason), when
+    /// it gave no thoracic gap although it looked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mask_refused: Option<String>,
     /// Hinge: the back of the head stayed on the dowel.
     pub head_contact: Option<bool>,
     /// Hinge: how the dowel contacts were judged on most frames ("contour", "dowel",
@@ -284,6 +288,7 @@ pub fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], now: i6
                 rising_s: h.map(|h| h.rising_s),
                 max_thoracic_gap: h.and_then(|h| h.max_thoracic_gap),
                 worst_gap_s: h.and_then(|h| h.worst_gap_s),
+                mask_refused: h.and_then(|h| h.mask_refused.as_deref()).map(crate::back::refusal_text),
                 head_contact: h.and_then(|h| h.head_contact),
                 spine_method: h.and_then(|h| enum_text(&h.spine_method)),
                 thoracic_proxy: h.and_then(|h| h.max_thoracic_offset),
@@ -765,7 +770,10 @@ pub fn to_html(r: &Report) -> String {
                 f0(x.peak_hip_deg),
                 f1(x.lowering_s),
                 f1(x.rising_s),
-                f2(x.max_thoracic_gap),
+                match (&x.max_thoracic_gap, &x.mask_refused) {
+                    (None, Some(why)) => format!("– (mask: {})", esc(why)),
+                    _ => f2(x.max_thoracic_gap),
+                },
                 f1(x.worst_gap_s),
                 yes_no(x.head_contact),
                 esc(&x.spine_method.clone().unwrap_or_default().replace('_', " ")),
@@ -1034,7 +1042,8 @@ pub fn to_csv(r: &Report) -> String {
             (
                 "detail",
                 x.spine_method.as_ref().map_or(String::new(), |m| {
-                    format!("spine judged by {m}; thoracic proxy {}", o32(x.thoracic_proxy))
+                    let why = x.mask_refused.as_ref().map_or(String::new(), |w| format!("; mask: {w}"));
+                    format!("spine judged by {m}; thoracic proxy {}{why}", o32(x.thoracic_proxy))
                 }),
             ),
         ]));

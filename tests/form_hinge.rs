@@ -299,6 +299,7 @@ fn external_back_measure_judges_and_is_recorded() {
             head_gap: Some(0.0),
             thoracic_gap: Some(if bad { 0.12 } else { 0.01 }),
             sacrum_gap: Some(0.0),
+            refused: None,
         };
         ev.extend(a.push_with_back(s, Some(&m)));
         let live = a.live();
@@ -322,6 +323,45 @@ fn external_back_measure_judges_and_is_recorded() {
     let worst = h1.worst_gap_s.unwrap();
     assert!(worst > windows[1].0 && worst < windows[1].1, "worst frame {worst} outside rep 2 {:?}", windows[1]);
     assert_eq!((h0.head_contact, h1.head_contact), (Some(true), Some(true)));
+    assert_eq!((&h0.mask_refused, &h1.mask_refused), (&None, &None), "measured reps give no refusal");
+}
+
+#[test]
+fn a_rep_the_mask_refused_records_why_and_the_keypoints_judge_it() {
+    use formcheck::form::{Analyzer, BackMeasure, SpineMethod};
+    // Rep 1: the mask refuses every frame (mostly for an arm on the back, some for a ragged edge);
+    // rep 2: measured on a few frames, refused on the rest.
+    let (samples, windows) = hinge_set(&[GOOD, GOOD], 21, Noise::default(), |_, f| f);
+    let mut a = Analyzer::new(Exercise::Hinge, FormConfig::default());
+    let mut ev = vec![];
+    for (i, s) in samples.iter().enumerate() {
+        let in_rep2 = s.t > windows[1].0 && s.t < windows[1].1;
+        let m = if in_rep2 && i % 5 == 0 {
+            BackMeasure {
+                method: SpineMethod::Contour,
+                head_gap: Some(0.0),
+                thoracic_gap: Some(0.02),
+                sacrum_gap: Some(0.0),
+                refused: None,
+            }
+        } else if i % 4 == 0 {
+            BackMeasure::refused("ragged_edge")
+        } else {
+            BackMeasure::refused("arm_on_back")
+        };
+        ev.extend(a.push_with_back(s, Some(&m)));
+    }
+    ev.extend(a.finish());
+    let reps = reps_of(&ev);
+    assert_eq!(reps.len(), 2);
+    let (h0, h1) = (reps[0].hinge.as_ref().unwrap(), reps[1].hinge.as_ref().unwrap());
+    // A refused frame is not a measurement: the keypoints judge (a side view here), no gap is made up.
+    assert_eq!(h0.spine_method, SpineMethod::Keypoints);
+    assert_eq!(h0.max_thoracic_gap, None);
+    assert_eq!(h0.mask_refused.as_deref(), Some("arm_on_back"), "the most frequent reason");
+    assert!((h1.max_thoracic_gap.unwrap() - 0.02).abs() < 1e-6, "{:?}", h1.max_thoracic_gap);
+    assert_eq!(h1.mask_refused, None, "a rep with a measured gap gives no refusal");
+    assert!(reps.iter().all(|r| r.faults.is_empty()), "{:?}", reps.iter().map(|r| &r.faults).collect::<Vec<_>>());
 }
 
 #[test]
@@ -331,7 +371,8 @@ fn a_real_dowel_is_held_to_a_tighter_gap_than_the_contour() {
     let (samples, _) = hinge_set(&[GOOD], 5, Noise::default(), |_, f| f);
     let faults_with = |method: SpineMethod| {
         let mut a = Analyzer::new(Exercise::Hinge, FormConfig::default());
-        let m = BackMeasure { method, head_gap: Some(0.0), thoracic_gap: Some(0.06), sacrum_gap: Some(0.0) };
+        let m =
+            BackMeasure { method, head_gap: Some(0.0), thoracic_gap: Some(0.06), sacrum_gap: Some(0.0), refused: None };
         let mut ev = vec![];
         for s in &samples {
             ev.extend(a.push_with_back(s, Some(&m)));
@@ -416,6 +457,7 @@ fn a_rep_the_mask_saw_on_a_few_frames_was_judged_by_the_mask() {
             head_gap: Some(0.0),
             thoracic_gap: Some(0.03),
             sacrum_gap: Some(0.0),
+            refused: None,
         };
         ev.extend(a.push_with_back(s, seen.then_some(&m)));
     }

@@ -44,6 +44,22 @@ fn good_mornings_three_clean_reps_before_17s_and_three_to_five_in_all() {
         before.iter().filter_map(|r| r.hinge.as_ref().and_then(|h| h.max_thoracic_gap).map(|g| (r.index, g))).collect();
     eprintln!("per-rep max thoracic gap (full-view reps): {with_gap:?}");
     assert!(!with_gap.is_empty(), "no full-view rep carries a thoracic gap from the mask");
+    // A rep without a gap says why: the mask looked at its bent frames and refused them, and the
+    // reason is the far arm over the back (the frames tests/back_real.rs looks at), nothing else.
+    for rep in &before {
+        let h = rep.hinge.as_ref().expect("hinge measures");
+        if h.max_thoracic_gap.is_none() {
+            assert_eq!(
+                h.mask_refused.as_deref(),
+                Some("arm_on_back"),
+                "rep {}: no thoracic gap, and the reason given is {:?}",
+                rep.index,
+                h.mask_refused
+            );
+        } else {
+            assert_eq!(h.mask_refused, None, "rep {}: a gap and a refusal", rep.index);
+        }
+    }
     assert!((3..=5).contains(&report.reps.len()), "{} reps in all", report.reps.len());
     // The close-up from 18.5 s cuts the legs: that time is "not in view", not judged.
     assert!(report.not_in_view_s >= 3.0, "not in view {:.1} s", report.not_in_view_s);

@@ -204,7 +204,16 @@ fn report_of_an_analysed_clip() {
         for f in &r.faults {
             assert!(html.contains(f.id()), "fault {f} of rep {}", r.index);
         }
+        // A rep the mask could not judge says why, in the stored record and in the report.
+        if let Some(why) = &h.mask_refused {
+            let cell = format!("– (mask: {})", formcheck::report::esc(&formcheck::back::refusal_text(why)));
+            assert!(html.contains(&cell), "rep {}: {cell}", r.index);
+        }
     }
+    assert!(
+        reps.iter().any(|r| r.hinge.as_ref().is_some_and(|h| h.mask_refused.is_some())),
+        "no rep of this clip records why the mask could not judge it (the far arm covers the back on reps 1-2)"
+    );
     assert!(html.contains("<svg"), "charts are inline SVG");
     assert!(html.contains("Pain trend"), "pain chart");
     assert!(html.contains("<b>regress</b>") && html.contains("pain reached 5/10"), "pacing suggests the regression");

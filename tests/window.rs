@@ -611,6 +611,7 @@ fn history_charts_the_recorded_sessions() {
             max_thoracic_offset: None,
             worst_head_deg: None,
             spine_method: SpineMethod::NotJudged,
+            mask_refused: None,
             max_thoracic_gap: None,
             worst_gap_s: None,
             head_contact: None,

@@ -109,8 +109,9 @@ impl Worker {
             return Err(self.model_error.clone().unwrap_or_else(|| "no pose model is loaded".into()));
         };
         let reading = self.back.as_mut().and_then(|b| b.measure(&c.frame, &sample, self.min_score));
+        let input = self.back.as_ref().and_then(|b| b.engine_input(reading.as_ref()));
         let form = self.analyzer.as_mut().map(|a| {
-            events.extend(a.push_with_back(&sample, reading.as_ref().map(crate::back::BackReading::measure).as_ref()));
+            events.extend(a.push_with_back(&sample, input.as_ref()));
             a.live()
         });
         let now = Instant::now();

@@ -284,6 +284,48 @@ pub enum Unreliable {
     Inconsistent,
 }
 
+impl Unreliable {
+    pub const ALL: [Unreliable; 9] = [
+        Unreliable::MissingKeypoints,
+        Unreliable::NotProfile,
+        Unreliable::TooSmall,
+        Unreliable::Area,
+        Unreliable::AxisOutsideMask,
+        Unreliable::EdgeNotFound,
+        Unreliable::RaggedEdge,
+        Unreliable::ArmOnBack,
+        Unreliable::Inconsistent,
+    ];
+
+    /// A short stable id (as serialised), for records and reports.
+    #[must_use]
+    pub fn id(self) -> &'static str {
+        match self {
+            Unreliable::MissingKeypoints => "missing_keypoints",
+            Unreliable::NotProfile => "not_profile",
+            Unreliable::TooSmall => "too_small",
+            Unreliable::Area => "area",
+            Unreliable::AxisOutsideMask => "axis_outside_mask",
+            Unreliable::EdgeNotFound => "edge_not_found",
+            Unreliable::RaggedEdge => "ragged_edge",
+            Unreliable::ArmOnBack => "arm_on_back",
+            Unreliable::Inconsistent => "inconsistent",
+        }
+    }
+
+    /// The reason with this id.
+    #[must_use]
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|u| u.id() == id)
+    }
+}
+
+/// The words for a refusal id in records (the id itself when unknown: a newer version wrote it).
+#[must_use]
+pub fn refusal_text(id: &str) -> String {
+    Unreliable::from_id(id).map_or_else(|| id.replace('_', " "), |u| u.to_string())
+}
+
 /// First exit from the mask along `dir` from `start`, within `max_len` mask pixels.
 /// Returns (distance, contrast across the edge).
 fn dorsal_exit(mask: &PersonMask, start: P2, dir: P2, max_len: f32, max_entry: f32, thr: f32) -> Option<(f32, f32)> {

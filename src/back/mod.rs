@@ -27,7 +27,8 @@ pub mod seg;
 use serde::{Deserialize, Serialize};
 
 pub use contour::{
-    BackContour, BackKeypoints, ContourPoint, P2, Part, Unreliable, VirtualDowel, fit_virtual_dowel, trace_contour,
+    BackContour, BackKeypoints, ContourPoint, P2, Part, Unreliable, VirtualDowel, fit_virtual_dowel, refusal_text,
+    trace_contour,
 };
 pub use dowel::{DowelContact, DowelDetector, RealDowel};
 pub use seg::{PersonMask, SEG_SIDE, SegError, SegModel, SegTimes, fit_to_frame, locate_seg_model, seg_region};
@@ -462,6 +463,11 @@ pub struct BackStage {
     since_mask: u32,
     /// The last masked frame's reading (when judged) and its keypoints.
     last: Option<(BackReading, BackKeypoints)>,
+    /// Why the last masked frame was not judged, when the mask refused it.
+    last_refusal: Option<Unreliable>,
+    /// Why the mask did not judge the frame last given to [`BackStage::measure`]: set when it
+    /// looked (that frame was masked, or follows a refused masked frame) and refused.
+    refusal: Option<Unreliable>,
     /// Milliseconds spent so far (mask and contour), for timing reports.
     pub total_ms: f64,
     /// Frames the mask ran on.
@@ -497,6 +503,8 @@ impl BackStage {
             analyzer: BackAnalyzer::new(config),
             since_mask: 0,
             last: None,
+            last_refusal: None,
+            refusal: None,
             total_ms: 0.0,
             masked_frames: 0,
         })
@@ -507,6 +515,23 @@ impl BackStage {
         self.analyzer.reset();
         self.since_mask = 0;
         self.last = None;
+        self.last_refusal = None;
+        self.refusal = None;
+    }
+
+    /// Why the mask did not judge the frame last given to [`BackStage::measure`], when it looked
+    /// and refused (`None` when it judged it, or did not look: no person, or a frame between
+    /// masked ones on which the person moved).
+    #[must_use]
+    pub fn refusal(&self) -> Option<Unreliable> {
+        self.refusal
+    }
+
+    /// What the form engine gets for the frame last given to [`BackStage::measure`] (whose result
+    /// is `reading`): the measurement, or the mask's refusal with its reason, or nothing.
+    #[must_use]
+    pub fn engine_input(&self, reading: Option<&BackReading>) -> Option<crate::form::BackMeasure> {
+        reading.map(BackReading::measure).or_else(|| self.refusal.map(|u| crate::form::BackMeasure::refused(u.id())))
     }
 
     /// Judges the back in `frame`, whose pose is `sample`.
@@ -524,33 +549,43 @@ impl BackStage {
         let every = self.analyzer.config.mask_every.max(1);
         let reading = if self.since_mask.is_multiple_of(every) {
             self.masked_frames += 1;
-            let r = self.mask_and_measure(frame, sample, min_score);
+            let (r, why) = match self.mask_and_measure(frame, sample, min_score) {
+                Ok(r) => (Some(r), None),
+                Err(why) => (None, why),
+            };
             let kp = BackKeypoints::from_pose(&sample.pose, min_score)
                 .map(|k| BackKeypoints { torso_scale: self.analyzer.torso_scale(), ..k });
             self.last = r.clone().zip(kp);
+            self.last_refusal = why;
+            self.refusal = why;
             self.since_mask = 1;
             r
         } else {
             self.since_mask += 1;
-            self.carry(frame.t, sample, min_score)
+            let r = self.carry(frame.t, sample, min_score);
+            // Between masked frames, a refusal stands as a reading would.
+            self.refusal = if r.is_none() { self.last_refusal } else { None };
+            r
         };
         self.total_ms += t0.elapsed().as_secs_f64() * 1e3;
         reading
     }
 
+    /// The mask's reading of this frame; `Err(Some(why))` when the mask refused it, `Err(None)`
+    /// when the mask could not run (no shoulder and hip to place the crop, or the model failed).
     fn mask_and_measure(
         &mut self,
         frame: &crate::frame::Frame,
         sample: &crate::pose::skeleton::PoseSample,
         min_score: f32,
-    ) -> Option<BackReading> {
-        let region = fit_to_frame(seg_region(&sample.pose, min_score)?, frame.width, frame.height);
+    ) -> Result<BackReading, Option<Unreliable>> {
+        let region = fit_to_frame(seg_region(&sample.pose, min_score).ok_or(None)?, frame.width, frame.height);
         match self.mask.as_mut() {
-            Some(mask) => self.seg.segment_into(frame, &region, mask).ok()?,
-            None => self.mask = Some(self.seg.segment(frame, &region).ok()?),
+            Some(mask) => self.seg.segment_into(frame, &region, mask).map_err(|_| None)?,
+            None => self.mask = Some(self.seg.segment(frame, &region).map_err(|_| None)?),
         }
-        let mask = self.mask.as_ref()?;
-        self.analyzer.analyze(frame.t, mask, &sample.pose, min_score, Some(self.seg.last_crop())).ok()
+        let mask = self.mask.as_ref().ok_or(None)?;
+        self.analyzer.analyze(frame.t, mask, &sample.pose, min_score, Some(self.seg.last_crop())).map_err(Some)
     }
 
     /// The last masked frame's reading for this frame, if the person has held still since.
@@ -585,6 +620,7 @@ impl BackReading {
             head_gap: self.head_gap,
             thoracic_gap: self.thoracic_gap,
             sacrum_gap: self.sacrum_gap,
+            refused: None,
         }
     }
 }

@@ -61,6 +61,24 @@ pub struct BackMeasure {
     pub thoracic_gap: Option<f32>,
     /// Gap at the sacrum.
     pub sacrum_gap: Option<f32>,
+    /// Set when the mask looked at this frame and could not judge the back: why, as a short id
+    /// (`crate::back::Unreliable::id`). The gaps are then `None` and the keypoint proxies judge.
+    #[serde(skip)]
+    pub refused: Option<&'static str>,
+}
+
+impl BackMeasure {
+    /// A frame the mask looked at and could not judge, with the reason's id.
+    #[must_use]
+    pub fn refused(reason: &'static str) -> Self {
+        Self {
+            method: SpineMethod::NotJudged,
+            head_gap: None,
+            thoracic_gap: None,
+            sacrum_gap: None,
+            refused: Some(reason),
+        }
+    }
 }
 
 /// Result of the single-frame spine check.
@@ -266,6 +284,8 @@ struct RepAcc {
     max_gap: Option<(f32, f64)>,
     /// Head contact over the frames a back measurement judged it.
     head_contact: Option<bool>,
+    /// Bent frames the mask looked at and could not judge, by reason id.
+    refusals: Vec<(&'static str, u32)>,
 }
 
 /// Hip hinge state machine.
@@ -456,6 +476,12 @@ impl HingeEngine {
                             _ => h,
                         });
                     }
+                    if let Some(why) = ctx.back.and_then(|b| b.refused) {
+                        match r.refusals.iter_mut().find(|(id, _)| *id == why) {
+                            Some((_, n)) => *n += 1,
+                            None => r.refusals.push((why, 1)),
+                        }
+                    }
                     if external.is_some() {
                         if let Some(g) = ctx.back.and_then(|b| b.thoracic_gap)
                             && r.max_gap.is_none_or(|(worst, _)| g > worst)
@@ -589,6 +615,12 @@ impl HingeEngine {
                 worst_gap_s: r.max_gap.map(|g| g.1),
                 head_contact: r.head_contact,
                 spine_method: method,
+                // Why the mask gave no thoracic gap: its most frequent reason on the bent frames.
+                mask_refused: if r.max_gap.is_none() {
+                    r.refusals.iter().max_by_key(|(_, n)| *n).map(|(id, _)| (*id).to_string())
+                } else {
+                    None
+                },
             }),
             bird_dog: None,
         };

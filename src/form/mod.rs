@@ -145,6 +145,10 @@ pub struct HingeRep {
     /// Whether the back of the head stayed on the dowel on every frame the mask or dowel judged
     /// it (None when none did).
     pub head_contact: Option<bool>,
+    /// When the mask judged none of the rep's bent frames although it looked: why, on most of
+    /// them (an id of `crate::back::Unreliable`, e.g. `arm_on_back`; see `back::refusal_text`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask_refused: Option<String>,
 }
 
 /// Bird-dog-specific measurements of a rep (flattened into [`RepRecord`]'s JSON).
