@@ -39,6 +39,10 @@ pub struct FrameOut {
     /// Hip hinge: the back measured on the person mask, when the mask was reliable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub back: Option<BackOut>,
+    /// Hip hinge: why the mask did not judge this frame, when it looked and refused (an id of
+    /// `back::Unreliable`, e.g. `arm_on_back`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub back_refused: Option<&'static str>,
 }
 
 /// The back measured on the mask in one frame (torso lengths; see `back::BackReading`).
@@ -98,7 +102,7 @@ impl FrameOut {
                 KeypointOut { name: j.name(), x: k.x, y: k.y, score: k.score }
             })
             .collect();
-        Self { index, t: s.t, present: s.present, keypoints, file, form: None, back: None }
+        Self { index, t: s.t, present: s.present, keypoints, file, form: None, back: None, back_refused: None }
     }
 }
 
@@ -293,6 +297,7 @@ pub fn analyze(
             carried_from: r.carried_from,
             overlay: Some(r.overlay.clone()),
         });
+        out.back_refused = back.as_ref().and_then(|b| b.refusal()).map(crate::back::Unreliable::id);
         if let Some((analyzer, _)) = form.as_ref().filter(|_| !info.stills) {
             out.form = Some(FormState::from_live(analyzer.live()));
         }

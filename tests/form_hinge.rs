@@ -417,6 +417,34 @@ fn three_quarter_view_counts_reps_but_does_not_judge_the_spine_from_keypoints() 
 }
 
 #[test]
+fn a_wobble_on_the_way_down_does_not_leave_the_phase_rising_while_going_deeper() {
+    // Rep 1 goes down to about 38 deg, comes back up about 10, then carries on down to 60 (as in the corpus's
+    // third good morning); the phase shown is "lowering" again once past the first depth.
+    let (samples, windows) = hinge_set(&[GOOD], 5, Noise::default(), |t, f| {
+        let wobble = keys(t, &[(1.5, 0.0), (3.1, 0.0), (3.4, -18.0), (3.7, 0.0), (4.0, 0.0)]);
+        SideFig { trunk: f.trunk + wobble, ..f }
+    });
+    let (start, _) = windows[0];
+    let mut a = formcheck::form::Analyzer::new(Exercise::Hinge, FormConfig::default());
+    let mut phases: Vec<(f64, String)> = vec![];
+    let mut ev = vec![];
+    for s in &samples {
+        ev.extend(a.push(s));
+        let p = a.live().phase.clone();
+        if phases.last().is_none_or(|l| l.1 != p) {
+            phases.push((s.t, p));
+        }
+    }
+    ev.extend(a.finish());
+    assert_eq!(reps_of(&ev).len(), 1, "{phases:?}");
+    // Deepest at the bottom (start + 2.5 s): the last switch to "rising" comes after it.
+    let last_rising = phases.iter().rev().find(|p| p.1 == "rising").map(|p| p.0).expect("a rising phase");
+    assert!(last_rising > start + 2.4, "rising from {last_rising:.2} s, bottom at {:.2} s: {phases:?}", start + 2.5);
+    // And the wobble did show as rising (the test sees the case it is about).
+    assert!(phases.iter().filter(|p| p.1 == "rising").count() >= 2, "{phases:?}");
+}
+
+#[test]
 fn a_brief_trunk_spike_at_the_top_does_not_end_the_rep_before_lockout() {
     let (mut samples, windows) = hinge_set(&[GOOD, GOOD, GOOD], 3, Noise::default(), |_, f| f);
     // Two frames, 0.4 s before each rep's end (trunk about 12 deg, hips not yet extended): the

@@ -1100,6 +1100,7 @@ mod tests {
             present: true,
             keypoints: Vec::new(),
             file: None,
+            back_refused: None,
             form: Some(FormState {
                 view: View::Side,
                 in_view: true,

@@ -457,7 +457,8 @@ impl HingeEngine {
                     self.set_phase(Phase::Unknown, t);
                     return;
                 };
-                if trunk > r.peak_trunk {
+                let deeper = trunk > r.peak_trunk;
+                if deeper {
                     r.peak_trunk = trunk;
                     r.bottom_t = t;
                 }
@@ -509,6 +510,9 @@ impl HingeEngine {
                 }
                 if self.phase == Phase::Lowering && rising {
                     self.set_phase(Phase::Rising, t);
+                } else if self.phase == Phase::Rising && deeper {
+                    // A pause or a wobble on the way down, then deeper than before: still lowering.
+                    self.set_phase(Phase::Lowering, t);
                 }
                 if trunk < cfg.standing_max_trunk_deg {
                     if deep {
