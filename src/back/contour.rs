@@ -367,6 +367,34 @@ fn dorsal_exit(mask: &PersonMask, start: P2, dir: P2, max_len: f32, max_entry: f
 /// # Errors
 /// [`Unreliable`] when the mask cannot show the back (see [`BackConfig`] for the gates).
 pub fn trace_contour(mask: &PersonMask, kp: &BackKeypoints, cfg: &BackConfig) -> Result<BackContour, Unreliable> {
+    check_edge(trace_contour_ungated(mask, kp, cfg)?, cfg)
+}
+
+/// The contour's edge-quality gates (jaggedness, jumps, contrast, soft edge).
+///
+/// # Errors
+/// [`Unreliable::RaggedEdge`].
+pub fn check_edge(c: BackContour, cfg: &BackConfig) -> Result<BackContour, Unreliable> {
+    if c.roughness > cfg.max_roughness
+        || c.jumps > cfg.max_jumps
+        || c.edge_contrast < cfg.min_edge_contrast
+        || c.soft_fraction > cfg.max_soft_fraction
+    {
+        return Err(Unreliable::RaggedEdge);
+    }
+    Ok(c)
+}
+
+/// [`trace_contour`] without the edge-quality gates ([`check_edge`]): a dowel held on the back,
+/// which the mask partly takes in as the body, makes the edge ragged until it is erased.
+///
+/// # Errors
+/// [`Unreliable`], for every gate but the edge's quality.
+pub fn trace_contour_ungated(
+    mask: &PersonMask,
+    kp: &BackKeypoints,
+    cfg: &BackConfig,
+) -> Result<BackContour, Unreliable> {
     // A profile or a three-quarter view shows the back as the outline; turned to face the camera,
     // the outline is a shoulder blade or the far arm.
     if kp.scaled_width_ratio().is_some_and(|w| w >= cfg.max_width_ratio) {
@@ -484,13 +512,6 @@ pub fn trace_contour(mask: &PersonMask, kp: &BackKeypoints, cfg: &BackConfig) ->
     let has = |w: (f32, f32)| c.points.iter().any(|p| p.part == Part::Trunk && in_zone(p.s, w));
     if thoracic_seen < cfg.min_thoracic_visible || !has(SACRUM_WINDOW) || !has(UPPER_BACK_WINDOW) {
         return Err(Unreliable::ArmOnBack);
-    }
-    if c.roughness > cfg.max_roughness
-        || c.jumps > cfg.max_jumps
-        || c.edge_contrast < cfg.min_edge_contrast
-        || c.soft_fraction > cfg.max_soft_fraction
-    {
-        return Err(Unreliable::RaggedEdge);
     }
     Ok(c)
 }

@@ -27,8 +27,8 @@ pub mod seg;
 use serde::{Deserialize, Serialize};
 
 pub use contour::{
-    BackContour, BackKeypoints, ContourPoint, P2, Part, Unreliable, VirtualDowel, fit_virtual_dowel, refusal_text,
-    trace_contour,
+    BackContour, BackKeypoints, ContourPoint, P2, Part, Unreliable, VirtualDowel, check_edge, fit_virtual_dowel,
+    refusal_text, trace_contour, trace_contour_ungated,
 };
 pub use dowel::{DowelContact, DowelDetector, RealDowel};
 pub use seg::{PersonMask, SEG_SIDE, SegError, SegModel, SegTimes, fit_to_frame, locate_seg_model, seg_region};
@@ -226,6 +226,11 @@ pub struct BackReading {
     pub overlay: BackOverlay,
 }
 
+/// Half the width of a held dowel, torso lengths (a 2-3 cm dowel on a torso of about 50 cm): the
+/// band erased from the mask around a detected dowel starts this far (less half a pixel) on the
+/// body's side of its centre line.
+const DOWEL_HALF_WIDTH: f32 = 0.025;
+
 /// Stateless measurement of one frame: contour, virtual dowel and (with `crop`) a real dowel.
 /// `crop` is the RGB crop the mask was computed from ([`SegModel::last_crop`]).
 ///
@@ -239,9 +244,27 @@ pub fn measure_back(
     cfg: &BackConfig,
     t: f64,
 ) -> Result<BackReading, Unreliable> {
-    let c = trace_contour(mask, kp, cfg)?;
-    let v = fit_virtual_dowel(&c).ok_or(Unreliable::EdgeNotFound)?;
-    let real = crop.and_then(|crop| detector.detect(crop, mask.side, &c, &v, cfg));
+    // A held dowel is looked for on the contour before its edge is judged: the segmentation model
+    // often takes the dowel in as part of the person, which makes the outline the dowel's (or
+    // ragged). When one is found it is erased from the mask and the back traced again, so the
+    // contacts are measured between the dowel and the body itself.
+    let first = trace_contour_ungated(mask, kp, cfg)?;
+    let v0 = fit_virtual_dowel(&first).ok_or(Unreliable::EdgeNotFound)?;
+    let found = crop.and_then(|crop| detector.detect(crop, mask.side, &first, &v0, cfg).map(|d| (crop, d)));
+    let (c, v, real) = match found {
+        None => {
+            let c = check_edge(first, cfg)?;
+            (c, v0, None)
+        }
+        Some((crop, d)) => {
+            let half = DOWEL_HALF_WIDTH * first.torso;
+            let cleaned = mask.without_dowel(d.ends[0], d.ends[1], first.dorsal, (half - 0.5).max(0.0), half + 1.5);
+            let c = trace_contour(&cleaned, kp, cfg)?;
+            let v = fit_virtual_dowel(&c).ok_or(Unreliable::EdgeNotFound)?;
+            let real = detector.detect(crop, mask.side, &c, &v, cfg);
+            (c, v, real)
+        }
+    };
     let gaps = BackGaps {
         thoracic: v.thoracic,
         lumbar_bulge: v.lumbar_bulge,

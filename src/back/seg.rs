@@ -138,6 +138,37 @@ impl PersonMask {
         top * (1.0 - wy) + bottom * wy
     }
 
+    /// This mask with a straight dowel from `a` to `b` (mask coordinates, centre line) erased: the
+    /// band from `near` pixels on the body's side of the centre line (`toward`: a unit vector
+    /// pointing away from the body) to `far` pixels beyond it, along the dowel's length. The
+    /// segmentation model often takes a held dowel in as part of the person; erased, the outline
+    /// is the body's again.
+    #[must_use]
+    pub fn without_dowel(&self, a: [f32; 2], b: [f32; 2], toward: [f32; 2], near: f32, far: f32) -> Self {
+        let mut m = self.clone();
+        let d = [b[0] - a[0], b[1] - a[1]];
+        let len = d[0].hypot(d[1]);
+        if len < 1.0 {
+            return m;
+        }
+        let u = [d[0] / len, d[1] / len];
+        let mut n = [-u[1], u[0]];
+        if n[0] * toward[0] + n[1] * toward[1] < 0.0 {
+            n = [-n[0], -n[1]];
+        }
+        for y in 0..m.side {
+            for x in 0..m.side {
+                let p = [x as f32 + 0.5 - a[0], y as f32 + 0.5 - a[1]];
+                let along = p[0] * u[0] + p[1] * u[1];
+                let across = p[0] * n[0] + p[1] * n[1];
+                if (-2.0..=len + 2.0).contains(&along) && (-near..=far).contains(&across) {
+                    m.prob[y * m.side + x] = 0.0;
+                }
+            }
+        }
+        m
+    }
+
     /// Source pixels per mask pixel.
     #[must_use]
     pub fn scale(&self) -> f32 {
