@@ -129,6 +129,8 @@ pub struct Timing {
     pub mean_ms: MeanMs,
     /// Model runs per frame on average (tracking needs 1; finding or losing a person costs 2).
     pub passes_per_frame: f64,
+    /// Fraction of the frames the person mask ran on (hip hinge only; 0 otherwise).
+    pub masked_fraction: f64,
     /// Peak resident memory of the process, in MB (Linux; 0 where unknown).
     pub peak_memory_mb: f64,
 }
@@ -329,6 +331,7 @@ pub fn analyze(
             mask: per(back.as_ref().map_or(0.0, |b| b.total_ms)),
         },
         passes_per_frame: per(passes as f64),
+        masked_fraction: per(back.as_ref().map_or(0.0, |b| b.masked_frames as f64)),
         peak_memory_mb: peak_memory_mb(),
     };
     let exercise = form.map(|(mut analyzer, _)| {
@@ -498,7 +501,7 @@ impl Timing {
     #[must_use]
     pub fn summary(&self) -> String {
         format!(
-            "{} frames ({:.1} s of input) in {:.2} s: {:.1} fps | per frame: decode {:.1} ms, preprocess {:.2} ms, inference {:.1} ms, postprocess {:.2} ms, mask {:.2} ms, {:.2} model passes | peak memory {:.0} MB",
+            "{} frames ({:.1} s of input) in {:.2} s: {:.1} fps | per frame: decode {:.1} ms, preprocess {:.2} ms, inference {:.1} ms, postprocess {:.2} ms, mask {:.2} ms ({:.0}% of frames masked), {:.2} model passes | peak memory {:.0} MB",
             self.frames,
             self.input_seconds,
             self.wall_seconds,
@@ -508,6 +511,7 @@ impl Timing {
             self.mean_ms.inference,
             self.mean_ms.postprocess,
             self.mean_ms.mask,
+            self.masked_fraction * 100.0,
             self.passes_per_frame,
             self.peak_memory_mb
         )

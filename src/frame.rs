@@ -84,6 +84,16 @@ impl Frame {
         Self { index, t, width, height, format, data: Arc::new(data) }
     }
 
+    /// Builds a frame of the given format around a shared buffer (a source reusing its buffers).
+    ///
+    /// # Panics
+    /// If the buffer length does not match the dimensions and format.
+    #[must_use]
+    pub fn with_shared(index: u64, t: f64, width: u32, height: u32, format: PixelFormat, data: Arc<Vec<u8>>) -> Self {
+        assert_eq!(data.len(), format.frame_len(width, height), "buffer does not match {width}x{height} {format:?}");
+        Self { index, t, width, height, format, data }
+    }
+
     /// The Y, U and V planes of a YUV frame, with the chroma plane width.
     fn planes(&self) -> (&[u8], &[u8], &[u8], usize) {
         let (w, h) = (self.width as usize, self.height as usize);

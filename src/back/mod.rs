@@ -88,6 +88,14 @@ pub struct BackConfig {
     /// Largest movement of the hip, shoulder or ear (torso lengths) since the masked frame for its
     /// reading to stand for this frame: a stale reading must not judge another posture.
     pub carry_max_motion: f32,
+    /// Video: the mask runs only while the trunk (hip to shoulder on the body's midline, see
+    /// [`BackKeypoints::from_pose`]) leans at least this far from vertical (degrees); an upright
+    /// frame is not judged by the mask (the form engine judges the contacts only from its
+    /// `spine_min_trunk_deg`, 15 degrees). Below the engine's threshold, so that the first frame it
+    /// judges has a masked predecessor for the consistency gate, and so that the engine's near-side
+    /// trunk line, which can differ from the midline by a few degrees, never lands on an unmasked
+    /// frame. 0 masks every frame.
+    pub mask_min_trunk_deg: f32,
     /// Running torso length (video): how fast it shrinks toward a shorter torso, per second (as
     /// the form engine's `torso_decay_per_s`; it follows a longer one at once).
     pub torso_decay_per_s: f32,
@@ -123,6 +131,7 @@ impl Default for BackConfig {
             torso_decay_per_s: 0.1,
             mask_every: 2,
             carry_max_motion: 0.03,
+            mask_min_trunk_deg: 10.0,
             dowel_contact_max_gap: 0.05,
             dowel_min_coverage: 0.6,
             dowel_min_contrast: 20.0,
@@ -380,6 +389,17 @@ impl BackAnalyzer {
         self.torso.get()
     }
 
+    /// Follows the running torso length on a frame the mask does not run on (see
+    /// `BackConfig::mask_min_trunk_deg`), so that the first masked frame is measured against the
+    /// torso seen upright, as when every frame is masked; [`BackAnalyzer::analyze`] does the same.
+    /// Returns the running torso length.
+    pub fn track_torso(&mut self, t: f64, kp: &BackKeypoints) -> Option<f32> {
+        let dt = self.last_t.map_or(0.0, |l| (t - l).max(0.0));
+        self.last_t = Some(t);
+        let own = contour::norm(contour::sub(kp.shoulder, kp.hip));
+        self.torso.update(Some(own), dt, self.config.torso_decay_per_s)
+    }
+
     /// Judges the back in one frame from its mask, its pose (source pixels) and, optionally, the
     /// RGB crop the mask was computed from (enables real-dowel detection).
     ///
@@ -401,10 +421,7 @@ impl BackAnalyzer {
             self.prev = None;
             return Err(Unreliable::MissingKeypoints);
         };
-        let dt = self.last_t.map_or(0.0, |l| (t - l).max(0.0));
-        self.last_t = Some(t);
-        let own = contour::norm(contour::sub(kp.shoulder, kp.hip));
-        kp.torso_scale = self.torso.update(Some(own), dt, self.config.torso_decay_per_s);
+        kp.torso_scale = self.track_torso(t, &kp);
         let r = match measure_back(mask, &kp, crop, &mut self.detector, &self.config, t) {
             Ok(r) => r,
             Err(e) => {
@@ -478,6 +495,11 @@ impl BackRepSummary {
 /// last reading stands (marked `carried_from`) only if it was judged on the previous masked frame
 /// and the person has not moved since (hip, shoulder and ear within `carry_max_motion` torso
 /// lengths); a frame that moved, or follows a refused mask, is not judged by the mask.
+///
+/// Upright frames (trunk below `BackConfig::mask_min_trunk_deg`) are not masked at all, and
+/// nothing is carried to them: the form engine does not judge the contacts there. The cadence
+/// counts them, and on those the mask would have run they keep the running torso length up to
+/// date, so the bent frames are masked, and measured against the torso seen upright, as before.
 pub struct BackStage {
     seg: SegModel,
     mask: Option<PersonMask>,
@@ -570,7 +592,19 @@ impl BackStage {
         }
         let t0 = std::time::Instant::now();
         let every = self.analyzer.config.mask_every.max(1);
-        let reading = if self.since_mask.is_multiple_of(every) {
+        let upright = BackKeypoints::from_pose(&sample.pose, min_score)
+            .filter(|kp| trunk_inclination_deg(kp) < self.analyzer.config.mask_min_trunk_deg);
+        let due = self.since_mask.is_multiple_of(every);
+        let reading = if let Some(kp) = upright {
+            // Not masked, but the cadence runs on and the running torso follows the frames the
+            // mask would have run on: the bent frames are masked and measured as before.
+            if due {
+                self.analyzer.track_torso(frame.t, &kp);
+            }
+            self.since_mask = if due { 1 } else { self.since_mask + 1 };
+            self.last = None;
+            None
+        } else if due {
             self.masked_frames += 1;
             let (r, why) = match self.mask_and_measure(frame, sample, min_score) {
                 Ok(r) => (Some(r), None),
@@ -629,6 +663,11 @@ impl BackStage {
             ..last.clone()
         })
     }
+}
+
+/// Inclination of the midline trunk (hip to shoulder) from vertical, degrees (NaN when they coincide).
+fn trunk_inclination_deg(kp: &BackKeypoints) -> f32 {
+    crate::form::geometry::inclination_from_vertical((kp.hip[0], kp.hip[1]), (kp.shoulder[0], kp.shoulder[1]))
 }
 
 impl BackReading {

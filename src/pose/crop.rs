@@ -65,6 +65,15 @@ fn sample_plane(plane: &[u8], w: i64, h: i64, (x0, wx): (i64, f32), (y0, wy): (i
     top * (1.0 - wy) + bottom * wy
 }
 
+/// `x.round() as i32` for `x >= 0` (NaN gives 0, as the cast does), exactly, halves away from
+/// zero: `f32::round` is a libm call on baseline x86-64 (no SSE4.1), three of them per output
+/// pixel. `x - trunc(x)` is exact, so the comparison with 0.5 decides as `round` does.
+#[inline]
+fn round_nonneg(x: f32) -> i32 {
+    let t = x as i32;
+    t + i32::from(x - t as f32 >= 0.5)
+}
+
 /// Resamples `region` of `frame` into `out` as `side x side` RGB values (NHWC, batch 1), bilinear.
 ///
 /// `out` is resized to `side * side * 3`. Values are 0..=255 as the MoveNet graph expects; pixels
@@ -104,7 +113,7 @@ pub fn crop_resize_into(frame: &Frame, region: &CropRegion, side: usize, out: &m
                     }
                     let o = &mut row[ox * 3..ox * 3 + 3];
                     for c in 0..3 {
-                        o[c] = acc[c].round() as i32;
+                        o[c] = round_nonneg(acc[c]);
                     }
                 }
             }
@@ -128,26 +137,30 @@ pub fn crop_resize_into(frame: &Frame, region: &CropRegion, side: usize, out: &m
             let cwu = cw as usize;
             let wu = w as usize;
             let lerp = |a: u8, b: u8, t: f32| f32::from(a) + (f32::from(b) - f32::from(a)) * t;
-            for (oy, (&ry, &(cy0, cy1, cwy))) in rows.iter().zip(&crows).enumerate() {
-                let row = &mut out[oy * side * 3..(oy + 1) * side * 3];
-                let inside_y = ry.0 + 1 >= 0 && ry.0 < h;
+            for ((&ry, &(cy0, cy1, cwy)), row) in rows.iter().zip(&crows).zip(out.chunks_exact_mut(side * 3)) {
+                if ry.0 + 1 < 0 || ry.0 >= h {
+                    continue; // the whole row is outside: black
+                }
                 // Both luma rows inside the frame: the common case, sampled without bounds logic.
-                let rows_inside = ry.0 >= 0 && ry.0 + 1 < h;
+                let lines = (ry.0 >= 0 && ry.0 + 1 < h).then(|| {
+                    let y0 = ry.0 as usize;
+                    (&yp[y0 * wu..(y0 + 1) * wu], &yp[(y0 + 1) * wu..(y0 + 2) * wu])
+                });
                 let (u0, u1) = (&up[cy0 * cwu..(cy0 + 1) * cwu], &up[cy1 * cwu..(cy1 + 1) * cwu]);
                 let (v0, v1) = (&vp[cy0 * cwu..(cy0 + 1) * cwu], &vp[cy1 * cwu..(cy1 + 1) * cwu]);
-                for (ox, (&rx, &(cx0, cx1, cwx))) in cols.iter().zip(&ccols).enumerate() {
-                    let o = &mut row[ox * 3..ox * 3 + 3];
-                    if !inside_y || rx.0 + 1 < 0 || rx.0 >= w {
+                for ((&rx, &(cx0, cx1, cwx)), o) in cols.iter().zip(&ccols).zip(row.chunks_exact_mut(3)) {
+                    if rx.0 + 1 < 0 || rx.0 >= w {
                         continue; // wholly outside: black
                     }
-                    let y = if rows_inside && rx.0 >= 0 && rx.0 + 1 < w {
-                        let (x0, y0) = (rx.0 as usize, ry.0 as usize);
-                        let top = lerp(yp[y0 * wu + x0], yp[y0 * wu + x0 + 1], rx.1);
-                        let bottom = lerp(yp[(y0 + 1) * wu + x0], yp[(y0 + 1) * wu + x0 + 1], rx.1);
-                        top + (bottom - top) * ry.1
-                    } else {
+                    let y = match lines {
+                        Some((l0, l1)) if rx.0 >= 0 && rx.0 + 1 < w => {
+                            let x0 = rx.0 as usize;
+                            let top = lerp(l0[x0], l0[x0 + 1], rx.1);
+                            let bottom = lerp(l1[x0], l1[x0 + 1], rx.1);
+                            top + (bottom - top) * ry.1
+                        }
                         // Straddling the frame's edge: outside pixels are black (Y = 16).
-                        sample_plane(yp, w, h, rx, ry, 16.0)
+                        _ => sample_plane(yp, w, h, rx, ry, 16.0),
                     };
                     let chroma = |p0: &[u8], p1: &[u8]| {
                         let top = lerp(p0[cx0], p0[cx1], cwx);
@@ -155,9 +168,9 @@ pub fn crop_resize_into(frame: &Frame, region: &CropRegion, side: usize, out: &m
                         top + (bottom - top) * cwy
                     };
                     let rgb = yuv_to_rgb(y, chroma(u0, u1), chroma(v0, v1));
-                    for c in 0..3 {
-                        o[c] = rgb[c].round() as i32;
-                    }
+                    o[0] = round_nonneg(rgb[0]);
+                    o[1] = round_nonneg(rgb[1]);
+                    o[2] = round_nonneg(rgb[2]);
                 }
             }
         }
@@ -213,6 +226,20 @@ mod tests {
             }
         }
         Frame::new(0, 0.0, w, h, v)
+    }
+
+    #[test]
+    fn round_nonneg_rounds_as_round_does() {
+        // Every half, its neighbours, and a dense sweep of 0..=255.
+        let mut xs = vec![0.0f32, f32::NAN, 255.0];
+        for k in 0..=255u16 {
+            let h = f32::from(k) + 0.5;
+            xs.extend([h, h.next_down(), h.next_up(), f32::from(k).next_up(), f32::from(k).next_down().max(0.0)]);
+        }
+        xs.extend((0..=2_550_000).map(|i| i as f32 / 10_000.0));
+        for x in xs {
+            assert_eq!(round_nonneg(x), x.round() as i32, "{x}");
+        }
     }
 
     #[test]

@@ -70,7 +70,30 @@ pub struct VideoSource {
     format: PixelFormat,
     next_index: u64,
     finished: bool,
+    /// Frame buffers handed out lately: one whose frames have all been dropped is read into again
+    /// instead of allocating (and faulting in) a fresh 3 MB buffer for every 1080p frame.
+    pool: Vec<Arc<Vec<u8>>>,
 }
+
+/// Buffers kept for reuse: the frames in flight in a pipeline (a decoded frame ahead, the
+/// channel's two, the one being analysed, one on screen), with one to spare.
+const POOL: usize = 6;
+
+/// Size asked for the ffmpeg pipe (Linux; the default is 64 KiB, 1 MiB is the usual unprivileged
+/// limit): fewer, larger reads, and ffmpeg blocks less often on a full pipe.
+#[cfg(target_os = "linux")]
+const PIPE_SIZE: i32 = 1 << 20;
+
+/// Enlarges the pipe ffmpeg writes frames into; failure only costs speed.
+#[cfg(target_os = "linux")]
+fn enlarge_pipe(stdout: &ChildStdout) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_SETPIPE_SZ on a pipe descriptor this process owns; no memory is passed.
+    let _ = unsafe { libc::fcntl(stdout.as_raw_fd(), libc::F_SETPIPE_SZ, PIPE_SIZE) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn enlarge_pipe(_: &ChildStdout) {}
 
 fn ffmpeg_available() -> bool {
     !matches!(
@@ -163,6 +186,7 @@ impl VideoSource {
                 |e| if e.kind() == ErrorKind::NotFound { SourceError::FfmpegMissing } else { SourceError::Io(e) },
             )?;
         let stdout = child.stdout.take().expect("stdout is piped");
+        enlarge_pipe(&stdout);
         let stderr = child.stderr.take().expect("stderr is piped");
         let (tx, frames) = channel();
         let log = Arc::new(Mutex::new(Log::default()));
@@ -210,7 +234,18 @@ impl VideoSource {
             format,
             next_index: 0,
             finished: false,
+            pool: Vec::with_capacity(POOL),
         })
+    }
+
+    /// A buffer of `len` bytes to read a frame into: a pooled one no frame holds any more (its old
+    /// pixels are overwritten), else a new one.
+    fn take_buffer(&mut self, len: usize) -> Arc<Vec<u8>> {
+        self.pool.retain(|b| b.len() == len);
+        match self.pool.iter_mut().position(|b| Arc::get_mut(b).is_some()) {
+            Some(i) => self.pool.swap_remove(i),
+            None => Arc::new(vec![0u8; len]),
+        }
     }
 
     fn last_error_line(&self) -> String {
@@ -274,7 +309,8 @@ impl FrameSource for VideoSource {
             *self.size.get_or_insert_with(|| fi.map_or((self.info.width, self.info.height), |f| (f.width, f.height)));
         self.info.width = w;
         self.info.height = h;
-        let mut buf = vec![0u8; self.format.frame_len(w, h)];
+        let mut data = self.take_buffer(self.format.frame_len(w, h));
+        let buf = Arc::get_mut(&mut data).expect("no frame holds a buffer being read into");
         let mut filled = 0;
         while filled < buf.len() {
             match self.stdout.read(&mut buf[filled..]) {
@@ -291,7 +327,10 @@ impl FrameSource for VideoSource {
         self.next_index += 1;
         let fps = self.info.fps.unwrap_or(30.0);
         let t = fi.and_then(|f| f.pts_time).unwrap_or(index as f64 / fps);
-        Ok(Some(Frame::with_format(index, t, w, h, self.format, buf)))
+        if self.pool.len() < POOL {
+            self.pool.push(Arc::clone(&data));
+        }
+        Ok(Some(Frame::with_shared(index, t, w, h, self.format, data)))
     }
 }
 
