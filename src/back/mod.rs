@@ -603,6 +603,9 @@ impl BackStage {
             }
             self.since_mask = if due { 1 } else { self.since_mask + 1 };
             self.last = None;
+            // The mask did not look: no reading, and no refusal either.
+            self.last_refusal = None;
+            self.refusal = None;
             None
         } else if due {
             self.masked_frames += 1;
