@@ -100,6 +100,20 @@ impl Rig {
     }
 }
 
+/// Frame `t` (s) of `clip`, extracted by ffmpeg into `dir`.
+fn extract_frame(clip: &Path, t: f64, dir: &Path) -> Frame {
+    let out = dir.join(format!("frame_{t:.1}.png"));
+    let st = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-ss", &format!("{t}"), "-i"])
+        .arg(clip)
+        .args(["-frames:v", "1"])
+        .arg(&out)
+        .status()
+        .unwrap_or_else(|e| panic!("ffmpeg is needed to extract frames from {}: {e}", clip.display()));
+    assert!(st.success(), "ffmpeg could not extract {t} s of {}", clip.display());
+    load_frame(&out)
+}
+
 /// Crop with the mask tinted, contour (yellow), dowel line (cyan), contacts (green ok / red lost),
 /// hip, shoulder and ear (blue).
 fn debug_overlay(
@@ -205,16 +219,7 @@ fn good_morning_bottoms_are_not_rounded() {
         let mut scale = formcheck::form::view::TorsoScale::default();
         let mut last_t = standing;
         for (i, t) in std::iter::once(standing).chain(times).enumerate() {
-            let out = tmp.join(format!("gm_{t:.1}.png"));
-            let st = std::process::Command::new("ffmpeg")
-                .args(["-v", "error", "-y", "-ss", &format!("{t}"), "-i"])
-                .arg(&clip)
-                .args(["-frames:v", "1"])
-                .arg(&out)
-                .status()
-                .expect("ffmpeg runs");
-            assert!(st.success());
-            let frame = load_frame(&out);
+            let frame = extract_frame(&clip, t, &tmp);
             rig.pose.reset();
             let pose = rig.pose.estimate(&frame).expect("pose").sample.pose;
             let kp = BackKeypoints::from_pose(&pose, 0.3).expect("shoulder and hip");
@@ -320,19 +325,7 @@ fn a_dowel_drawn_on_a_real_back_is_found_and_its_contacts_judged() {
     let clip = support::corpus_file("clips/wahoo_good_mornings.mp4");
     let tmp = std::env::temp_dir().join(format!("formcheck_back_dowel_{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
-    let grab = |t: f64| {
-        let out = tmp.join(format!("gm_{t:.1}.png"));
-        let st = std::process::Command::new("ffmpeg")
-            .args(["-v", "error", "-y", "-ss", &format!("{t}"), "-i"])
-            .arg(&clip)
-            .args(["-frames:v", "1"])
-            .arg(&out)
-            .status()
-            .unwrap_or_else(|e| panic!("ffmpeg is needed to extract frames from {}: {e}", clip.display()));
-        assert!(st.success());
-        load_frame(&out)
-    };
-    let (standing, bottom) = (grab(13.2), grab(14.9));
+    let (standing, bottom) = (extract_frame(&clip, 13.2, &tmp), extract_frame(&clip, 14.9, &tmp));
     let _ = std::fs::remove_dir_all(&tmp);
     let mut rig = Rig::new();
     // The running torso length, as the video pipeline has it at this bottom.
