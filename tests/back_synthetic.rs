@@ -320,6 +320,17 @@ fn an_elbow_over_the_upper_back_is_not_taken_for_the_back() {
     let blind = BackKeypoints { arms: [[None; 3]; 2], ..kp };
     let r = measure_back(&m, &blind, None, &mut DowelDetector::new(), &BackConfig::default(), 0.0).unwrap();
     assert!(r.rounded_back, "{:?}", r.gaps);
+    // The elbow placed short of where the arm lies (as a rough model does) and the wrist lost:
+    // the arm's outline goes on past the stretch its keypoints hide, with a step where it starts,
+    // which a back never makes.
+    let mut short = kp;
+    for arm in &mut short.arms {
+        if let [Some(sh), Some(el), _] = *arm {
+            *arm = [Some(sh), Some([sh[0] + 0.6 * (el[0] - sh[0]), sh[1] + 0.6 * (el[1] - sh[1])]), None];
+        }
+    }
+    let e = measure_back(&m, &short, None, &mut DowelDetector::new(), &BackConfig::default(), 0.0).unwrap_err();
+    assert_eq!(e, Unreliable::ArmOnBack);
 }
 
 #[test]

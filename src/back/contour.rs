@@ -75,6 +75,8 @@ pub const THORACIC_ZONE: (f32, f32) = (0.45, 0.92);
 pub const SACRUM_ZONE: (f32, f32) = (-0.05, 0.15);
 /// Head zone: ear-axis stations as a fraction of the shoulder-ear distance.
 pub const HEAD_ZONE: (f32, f32) = (0.6, 1.5);
+/// A step between neighbouring contour points, torso lengths, that a back's outline does not make.
+const JUMP: f32 = 0.08;
 /// Trunk stations traced below the hip.
 const TRUNK_START: f32 = -0.05;
 
@@ -432,6 +434,10 @@ pub fn trace_contour_ungated(
     let arm_radius = cfg.arm_radius * unit_len * mask.scale();
     let on_arm = |p: P2| kp.on_arm(mask.to_source(p), arm_radius);
     let (mut arm_hidden, mut arm_hidden_thoracic, mut n_thoracic) = (0usize, 0usize, 0usize);
+    // Across a stretch hidden by an arm the back goes on where it left off: a step in the outline's
+    // depth there means the outline on one side is still the arm, reaching past where its
+    // keypoints put it (a far elbow placed short of where it is, or a forearm along the back).
+    let (mut last_depth, mut hidden_before, mut arm_step) = (None::<f32>, false, false);
     for i in 0..=n_trunk {
         let s = TRUNK_START + (1.0 - TRUNK_START) * i as f32 / n_trunk as f32;
         let start = add(hip, mul(sub(shoulder, hip), s));
@@ -441,8 +447,12 @@ pub fn trace_contour_ungated(
             if on_arm(p) {
                 arm_hidden += 1;
                 arm_hidden_thoracic += usize::from(in_zone(s, THORACIC_ZONE));
+                hidden_before = true;
                 continue;
             }
+            let depth = d / unit_len;
+            arm_step |= hidden_before && last_depth.is_some_and(|l| (depth - l).abs() > JUMP);
+            (last_depth, hidden_before) = (Some(depth), false);
             contrast_sum += c;
             soft += usize::from(c < 0.5);
             n_thoracic += usize::from(in_zone(s, THORACIC_ZONE));
@@ -486,7 +496,7 @@ pub fn trace_contour_ungated(
         points.iter().filter(|p| p.part == Part::Trunk).map(|p| dot(sub(p.p, hip), dorsal) / unit_len).collect();
     let d2: Vec<f32> = offs.windows(3).map(|w| (w[0] - 2.0 * w[1] + w[2]).abs()).collect();
     let roughness = if d2.is_empty() { 1.0 } else { d2.iter().sum::<f32>() / d2.len() as f32 };
-    let jumps = offs.windows(2).filter(|w| (w[1] - w[0]).abs() > 0.08).count() as f32 / offs.len().max(2) as f32;
+    let jumps = offs.windows(2).filter(|w| (w[1] - w[0]).abs() > JUMP).count() as f32 / offs.len().max(2) as f32;
     let edge_contrast = if n_hits == 0 { 0.0 } else { contrast_sum / n_hits as f32 };
     let soft_fraction = soft as f32 / n_hits.max(1) as f32;
     let c = BackContour {
@@ -506,6 +516,9 @@ pub fn trace_contour_ungated(
     };
     if c.trunk_found < cfg.min_trunk_found {
         return Err(Unreliable::EdgeNotFound);
+    }
+    if arm_step {
+        return Err(Unreliable::ArmOnBack);
     }
     // The thoracic zone must be mostly the back, and the two ends of the dowel line visible.
     let thoracic_seen = n_thoracic as f32 / (n_thoracic + arm_hidden_thoracic).max(1) as f32;
