@@ -75,8 +75,6 @@ pub const THORACIC_ZONE: (f32, f32) = (0.45, 0.92);
 pub const SACRUM_ZONE: (f32, f32) = (-0.05, 0.15);
 /// Head zone: ear-axis stations as a fraction of the shoulder-ear distance.
 pub const HEAD_ZONE: (f32, f32) = (0.6, 1.5);
-/// A step between neighbouring contour points, torso lengths, that a back's outline does not make.
-const JUMP: f32 = 0.08;
 /// Trunk stations traced below the hip.
 const TRUNK_START: f32 = -0.05;
 
@@ -253,7 +251,7 @@ pub struct BackContour {
     pub head_found: f32,
     /// Mean |second difference| of the trunk contour's dorsal offset, torso lengths (jaggedness).
     pub roughness: f32,
-    /// Fraction of adjacent trunk points whose offsets jump more than 0.08 torso lengths.
+    /// Fraction of adjacent trunk points whose offsets jump more than `BackConfig::max_step`.
     pub jumps: f32,
     /// Mean probability drop across the edge (inside minus outside, 1.5 px each side): 1 = crisp.
     pub edge_contrast: f32,
@@ -451,7 +449,7 @@ pub fn trace_contour_ungated(
                 continue;
             }
             let depth = d / unit_len;
-            arm_step |= hidden_before && last_depth.is_some_and(|l| (depth - l).abs() > JUMP);
+            arm_step |= hidden_before && last_depth.is_some_and(|l| (depth - l).abs() > cfg.max_step);
             (last_depth, hidden_before) = (Some(depth), false);
             contrast_sum += c;
             soft += usize::from(c < 0.5);
@@ -496,7 +494,8 @@ pub fn trace_contour_ungated(
         points.iter().filter(|p| p.part == Part::Trunk).map(|p| dot(sub(p.p, hip), dorsal) / unit_len).collect();
     let d2: Vec<f32> = offs.windows(3).map(|w| (w[0] - 2.0 * w[1] + w[2]).abs()).collect();
     let roughness = if d2.is_empty() { 1.0 } else { d2.iter().sum::<f32>() / d2.len() as f32 };
-    let jumps = offs.windows(2).filter(|w| (w[1] - w[0]).abs() > JUMP).count() as f32 / offs.len().max(2) as f32;
+    let jumps =
+        offs.windows(2).filter(|w| (w[1] - w[0]).abs() > cfg.max_step).count() as f32 / offs.len().max(2) as f32;
     let edge_contrast = if n_hits == 0 { 0.0 } else { contrast_sum / n_hits as f32 };
     let soft_fraction = soft as f32 / n_hits.max(1) as f32;
     let c = BackContour {

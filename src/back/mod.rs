@@ -65,8 +65,16 @@ pub struct BackConfig {
     pub min_thoracic_visible: f32,
     /// Largest mean |second difference| of the trunk contour (jaggedness).
     pub max_roughness: f32,
-    /// Largest fraction of adjacent trunk points jumping more than 0.08.
+    /// Largest fraction of adjacent trunk points jumping more than `max_step`.
     pub max_jumps: f32,
+    /// A step between neighbouring contour points (torso lengths) that a back's outline does not
+    /// make: counted by `max_jumps`, and across a stretch an arm hides it refuses the frame (the
+    /// arm goes on past where its keypoints put it).
+    pub max_step: f32,
+    /// Half the width of a held dowel (torso lengths; a 2-3 cm dowel on a torso of about 50 cm):
+    /// the band erased from the mask around a detected dowel starts this far (less half a pixel)
+    /// on the body's side of its centre line.
+    pub dowel_half_width: f32,
     /// Smallest mean probability drop across the edge (1 = crisp, 0.5 = very soft).
     pub min_edge_contrast: f32,
     /// Largest fraction of contour points with a soft edge (probability drop below 0.5).
@@ -121,6 +129,8 @@ impl Default for BackConfig {
             min_thoracic_visible: 0.6,
             max_roughness: 0.03,
             max_jumps: 0.05,
+            max_step: 0.08,
+            dowel_half_width: 0.025,
             min_edge_contrast: 0.6,
             max_soft_fraction: 0.15,
             round_max_bulge: 0.08,
@@ -235,11 +245,6 @@ pub struct BackReading {
     pub overlay: BackOverlay,
 }
 
-/// Half the width of a held dowel, torso lengths (a 2-3 cm dowel on a torso of about 50 cm): the
-/// band erased from the mask around a detected dowel starts this far (less half a pixel) on the
-/// body's side of its centre line.
-const DOWEL_HALF_WIDTH: f32 = 0.025;
-
 /// Stateless measurement of one frame: contour, virtual dowel and (with `crop`) a real dowel.
 /// `crop` is the RGB crop the mask was computed from ([`SegModel::last_crop`]).
 ///
@@ -266,7 +271,7 @@ pub fn measure_back(
             (c, v0, None)
         }
         Some((crop, d)) => {
-            let half = DOWEL_HALF_WIDTH * first.torso;
+            let half = cfg.dowel_half_width * first.torso;
             let cleaned = mask.without_dowel(d.ends[0], d.ends[1], first.dorsal, (half - 0.5).max(0.0), half + 1.5);
             let c = trace_contour(&cleaned, kp, cfg)?;
             let v = fit_virtual_dowel(&c).ok_or(Unreliable::EdgeNotFound)?;
