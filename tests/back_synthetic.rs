@@ -79,13 +79,16 @@ struct Hinge {
     head_drop_deg: f32,
     /// Hands behind the head with the elbow sticking out over the upper back (else arms hang).
     arm_up: bool,
+    /// Holding a dowel the prescribed way: one hand behind the neck, the other at the small of the
+    /// back with its elbow bent out behind, the upper arm over the back's outline (overrides `arm_up`).
+    holding: bool,
 }
 
 impl Hinge {
     fn new(facing: f32, trunk_deg: f32, back: Back, head_drop_deg: f32) -> Self {
         // Place the hip so the figure stays in the 256 crop whatever the angle.
         let hip = [128.0 - facing * 40.0, 120.0 + 30.0 * (trunk_deg / 90.0 - 0.5).max(0.0)];
-        Self { facing, trunk_deg, torso: 80.0, hip, back, head_drop_deg, arm_up: false }
+        Self { facing, trunk_deg, torso: 80.0, hip, back, head_drop_deg, arm_up: false, holding: false }
     }
     fn axis(&self) -> P2 {
         let th = self.trunk_deg.to_radians();
@@ -118,6 +121,24 @@ impl Hinge {
     fn head_offset(&self) -> f32 {
         dot(sub(self.head_centre(), self.hip), self.dorsal()) / self.torso
     }
+    /// Shoulder, elbow and hand of each arm drawn.
+    fn arms(&self) -> Vec<(P2, P2, P2)> {
+        if !self.holding {
+            let (elbow, hand) = self.arm();
+            return vec![(self.shoulder(), elbow, hand)];
+        }
+        let t = self.torso;
+        let (u, n) = (self.axis(), self.dorsal());
+        // Both hands grip the dowel (which lies 0.05 behind the drawn flat back): the top one behind
+        // the neck, its elbow up beside the head; the bottom one at the small of the back, its
+        // elbow bent out behind, its upper arm across the back's outline.
+        let on_dowel = |s: f32| add(self.hip, add(mul(u, s * t), mul(n, (H0 + 0.05) * t)));
+        let top_elbow = add(self.shoulder(), add(mul(u, 0.35 * t), mul(n, -0.15 * t)));
+        let low_shoulder = add(self.shoulder(), mul(n, -0.05 * t));
+        let low_elbow = add(self.hip, add(mul(u, 0.45 * t), mul(n, (H0 + 0.3) * t)));
+        vec![(self.shoulder(), top_elbow, on_dowel(1.25)), (low_shoulder, low_elbow, on_dowel(0.2))]
+    }
+
     /// Elbow and hand.
     fn arm(&self) -> (P2, P2) {
         let t = self.torso;
@@ -140,8 +161,10 @@ impl Hinge {
         let neck = seg_dist(p, self.shoulder(), self.head_centre()) <= 0.11 * t;
         let thigh = seg_dist(p, self.hip, self.knee()) <= 0.17 * t;
         let shin = seg_dist(p, self.knee(), self.ankle()) <= 0.12 * t;
-        let (elbow, hand) = self.arm();
-        let arm = seg_dist(p, self.shoulder(), elbow) <= 0.08 * t || seg_dist(p, elbow, hand) <= 0.07 * t;
+        let arm = self
+            .arms()
+            .into_iter()
+            .any(|(sh, elbow, hand)| seg_dist(p, sh, elbow) <= 0.08 * t || seg_dist(p, elbow, hand) <= 0.07 * t);
         trunk || head || neck || thigh || shin || arm
     }
 
@@ -174,7 +197,11 @@ impl Hinge {
             ear: Some(src(ear)),
             nose: Some(src(nose)),
             knee: Some(src(self.knee())),
-            arms: [[Some(src(self.shoulder())), Some(src(self.arm().0)), Some(src(self.arm().1))], [None; 3]],
+            arms: {
+                let a = self.arms();
+                let kp = |i: usize| a.get(i).map_or([None; 3], |&(s, e, h)| [Some(src(s)), Some(src(e)), Some(src(h))]);
+                [kp(0), kp(1)]
+            },
             width_ratio: None,
             torso_scale: None,
         }
@@ -477,6 +504,49 @@ fn a_bowed_head_under_a_real_dowel_is_head_off() {
     let d = r.dowel.expect("dowel found");
     assert!(d.sacrum.unwrap().ok && d.thoracic.unwrap().ok && !d.head.unwrap().ok, "{d:?}");
     assert!(r.head_off_dowel && !r.rounded_back);
+}
+
+/// Reads a drawn hinge with a drawn dowel (or none); `Err` when the mask refuses it.
+fn try_read_with_frame(h: &Hinge, f: &Frame) -> Result<BackReading, Unreliable> {
+    let region = CropRegion { x0: 0.0, y0: 0.0, size: 256.0 };
+    let mut crop = Vec::new();
+    crop_resize_into(f, &region, 256, &mut crop);
+    measure_back(
+        &h.mask(region),
+        &h.keypoints(region),
+        Some(&crop),
+        &mut DowelDetector::new(),
+        &BackConfig::default(),
+        0.0,
+    )
+}
+
+#[test]
+fn a_dowel_held_the_prescribed_way_is_judged_where_the_back_is_seen() {
+    // One hand behind the neck, the other at the small of the back with the elbow out behind: the
+    // arm hides the outline over the lower back and part of the thoracic zone. Without a dowel the
+    // mask cannot judge that back (arms over it); with one, each contact is judged where the
+    // back is seen.
+    for (facing, deg) in [(1.0, 45.0), (-1.0, 60.0), (1.0, 80.0)] {
+        let mut h = Hinge::new(facing, deg, Back::Flat, 0.0);
+        h.holding = true;
+        let e = try_read_with_frame(&h, &frame_with_dowel(&h, None)).unwrap_err();
+        assert_eq!(e, Unreliable::ArmOnBack, "{h:?}");
+        let r = try_read_with_frame(&h, &frame_with_dowel(&h, Some(dowel_line(&h, 0.0, 0.0))))
+            .unwrap_or_else(|e| panic!("{h:?}: the held dowel was not judged: {e}"));
+        let d = r.dowel.unwrap_or_else(|| panic!("{h:?}: the held dowel was not found"));
+        assert_eq!(r.method, BackMethod::Dowel);
+        let (sacrum, thoracic) = (d.sacrum.expect("sacrum judged"), d.thoracic.expect("thoracic judged"));
+        assert!(sacrum.ok && sacrum.gap.abs() <= TOL, "{h:?}: {d:?}");
+        assert!(thoracic.ok && thoracic.gap.abs() <= TOL, "{h:?}: {d:?}");
+        assert!(!r.rounded_back, "{h:?}");
+        // Tilted 10 degrees off the back about the sacrum: the thoracic contact is lost.
+        let r = try_read_with_frame(&h, &frame_with_dowel(&h, Some(dowel_line(&h, 10.0, 0.0))))
+            .unwrap_or_else(|e| panic!("{h:?}: the tilted dowel was not judged: {e}"));
+        let d = r.dowel.unwrap_or_else(|| panic!("{h:?}: the tilted dowel was not found"));
+        assert!(!d.thoracic.expect("thoracic judged").ok, "{h:?}: {d:?}");
+        assert!(r.rounded_back, "{h:?}");
+    }
 }
 
 #[test]

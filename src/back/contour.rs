@@ -258,6 +258,8 @@ pub struct BackContour {
     /// Fraction of contour points whose edge is soft (drop below 0.5): where the model hesitates
     /// (clothes the colour of the background), the edge is not where the body is.
     pub soft_fraction: f32,
+    /// Fraction of the thoracic zone's traced stations not hidden by an arm.
+    pub thoracic_seen: f32,
 }
 
 /// Why the contour could not be used (the caller falls back to keypoints).
@@ -367,7 +369,20 @@ fn dorsal_exit(mask: &PersonMask, start: P2, dir: P2, max_len: f32, max_entry: f
 /// # Errors
 /// [`Unreliable`] when the mask cannot show the back (see [`BackConfig`] for the gates).
 pub fn trace_contour(mask: &PersonMask, kp: &BackKeypoints, cfg: &BackConfig) -> Result<BackContour, Unreliable> {
-    check_edge(trace_contour_ungated(mask, kp, cfg)?, cfg)
+    check_edge(check_arms(trace_contour_ungated(mask, kp, cfg)?, cfg)?, cfg)
+}
+
+/// The gates on what arms hide: the thoracic zone must be mostly the back, and the two ends of
+/// the virtual dowel line (the sacrum and shoulder-level windows) visible.
+///
+/// # Errors
+/// [`Unreliable::ArmOnBack`].
+pub fn check_arms(c: BackContour, cfg: &BackConfig) -> Result<BackContour, Unreliable> {
+    let has = |w: (f32, f32)| c.points.iter().any(|p| p.part == Part::Trunk && in_zone(p.s, w));
+    if c.thoracic_seen < cfg.min_thoracic_visible || !has(SACRUM_WINDOW) || !has(UPPER_BACK_WINDOW) {
+        return Err(Unreliable::ArmOnBack);
+    }
+    Ok(c)
 }
 
 /// The contour's edge-quality gates (jaggedness, jumps, contrast, soft edge).
@@ -385,11 +400,12 @@ pub fn check_edge(c: BackContour, cfg: &BackConfig) -> Result<BackContour, Unrel
     Ok(c)
 }
 
-/// [`trace_contour`] without the edge-quality gates ([`check_edge`]): a dowel held on the back,
-/// which the mask partly takes in as the body, makes the edge ragged until it is erased.
+/// [`trace_contour`] without the edge-quality gates ([`check_edge`]) and the gates on what arms
+/// hide ([`check_arms`]): a dowel held on the back, which the mask partly takes in as the body,
+/// makes the edge ragged until it is erased, and the hands holding it hide parts of the back.
 ///
 /// # Errors
-/// [`Unreliable`], for every gate but the edge's quality.
+/// [`Unreliable`], for every other gate (including an arm going on past its keypoints).
 pub fn trace_contour_ungated(
     mask: &PersonMask,
     kp: &BackKeypoints,
@@ -512,17 +528,12 @@ pub fn trace_contour_ungated(
         jumps,
         edge_contrast,
         soft_fraction,
+        thoracic_seen: n_thoracic as f32 / (n_thoracic + arm_hidden_thoracic).max(1) as f32,
     };
     if c.trunk_found < cfg.min_trunk_found {
         return Err(Unreliable::EdgeNotFound);
     }
     if arm_step {
-        return Err(Unreliable::ArmOnBack);
-    }
-    // The thoracic zone must be mostly the back, and the two ends of the dowel line visible.
-    let thoracic_seen = n_thoracic as f32 / (n_thoracic + arm_hidden_thoracic).max(1) as f32;
-    let has = |w: (f32, f32)| c.points.iter().any(|p| p.part == Part::Trunk && in_zone(p.s, w));
-    if thoracic_seen < cfg.min_thoracic_visible || !has(SACRUM_WINDOW) || !has(UPPER_BACK_WINDOW) {
         return Err(Unreliable::ArmOnBack);
     }
     Ok(c)
@@ -583,6 +594,46 @@ pub fn fit_virtual_dowel(c: &BackContour) -> Option<VirtualDowel> {
     let trunk = || c.points.iter().filter(|p| p.part == Part::Trunk);
     let sacrum = mean_point(trunk().filter(|p| in_zone(p.s, SACRUM_WINDOW)).map(|p| p.p))?;
     let upper_back = mean_point(trunk().filter(|p| in_zone(p.s, UPPER_BACK_WINDOW)).map(|p| p.p))?;
+    measure_against(c, sacrum, upper_back)
+}
+
+/// A straight line fitted (least squares) to the whole visible trunk contour, as a
+/// [`VirtualDowel`]: where arms hide the sacrum or shoulder-level window, the line along which to
+/// look for a held dowel. Its gaps are measured as [`fit_virtual_dowel`]'s, against this line.
+/// `None` with too few trunk points, or none in the lumbar or thoracic zone.
+#[must_use]
+pub fn fit_trunk_line(c: &BackContour) -> Option<VirtualDowel> {
+    let pts: Vec<(f64, f64)> = c
+        .points
+        .iter()
+        .filter(|p| p.part == Part::Trunk)
+        .map(|p| {
+            let d = sub(p.p, c.hip);
+            (f64::from(dot(d, c.axis)), f64::from(dot(d, c.dorsal)))
+        })
+        .collect();
+    if pts.len() < 8 {
+        return None;
+    }
+    let n = pts.len() as f64;
+    let (sa, so) = pts.iter().fold((0.0, 0.0), |(a, o), p| (a + p.0, o + p.1));
+    let (ma, mo) = (sa / n, so / n);
+    let (saa, sao) = pts.iter().fold((0.0, 0.0), |(aa, ao), p| (aa + (p.0 - ma).powi(2), ao + (p.0 - ma) * (p.1 - mo)));
+    if saa < 1e-6 {
+        return None;
+    }
+    let slope = sao / saa;
+    let at = |a: f64| {
+        let o = mo + slope * (a - ma);
+        add(c.hip, add(mul(c.axis, a as f32), mul(c.dorsal, o as f32)))
+    };
+    let len = f64::from(norm(sub(c.shoulder, c.hip)));
+    measure_against(c, at(0.0), at(len))
+}
+
+/// The gaps of the contour `c` against the line through `sacrum` and `upper_back`.
+fn measure_against(c: &BackContour, sacrum: P2, upper_back: P2) -> Option<VirtualDowel> {
+    let trunk = || c.points.iter().filter(|p| p.part == Part::Trunk);
     let dir = unit(sub(upper_back, sacrum));
     let mut normal = perp(dir);
     if dot(normal, c.dorsal) < 0.0 {

@@ -27,8 +27,8 @@ pub mod seg;
 use serde::{Deserialize, Serialize};
 
 pub use contour::{
-    BackContour, BackKeypoints, ContourPoint, P2, Part, Unreliable, VirtualDowel, check_edge, fit_virtual_dowel,
-    refusal_text, trace_contour, trace_contour_ungated,
+    BackContour, BackKeypoints, ContourPoint, P2, Part, Unreliable, VirtualDowel, check_arms, check_edge,
+    fit_trunk_line, fit_virtual_dowel, refusal_text, trace_contour, trace_contour_ungated,
 };
 pub use dowel::{DowelContact, DowelDetector, RealDowel};
 pub use seg::{PersonMask, SEG_SIDE, SegError, SegModel, SegTimes, fit_to_frame, locate_seg_model, seg_region};
@@ -258,25 +258,31 @@ pub fn measure_back(
     cfg: &BackConfig,
     t: f64,
 ) -> Result<BackReading, Unreliable> {
-    // A held dowel is looked for on the contour before its edge is judged: the segmentation model
-    // often takes the dowel in as part of the person, which makes the outline the dowel's (or
-    // ragged). When one is found it is erased from the mask and the back traced again, so the
-    // contacts are measured between the dowel and the body itself.
+    // A held dowel is looked for on the contour before its edge and what the arms hide are judged:
+    // the segmentation model often takes the dowel in as part of the person, which makes the
+    // outline the dowel's (or ragged), and the hands holding it hide parts of the back. When one
+    // is found it is erased from the mask and the back traced again, so the contacts are measured
+    // between the dowel and the body itself, each where the back is seen (a contact an arm hides
+    // is not judged). Without a dowel, every gate applies.
     let first = trace_contour_ungated(mask, kp, cfg)?;
-    let v0 = fit_virtual_dowel(&first).ok_or(Unreliable::EdgeNotFound)?;
-    let found = crop.and_then(|crop| detector.detect(crop, mask.side, &first, &v0, cfg).map(|d| (crop, d)));
-    let (c, v, real) = match found {
+    // Where to look: along the virtual dowel, or, where arms hide its ends, along a line fitted to
+    // the visible back.
+    let guide = |c: &BackContour| fit_virtual_dowel(c).or_else(|| fit_trunk_line(c));
+    let with_dowel = crop.zip(guide(&first)).and_then(|(crop, g)| {
+        let d = detector.detect(crop, mask.side, &first, &g, cfg)?;
+        let half = cfg.dowel_half_width * first.torso;
+        let cleaned = mask.without_dowel(d.ends[0], d.ends[1], first.dorsal, (half - 0.5).max(0.0), half + 1.5);
+        let c = trace_contour_ungated(&cleaned, kp, cfg).and_then(|c| check_edge(c, cfg)).ok()?;
+        let v = guide(&c)?;
+        let real = detector.detect(crop, mask.side, &c, &v, cfg)?;
+        Some((c, v, real))
+    });
+    let (c, v, real) = match with_dowel {
+        Some((c, v, real)) => (c, v, Some(real)),
         None => {
-            let c = check_edge(first, cfg)?;
-            (c, v0, None)
-        }
-        Some((crop, d)) => {
-            let half = cfg.dowel_half_width * first.torso;
-            let cleaned = mask.without_dowel(d.ends[0], d.ends[1], first.dorsal, (half - 0.5).max(0.0), half + 1.5);
-            let c = trace_contour(&cleaned, kp, cfg)?;
+            let c = check_edge(check_arms(first, cfg)?, cfg)?;
             let v = fit_virtual_dowel(&c).ok_or(Unreliable::EdgeNotFound)?;
-            let real = detector.detect(crop, mask.side, &c, &v, cfg);
-            (c, v, real)
+            (c, v, None)
         }
     };
     let gaps = BackGaps {
