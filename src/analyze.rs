@@ -467,11 +467,9 @@ impl ExerciseResult {
                     let side = rep.side.map_or(String::new(), |s| format!(" {s:?}").to_lowercase());
                     let detail = rep.hinge.as_ref().map_or(String::new(), |h| {
                         let gap = h.max_thoracic_gap.map_or_else(
-                            || match &h.mask_refused {
-                                Some(why) => {
-                                    format!("thoracic gap not judged by the mask ({})", crate::back::refusal_text(why))
-                                }
-                                None => "thoracic gap not judged by the mask".to_string(),
+                            || {
+                                let why = crate::back::refusal_note(h.mask_refused.as_deref());
+                                format!("thoracic gap not judged by the mask{why}")
                             },
                             |g| format!("max thoracic gap {g:.3} torso lengths"),
                         );

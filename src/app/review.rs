@@ -922,10 +922,7 @@ impl Ready {
             if let Some(h) = &rep.hinge {
                 ui.label(format!("trunk {:.0}° at the bottom ({:.1} s)", h.peak_trunk_deg, h.bottom_s));
                 ui.label(h.max_thoracic_gap.map_or_else(
-                    || match &h.mask_refused {
-                        Some(why) => format!("max thoracic gap: not judged ({})", crate::back::refusal_text(why)),
-                        None => "max thoracic gap: not judged".to_string(),
-                    },
+                    || format!("max thoracic gap: not judged{}", crate::back::refusal_note(h.mask_refused.as_deref())),
                     |g| format!("max thoracic gap {g:.3} torso lengths"),
                 ));
                 ui.label(match h.head_contact {

@@ -328,6 +328,12 @@ pub fn refusal_text(id: &str) -> String {
     Unreliable::from_id(id).map_or_else(|| id.replace('_', " "), |u| u.to_string())
 }
 
+/// " (the words)" for a rep's refusal id, or nothing: appended to "not judged".
+#[must_use]
+pub fn refusal_note(id: Option<&str>) -> String {
+    id.map_or_else(String::new, |id| format!(" ({})", refusal_text(id)))
+}
+
 /// First exit from the mask along `dir` from `start`, within `max_len` mask pixels.
 /// Returns (distance, contrast across the edge).
 fn dorsal_exit(mask: &PersonMask, start: P2, dir: P2, max_len: f32, max_entry: f32, thr: f32) -> Option<(f32, f32)> {
@@ -364,14 +370,6 @@ fn dorsal_exit(mask: &PersonMask, start: P2, dir: P2, max_len: f32, max_entry: f
     None
 }
 
-/// Traces the dorsal contour from the sacrum to the back of the head.
-///
-/// # Errors
-/// [`Unreliable`] when the mask cannot show the back (see [`BackConfig`] for the gates).
-pub fn trace_contour(mask: &PersonMask, kp: &BackKeypoints, cfg: &BackConfig) -> Result<BackContour, Unreliable> {
-    check_edge(check_arms(trace_contour_ungated(mask, kp, cfg)?, cfg)?, cfg)
-}
-
 /// The gates on what arms hide: the thoracic zone must be mostly the back, and the two ends of
 /// the virtual dowel line (the sacrum and shoulder-level windows) visible.
 ///
@@ -400,17 +398,15 @@ pub fn check_edge(c: BackContour, cfg: &BackConfig) -> Result<BackContour, Unrel
     Ok(c)
 }
 
-/// [`trace_contour`] without the edge-quality gates ([`check_edge`]) and the gates on what arms
-/// hide ([`check_arms`]): a dowel held on the back, which the mask partly takes in as the body,
-/// makes the edge ragged until it is erased, and the hands holding it hide parts of the back.
+/// Traces the dorsal contour from the sacrum to the back of the head. The edge's quality
+/// ([`check_edge`]) and what arms hide ([`check_arms`]) are gated by the caller, after it has
+/// looked for a held dowel: the mask partly takes a dowel in as the body, which makes the edge
+/// ragged until it is erased, and the hands holding it hide parts of the back.
 ///
 /// # Errors
-/// [`Unreliable`], for every other gate (including an arm going on past its keypoints).
-pub fn trace_contour_ungated(
-    mask: &PersonMask,
-    kp: &BackKeypoints,
-    cfg: &BackConfig,
-) -> Result<BackContour, Unreliable> {
+/// [`Unreliable`] when the mask cannot show the back: not a profile, too small, mask area, axis
+/// outside the mask, edge not found along the back, or an arm going on past its keypoints.
+pub fn trace_contour(mask: &PersonMask, kp: &BackKeypoints, cfg: &BackConfig) -> Result<BackContour, Unreliable> {
     // A profile or a three-quarter view shows the back as the outline; turned to face the camera,
     // the outline is a shoulder blade or the far arm.
     if kp.scaled_width_ratio().is_some_and(|w| w >= cfg.max_width_ratio) {

@@ -4,12 +4,14 @@
 //! Per frame (see [`BackAnalyzer::analyze`]):
 //! 1. [`SegModel::segment`] runs the selfie model on the pose stage's tracked crop -> [`PersonMask`];
 //! 2. [`trace_contour`] follows the back edge from the sacrum to the back of the head, and gates the
-//!    mask (area, edge found along the back, ragged or blurred edge);
-//! 3. [`fit_virtual_dowel`] rests a line on the sacrum and the upper back and measures, in torso
+//!    mask (area, edge found along the back, an arm going on past its keypoints);
+//! 3. [`DowelDetector::detect`] looks for a real dowel along the back in the same crop; when it
+//!    finds one, the dowel is erased from the mask, the back traced again, and the three contacts
+//!    checked against it where the back is seen. Without one, [`check_arms`] and [`check_edge`]
+//!    gate the contour (arms over the back, ragged or blurred edge);
+//! 4. [`fit_virtual_dowel`] rests a line on the sacrum and the upper back and measures, in torso
 //!    lengths, how far the thoracic and lumbar back go past it or sag away, and where the back of
 //!    the head is;
-//! 4. [`DowelDetector::detect`] looks for a real dowel along the back in the same crop and checks
-//!    the three contacts against it;
 //! 5. [`BackAnalyzer`] adds the frame-to-frame consistency gate, decides `rounded_back`,
 //!    `head_off_dowel` (and `arched_back`, reported only), and builds the [`BackOverlay`].
 //!
@@ -28,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 pub use contour::{
     BackContour, BackKeypoints, ContourPoint, P2, Part, Unreliable, VirtualDowel, check_arms, check_edge,
-    fit_trunk_line, fit_virtual_dowel, refusal_text, trace_contour, trace_contour_ungated,
+    fit_trunk_line, fit_virtual_dowel, refusal_note, refusal_text, trace_contour,
 };
 pub use dowel::{DowelContact, DowelDetector, RealDowel};
 pub use seg::{PersonMask, SEG_SIDE, SegError, SegModel, SegTimes, fit_to_frame, locate_seg_model, seg_region};
@@ -264,7 +266,7 @@ pub fn measure_back(
     // is found it is erased from the mask and the back traced again, so the contacts are measured
     // between the dowel and the body itself, each where the back is seen (a contact an arm hides
     // is not judged). Without a dowel, every gate applies.
-    let first = trace_contour_ungated(mask, kp, cfg)?;
+    let first = trace_contour(mask, kp, cfg)?;
     // Where to look: along the virtual dowel, or, where arms hide its ends, along a line fitted to
     // the visible back.
     let guide = |c: &BackContour| fit_virtual_dowel(c).or_else(|| fit_trunk_line(c));
@@ -272,7 +274,7 @@ pub fn measure_back(
         let d = detector.detect(crop, mask.side, &first, &g, cfg)?;
         let half = cfg.dowel_half_width * first.torso;
         let cleaned = mask.without_dowel(d.ends[0], d.ends[1], first.dorsal, (half - 0.5).max(0.0), half + 1.5);
-        let c = trace_contour_ungated(&cleaned, kp, cfg).and_then(|c| check_edge(c, cfg)).ok()?;
+        let c = trace_contour(&cleaned, kp, cfg).and_then(|c| check_edge(c, cfg)).ok()?;
         let v = guide(&c)?;
         let real = detector.detect(crop, mask.side, &c, &v, cfg)?;
         Some((c, v, real))
