@@ -202,6 +202,7 @@ impl Hinge {
                 let kp = |i: usize| a.get(i).map_or([None; 3], |&(s, e, h)| [Some(src(s)), Some(src(e)), Some(src(h))]);
                 [kp(0), kp(1)]
             },
+            near_arm: None,
             width_ratio: None,
             torso_scale: None,
         }
@@ -557,4 +558,63 @@ fn no_dowel_no_detection_even_on_a_straight_back() {
         assert!(r.dowel.is_none(), "{back:?}: phantom dowel {:?}", r.dowel);
         assert_eq!(r.method, BackMethod::Contour);
     }
+}
+
+/// A near upper arm lying along the back (the elbow drawn back beside the trunk, as in a good
+/// morning seen three-quarter on) covers the back's outline from the shoulder on, up to a whole
+/// arm's width from its bone: the model's keypoints lie on the bone, which it places anywhere
+/// across a limb seen lengthwise. A far arm lies behind the back and hides it only where it
+/// reaches past it; an arm hanging from the bent trunk, or one along its front, does not lie
+/// along the back at all. Which arm is near follows the way the person faces.
+#[test]
+fn an_upper_arm_along_the_back_hides_it_only_on_the_near_side() {
+    let t = 100.0;
+    let th = 60f32.to_radians();
+    let hip = [200.0, 300.0];
+    let u = [th.sin(), -th.cos()]; // hip -> shoulder, facing image-right
+    let n = [u[1], -u[0]]; // dorsal
+    let at = |s: f32, d: f32| add(hip, add(mul(u, s * t), mul(n, d * t)));
+    let shoulder = at(1.0, 0.0);
+    let elbow_back = at(0.4, 0.1);
+    let kp = BackKeypoints {
+        hip,
+        shoulder,
+        ear: Some(at(1.4, 0.0)),
+        nose: Some(at(1.45, -0.15)),
+        knee: Some(add(hip, [0.1 * t, 0.95 * t])),
+        arms: [[None; 3], [Some(shoulder), Some(elbow_back), None]],
+        near_arm: None,
+        width_ratio: None,
+        torso_scale: None,
+    };
+    assert_eq!(kp.with_near_arm().near_arm, Some(1), "facing image-right, the right arm is near");
+    let dorsal = n;
+    assert!(kp.upper_arm_along_back(shoulder, elbow_back, dorsal));
+    assert!(!kp.upper_arm_along_back(shoulder, add(shoulder, [0.0, 0.6 * t]), dorsal), "a hanging arm");
+    assert!(!kp.upper_arm_along_back(shoulder, at(0.4, -0.1), dorsal), "an arm along the front");
+
+    // The back's outline near the shoulder, 0.28 torso lengths from the upper arm's bone: within a
+    // whole arm's width (2 x arm_radius) of it, beyond half of it.
+    let r = BackConfig::default().arm_radius * t;
+    let outline = at(0.85, 0.3);
+    assert!(kp.on_arm(outline, r), "near arm along the back: its outline is the arm's");
+    assert!(kp.with_near_arm().on_arm(outline, r));
+    let far = BackKeypoints { near_arm: Some(0), ..kp };
+    assert!(!far.on_arm(outline, r), "a far arm behind the back does not hide it there");
+    let hanging = BackKeypoints { arms: [[None; 3], [Some(shoulder), Some(at(0.55, -0.5)), None]], ..kp };
+    assert!(!hanging.on_arm(outline, r));
+
+    // Mirrored (facing image-left): the left arm is near.
+    let mirror = |p: P2| [400.0 - p[0], p[1]];
+    let left = BackKeypoints {
+        hip: mirror(hip),
+        shoulder: mirror(shoulder),
+        ear: kp.ear.map(mirror),
+        nose: kp.nose.map(mirror),
+        knee: kp.knee.map(mirror),
+        arms: [[Some(mirror(shoulder)), Some(mirror(elbow_back)), None], [None; 3]],
+        ..kp
+    };
+    assert_eq!(left.with_near_arm().near_arm, Some(0), "facing image-left, the left arm is near");
+    assert!(left.with_near_arm().on_arm(mirror(outline), r));
 }

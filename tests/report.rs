@@ -212,7 +212,7 @@ fn report_of_an_analysed_clip() {
     }
     assert!(
         reps.iter().any(|r| r.hinge.as_ref().is_some_and(|h| h.mask_refused.is_some())),
-        "no rep of this clip records why the mask could not judge it (the far arm covers the back on reps 1-2)"
+        "no rep of this clip records why the mask could not judge it (her near arm lies along the back on every full-view rep)"
     );
     assert!(html.contains("<svg"), "charts are inline SVG");
     assert!(html.contains("Pain trend"), "pain chart");

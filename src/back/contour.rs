@@ -75,6 +75,9 @@ pub const THORACIC_ZONE: (f32, f32) = (0.45, 0.92);
 pub const SACRUM_ZONE: (f32, f32) = (-0.05, 0.15);
 /// Head zone: ear-axis stations as a fraction of the shoulder-ear distance.
 pub const HEAD_ZONE: (f32, f32) = (0.6, 1.5);
+/// An upper arm within this angle of the trunk (shoulder -> hip) runs along it (see
+/// [`BackKeypoints::upper_arm_along_back`]).
+pub const UPPER_ARM_ALONG_DEG: f32 = 35.0;
 /// Trunk stations traced below the hip.
 const TRUNK_START: f32 = -0.05;
 
@@ -89,6 +92,12 @@ pub struct BackKeypoints {
     /// Both arms (shoulder, elbow, wrist, each when visible): where an arm lies on the back's
     /// outline (hands behind the head, elbows out), the silhouette there is the arm, not the back.
     pub arms: [[Option<P2>; 3]; 2],
+    /// Which of `arms` (0 left, 1 right) is on the camera's side (see
+    /// [`BackKeypoints::with_near_arm`]): a near arm is drawn over the body, a far one is hidden
+    /// by it except where it reaches past the outline. `None` when not known: both are then taken
+    /// as near.
+    #[serde(default)]
+    pub near_arm: Option<usize>,
     /// Mean shoulder and hip width over the torso length (as the form engine's view test): near 0
     /// in a true profile. `None` when neither pair is seen (one side hidden: a profile).
     pub width_ratio: Option<f32>,
@@ -123,20 +132,33 @@ impl BackKeypoints {
             (Some(a), Some(b)) => Some([(a.x + b.x) / 2.0, (a.y + b.y) / 2.0]),
             _ => pick(l, r),
         };
-        Some(Self {
-            hip: mid(Joint::LeftHip, Joint::RightHip)?,
-            shoulder: mid(Joint::LeftShoulder, Joint::RightShoulder)?,
-            ear: mid(Joint::LeftEar, Joint::RightEar),
-            nose: pose.visible(Joint::Nose, min_score).map(|k| [k.x, k.y]),
-            knee: pick(Joint::LeftKnee, Joint::RightKnee),
-            arms: [
-                [Joint::LeftShoulder, Joint::LeftElbow, Joint::LeftWrist],
-                [Joint::RightShoulder, Joint::RightElbow, Joint::RightWrist],
-            ]
-            .map(|js| js.map(|j| pose.visible(j, min_score).map(|k| [k.x, k.y]))),
-            width_ratio: width_ratio(pose, min_score),
-            torso_scale: None,
-        })
+        Some(
+            Self {
+                hip: mid(Joint::LeftHip, Joint::RightHip)?,
+                shoulder: mid(Joint::LeftShoulder, Joint::RightShoulder)?,
+                ear: mid(Joint::LeftEar, Joint::RightEar),
+                nose: pose.visible(Joint::Nose, min_score).map(|k| [k.x, k.y]),
+                knee: pick(Joint::LeftKnee, Joint::RightKnee),
+                arms: [
+                    [Joint::LeftShoulder, Joint::LeftElbow, Joint::LeftWrist],
+                    [Joint::RightShoulder, Joint::RightElbow, Joint::RightWrist],
+                ]
+                .map(|js| js.map(|j| pose.visible(j, min_score).map(|k| [k.x, k.y]))),
+                near_arm: None,
+                width_ratio: width_ratio(pose, min_score),
+                torso_scale: None,
+            }
+            .with_near_arm(),
+        )
+    }
+
+    /// Sets [`BackKeypoints::near_arm`] from the way the person faces: facing image-right, the
+    /// camera sees the right side (and the left facing left), in a profile or turned either way.
+    /// The confidences of the two arms do not tell it in a three-quarter view (the near arm lying
+    /// along the back scores lower than the far one there).
+    #[must_use]
+    pub fn with_near_arm(self) -> Self {
+        Self { near_arm: Some(if self.dorsal_sign() > 0.0 { 1 } else { 0 }), ..self }
     }
 
     /// The length gaps are measured in (source pixels): the longer of this frame's torso and
@@ -156,20 +178,49 @@ impl BackKeypoints {
 
     /// Whether `p` (source pixels) lies on an arm: within `radius` of the elbow, the wrist, the
     /// forearm or the outer 60% of the upper arm (the part near the shoulder is part of the back).
+    /// A near arm whose upper arm runs along the back (see [`BackKeypoints::upper_arm_along_back`])
+    /// covers the back's outline from the shoulder on, up to a whole arm's width from its bone.
     #[must_use]
     pub fn on_arm(&self, p: P2, radius: f32) -> bool {
-        self.arms.iter().any(|&[sh, el, wr]| {
+        let dorsal = mul(perp(unit(sub(self.shoulder, self.hip))), self.dorsal_sign());
+        self.arms.iter().enumerate().any(|(i, &[sh, el, wr])| {
+            let far = self.near_arm.is_some_and(|n| n != i);
             let near = |q: Option<P2>| q.is_some_and(|q| norm(sub(p, q)) <= radius);
-            let along = |a: Option<P2>, b: Option<P2>| match (a, b) {
-                (Some(a), Some(b)) => seg_dist(p, a, b) <= radius,
+            let along = |a: Option<P2>, b: Option<P2>, r: f32| match (a, b) {
+                (Some(a), Some(b)) => seg_dist(p, a, b) <= r,
                 _ => false,
             };
-            let upper = match (sh, el) {
-                (Some(s), Some(e)) => Some(add(s, mul(sub(e, s), 0.4))),
-                _ => None,
+            let on_upper = match (sh, el) {
+                // A near arm lying along the back is drawn over it: the outline there is the
+                // arm's far edge, up to a whole arm's width from the line its keypoints give
+                // (they lie on its bone, which the model places anywhere across a limb seen
+                // lengthwise). A far arm lies behind the back and shows only where it reaches
+                // past it: the rule below.
+                (Some(s), Some(e)) if !far && self.upper_arm_along_back(s, e, dorsal) => {
+                    along(Some(s), Some(e), 2.0 * radius)
+                }
+                (Some(s), Some(e)) => along(Some(add(s, mul(sub(e, s), 0.4))), Some(e), radius),
+                _ => false,
             };
-            near(el) || near(wr) || along(upper, el) || along(el, wr)
+            near(el) || near(wr) || on_upper || along(el, wr, radius)
         })
+    }
+
+    /// Whether the upper arm from `shoulder` to `elbow` runs along the back: within
+    /// [`UPPER_ARM_ALONG_DEG`] of the shoulder -> hip direction, with the elbow on the back's side
+    /// of the trunk axis (`dorsal`: the dorsal unit normal). Elbows drawn back beside the trunk
+    /// (hands behind the head in a good morning, seen three-quarter on) lay the upper arm over
+    /// the back's outline from the shoulder on: the outline there is the arm's, not the back's.
+    /// An arm hanging from a bent trunk, or one along the front of the body, is not.
+    #[must_use]
+    pub fn upper_arm_along_back(&self, shoulder: P2, elbow: P2, dorsal: P2) -> bool {
+        let arm = sub(elbow, shoulder);
+        let down = sub(self.hip, self.shoulder);
+        if norm(arm) < 1e-3 || norm(down) < 1e-3 {
+            return false;
+        }
+        let cos = dot(unit(arm), unit(down));
+        cos >= UPPER_ARM_ALONG_DEG.to_radians().cos() && dot(sub(elbow, self.hip), dorsal) > 0.0
     }
 
     /// The dorsal unit normal of the hip -> shoulder axis: votes from the thigh (in a hinge it lies
