@@ -5,7 +5,7 @@
 
 use formcheck::back::{
     BackAnalyzer, BackConfig, BackKeypoints, BackMethod, BackReading, ContactName, DowelDetector, PersonMask,
-    Unreliable, measure_back,
+    Unreliable, dowel::paint_out_dowel, measure_back,
 };
 use formcheck::frame::Frame;
 use formcheck::pose::crop::{CropRegion, crop_resize_into};
@@ -617,4 +617,40 @@ fn an_upper_arm_along_the_back_hides_it_only_on_the_near_side() {
     };
     assert_eq!(left.with_near_arm().near_arm, Some(0), "facing image-left, the left arm is near");
     assert!(left.with_near_arm().on_arm(mirror(outline), r));
+}
+
+/// Painting a found dowel out of the crop: every pixel of the dowel's band takes the colour just
+/// beyond it on the back's far (dorsal) side, and nothing outside the band changes.
+#[test]
+fn a_painted_out_dowel_leaves_the_background_beyond_it() {
+    let side = 64;
+    // Background grey 200 above y = 30 (dorsal: up), the body (grey 90) below; a dark dowel
+    // (grey 20) along y = 30..=33 from x = 10 to 50, resting on the body.
+    let px = |x: usize, y: usize| {
+        let v = if (30..=33).contains(&y) && (10..=50).contains(&x) {
+            20
+        } else if y < 32 {
+            200 + (x % 5) as i32 // a slightly textured background
+        } else {
+            90
+        };
+        [v, v, v]
+    };
+    let mut crop: Vec<i32> = (0..side * side).flat_map(|i| px(i % side, i / side)).collect();
+    let before = crop.clone();
+    paint_out_dowel(&mut crop, side, [[10.5, 32.0], [50.5, 32.0]], [0.0, -1.0], 2.0);
+    let at = |c: &[i32], x: usize, y: usize| c[(y * side + x) * 3];
+    for y in 0..side {
+        for x in 0..side {
+            let (a, o) = (x as f32 + 0.5 - 10.5, y as f32 + 0.5 - 32.0);
+            let in_band = (-3.0..=43.0).contains(&a) && o.abs() <= 3.5;
+            if in_band {
+                let beyond = at(&before, x.clamp(10, 50), 27);
+                assert_eq!(at(&crop, x, y), beyond, "({x},{y}) in the band takes the colour beyond the dowel");
+            } else {
+                assert_eq!(at(&crop, x, y), at(&before, x, y), "({x},{y}) outside the band is untouched");
+            }
+        }
+    }
+    assert!((0..side).all(|x| (0..side).all(|y| at(&crop, x, y) != 20)), "no dowel pixel is left");
 }

@@ -12,7 +12,9 @@
 //!    length with line pixels on them): a dowel runs the whole length, clutter does not.
 //! 3. **Refit** by least squares on the inliers; then the three contacts: at each zone (sacrum,
 //!    mid-thoracic, back of the head) the smallest gap between the contour and the dowel's near
-//!    edge; contact when that is at most `dowel_contact_max_gap` torso lengths.
+//!    edge, over the stretch the dowel is seen along; contact when that is at most
+//!    `dowel_contact_max_gap` torso lengths (none judged in a zone past the dowel's end, or where
+//!    the body reaches through the dowel's line by more than that).
 
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +44,52 @@ pub struct RealDowel {
     pub head: Option<DowelContact>,
     pub thoracic: Option<DowelContact>,
     pub sacrum: Option<DowelContact>,
+}
+
+/// Paints a detected dowel out of `crop` (RGB 0..255, NHWC, `side x side`, mask coordinates): every
+/// pixel within `half_width + 1.5` px of the segment `ends` (and 3 px past its ends) takes the
+/// colour found `half_width + 3` px from its centre line on the `dorsal` side, the background just
+/// beyond the dowel. The segmentation model takes a held dowel in as part of the person and fills
+/// the wedge between it and a back it does not touch; run on the painted crop, it sees the back
+/// against the background as without a dowel, so a gap under the dowel stays a gap.
+pub fn paint_out_dowel(crop: &mut [i32], side: usize, ends: [P2; 2], dorsal: P2, half_width: f32) {
+    if crop.len() != side * side * 3 {
+        return;
+    }
+    let d = sub(ends[1], ends[0]);
+    let len = dot(d, d).sqrt();
+    if len < 1.0 {
+        return;
+    }
+    let u = mul(d, 1.0 / len);
+    let mut n = [-u[1], u[0]];
+    if dot(n, dorsal) < 0.0 {
+        n = mul(n, -1.0);
+    }
+    let reach = half_width + 1.5;
+    let (pad, beyond) = (3.0, half_width + 3.0);
+    // Bounding box of the band.
+    let corners = [(-pad, -reach), (-pad, reach), (len + pad, -reach), (len + pad, reach)]
+        .map(|(a, o)| add(ends[0], add(mul(u, a), mul(n, o))));
+    let lo = |k: usize| corners.iter().map(|c| c[k]).fold(f32::INFINITY, f32::min).floor().max(0.0) as usize;
+    let hi = |k: usize| {
+        (corners.iter().map(|c| c[k]).fold(f32::NEG_INFINITY, f32::max).ceil().max(0.0) as usize).min(side - 1)
+    };
+    let clamp = |v: f32| (v.floor().max(0.0) as usize).min(side - 1);
+    for y in lo(1)..=hi(1) {
+        for x in lo(0)..=hi(0) {
+            let p = sub([x as f32 + 0.5, y as f32 + 0.5], ends[0]);
+            let (a, o) = (dot(p, u), dot(p, n));
+            if !(-pad..=len + pad).contains(&a) || o.abs() > reach {
+                continue;
+            }
+            let q = add(ends[0], add(mul(u, a.clamp(0.0, len)), mul(n, beyond)));
+            let (i, j) = ((y * side + x) * 3, (clamp(q[1]) * side + clamp(q[0])) * 3);
+            for c in 0..3 {
+                crop[i + c] = crop[j + c];
+            }
+        }
+    }
 }
 
 /// Reusable buffers of the detector.
@@ -183,19 +231,29 @@ impl DowelDetector {
         // The dowel's half width: the thin-line detector responds across about +-1 px of the centre.
         let half_width = 1.0;
         let dowel_off = |p: P2| icpt + slope * along(p);
+        // A contact is judged only where the dowel is seen: a back of the head beyond the end of
+        // a dowel that stops short of it touches nothing.
+        let reach = 0.05 * t;
+        let seen = |p: &ContourPoint| (amin - reach..=amax + reach).contains(&along(p.p));
         let contact = |filter: &dyn Fn(&ContourPoint) -> bool| {
             {
                 contour
                     .points
                     .iter()
-                    .filter(|p| filter(p))
+                    .filter(|p| filter(p) && seen(p))
                     .map(|p| (dowel_off(p.p) - half_width - offset(p.p), p.p))
                     .reduce(|a, b| if b.0 < a.0 { b } else { a })
             }
-            .map(|(gap_px, point)| {
+            .and_then(|(gap_px, point)| {
                 // Gaps are measured perpendicular to the dowel, not to the virtual line.
                 let gap = gap_px / (1.0 + slope * slope).sqrt() / t;
-                DowelContact { point, gap, ok: gap <= cfg.dowel_contact_max_gap }
+                // The body reaching through the dowel's line (a head raised past a dowel that
+                // stops at the shoulders): the dowel does not lie there, so nothing touches.
+                (gap >= -cfg.dowel_contact_max_gap).then_some(DowelContact {
+                    point,
+                    gap,
+                    ok: gap <= cfg.dowel_contact_max_gap,
+                })
             })
         };
         let head = contact(&|p| p.part == Part::Head);

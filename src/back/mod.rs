@@ -260,27 +260,68 @@ pub fn measure_back(
     cfg: &BackConfig,
     t: f64,
 ) -> Result<BackReading, Unreliable> {
+    measure_back_with(mask, kp, crop, detector, cfg, t, None)
+}
+
+/// Runs the segmentation model again on an edited crop (see [`measure_back_with`]).
+pub type Resegment<'a> = &'a mut dyn FnMut(&[i32]) -> Option<PersonMask>;
+
+/// [`measure_back`], with `resegment`: when a held dowel is found, it is painted out of the crop
+/// ([`dowel::paint_out_dowel`]) and the person segmented again from that, before the back is
+/// traced for the contacts. The segmentation model takes the dowel in as part of the person and
+/// fills the wedge between it and a back it does not touch, so that erasing the dowel from the
+/// first mask leaves a back that follows the dowel: a contact lost reads as held. Without
+/// `resegment` (or when it fails), the dowel is erased from the first mask instead.
+///
+/// # Errors
+/// [`Unreliable`] when the mask cannot judge the back.
+pub fn measure_back_with(
+    mask: &PersonMask,
+    kp: &BackKeypoints,
+    crop: Option<&[i32]>,
+    detector: &mut DowelDetector,
+    cfg: &BackConfig,
+    t: f64,
+    mut resegment: Option<Resegment<'_>>,
+) -> Result<BackReading, Unreliable> {
     // A held dowel is looked for on the contour before its edge and what the arms hide are judged:
     // the segmentation model often takes the dowel in as part of the person, which makes the
     // outline the dowel's (or ragged), and the hands holding it hide parts of the back. When one
-    // is found it is erased from the mask and the back traced again, so the contacts are measured
-    // between the dowel and the body itself, each where the back is seen (a contact an arm hides
-    // is not judged). Without a dowel, every gate applies.
+    // is found, the person is segmented again with the dowel painted out of the crop (when
+    // `resegment` is given), the dowel erased from that mask, and the back traced again: the
+    // contacts are measured between the dowel and the body itself, each where the back is seen
+    // (a contact an arm hides is not judged), and that back must pass the edge gate. Without a
+    // dowel, every gate applies.
     let first = trace_contour(mask, kp, cfg)?;
     // Where to look: along the virtual dowel, or, where arms hide its ends, along a line fitted to
     // the visible back.
     let guide = |c: &BackContour| fit_virtual_dowel(c).or_else(|| fit_trunk_line(c));
-    let with_dowel = crop.zip(guide(&first)).and_then(|(crop, g)| {
-        let d = detector.detect(crop, mask.side, &first, &g, cfg)?;
-        let half = cfg.dowel_half_width * first.torso;
-        let cleaned = mask.without_dowel(d.ends[0], d.ends[1], first.dorsal, (half - 0.5).max(0.0), half + 1.5);
-        let c = trace_contour(&cleaned, kp, cfg).and_then(|c| check_edge(c, cfg)).ok()?;
-        let v = guide(&c)?;
-        let real = detector.detect(crop, mask.side, &c, &v, cfg)?;
-        Some((c, v, real))
-    });
-    let (c, v, real) = match with_dowel {
-        Some((c, v, real)) => (c, v, Some(real)),
+    let found =
+        crop.zip(guide(&first)).and_then(|(crop, g)| Some((crop, detector.detect(crop, mask.side, &first, &g, cfg)?)));
+    let (c, v, real) = match found {
+        Some((crop, d)) => {
+            let half = cfg.dowel_half_width * first.torso;
+            let resegmented = resegment.as_mut().and_then(|f| {
+                let mut painted = crop.to_vec();
+                dowel::paint_out_dowel(&mut painted, mask.side, d.ends, first.dorsal, half);
+                f(&painted)
+            });
+            let base = resegmented.as_ref().unwrap_or(mask);
+            let cleaned = base.without_dowel(d.ends[0], d.ends[1], first.dorsal, (half - 0.5).max(0.0), half + 1.5);
+            // The back without the dowel must itself be clean: the first mask's outline was partly
+            // the dowel's, and is never judged as the back.
+            let c = check_edge(trace_contour(&cleaned, kp, cfg)?, cfg)?;
+            match guide(&c).and_then(|v| Some((detector.detect(crop, mask.side, &c, &v, cfg)?, v))) {
+                Some((real, v)) => (c, v, Some(real)),
+                // Not found again against the back traced without it: the back is judged on its
+                // own, with every gate.
+                None => {
+                    let c = check_arms(c, cfg)?;
+                    let v = fit_virtual_dowel(&c).ok_or(Unreliable::EdgeNotFound)?;
+                    (c, v, None)
+                }
+            }
+        }
         None => {
             let c = check_edge(check_arms(first, cfg)?, cfg)?;
             let v = fit_virtual_dowel(&c).ok_or(Unreliable::EdgeNotFound)?;
@@ -430,12 +471,29 @@ impl BackAnalyzer {
         min_score: f32,
         crop: Option<&[i32]>,
     ) -> Result<BackReading, Unreliable> {
+        self.analyze_with(t, mask, pose, min_score, crop, None)
+    }
+
+    /// [`BackAnalyzer::analyze`], segmenting again with a held dowel painted out (see
+    /// [`measure_back_with`]).
+    ///
+    /// # Errors
+    /// [`Unreliable`]: fall back to the keypoint proxies for this frame.
+    pub fn analyze_with(
+        &mut self,
+        t: f64,
+        mask: &PersonMask,
+        pose: &Pose,
+        min_score: f32,
+        crop: Option<&[i32]>,
+        resegment: Option<Resegment<'_>>,
+    ) -> Result<BackReading, Unreliable> {
         let Some(mut kp) = BackKeypoints::from_pose(pose, min_score) else {
             self.prev = None;
             return Err(Unreliable::MissingKeypoints);
         };
         kp.torso_scale = self.track_torso(t, &kp);
-        let r = match measure_back(mask, &kp, crop, &mut self.detector, &self.config, t) {
+        let r = match measure_back_with(mask, &kp, crop, &mut self.detector, &self.config, t, resegment) {
             Ok(r) => r,
             Err(e) => {
                 self.prev = None;
@@ -658,7 +716,17 @@ impl BackStage {
             None => self.mask = Some(self.seg.segment(frame, &region).map_err(|_| None)?),
         }
         let mask = self.mask.as_ref().ok_or(None)?;
-        self.analyzer.analyze(frame.t, mask, &sample.pose, min_score, Some(self.seg.last_crop())).map_err(Some)
+        // The crop is lent out while the model may run again on an edited copy of it.
+        let crop = self.seg.take_crop();
+        let seg = &mut self.seg;
+        let frame_size = (frame.width, frame.height);
+        let mut resegment = |painted: &[i32]| {
+            let mut m = PersonMask::new(SEG_SIDE, vec![0.0; SEG_SIDE * SEG_SIDE], region);
+            seg.segment_crop_into(painted, &region, frame_size, &mut m).ok().map(|()| m)
+        };
+        let r = self.analyzer.analyze_with(frame.t, mask, &sample.pose, min_score, Some(&crop), Some(&mut resegment));
+        self.seg.restore_crop(crop);
+        r.map_err(Some)
     }
 
     /// The last masked frame's reading for this frame, if the person has held still since.

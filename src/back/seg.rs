@@ -339,6 +339,17 @@ impl SegModel {
         &self.crop
     }
 
+    /// Takes [`SegModel::last_crop`] out (to read it while the model runs on an edited copy);
+    /// give it back with [`SegModel::restore_crop`].
+    pub fn take_crop(&mut self) -> Vec<i32> {
+        std::mem::take(&mut self.crop)
+    }
+
+    /// Puts back the crop taken by [`SegModel::take_crop`].
+    pub fn restore_crop(&mut self, crop: Vec<i32>) {
+        self.crop = crop;
+    }
+
     /// Segments the person in `region` of `frame` (use the pose stage's tracked crop).
     ///
     /// # Errors
@@ -359,6 +370,43 @@ impl SegModel {
         replicate_edges(&mut self.crop, SEG_SIDE, region, frame.width, frame.height);
         self.input.clear();
         self.input.extend(self.crop.iter().map(|&v| v as f32 * (1.0 / 255.0)));
+        self.run(t0, region, (frame.width, frame.height), mask)
+    }
+
+    /// Segments an already prepared crop (RGB 0..255, NHWC, `SEG_SIDE x SEG_SIDE`: a
+    /// [`SegModel::last_crop`] that was edited, e.g. with a held dowel painted out) of `region` in a
+    /// `frame_size` frame. [`SegModel::last_crop`] is left as it was.
+    ///
+    /// # Errors
+    /// [`SegError::Inference`] if ONNX Runtime fails or the crop has the wrong size.
+    pub fn segment_crop_into(
+        &mut self,
+        crop: &[i32],
+        region: &CropRegion,
+        frame_size: (u32, u32),
+        mask: &mut PersonMask,
+    ) -> Result<(), SegError> {
+        let t0 = Instant::now();
+        if crop.len() != SEG_SIDE * SEG_SIDE * 3 {
+            return Err(SegError::Inference(format!(
+                "crop has {} values, expected {}",
+                crop.len(),
+                SEG_SIDE * SEG_SIDE * 3
+            )));
+        }
+        self.input.clear();
+        self.input.extend(crop.iter().map(|&v| v as f32 * (1.0 / 255.0)));
+        self.run(t0, region, frame_size, mask)
+    }
+
+    /// Runs the model on `self.input` into `mask`.
+    fn run(
+        &mut self,
+        t0: Instant,
+        region: &CropRegion,
+        (width, height): (u32, u32),
+        mask: &mut PersonMask,
+    ) -> Result<(), SegError> {
         let t1 = Instant::now();
         let tensor = TensorRef::from_array_view(([1usize, SEG_SIDE, SEG_SIDE, 3], &self.input[..]))
             .map_err(|e| SegError::Inference(e.to_string()))?;
@@ -379,7 +427,7 @@ impl SegModel {
         mask.region = *region;
         mask.prob.clear();
         mask.prob.extend_from_slice(data);
-        mask.set_frame(frame.width, frame.height);
+        mask.set_frame(width, height);
         let t3 = Instant::now();
         self.last_times = SegTimes {
             preprocess_ms: (t1 - t0).as_secs_f64() * 1e3,
