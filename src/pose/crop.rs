@@ -322,6 +322,198 @@ mod tests {
         assert_eq!(&a[0..3], &[0, 0, 0]);
     }
 
+    /// The implementation as it was before the vectorised rewrite, kept verbatim as the oracle the
+    /// rewrite must match bit for bit (per-pixel scalar code: bilinear taps with bounds checks).
+    fn reference_crop_resize_into(frame: &Frame, region: &CropRegion, side: usize, out: &mut Vec<i32>) {
+        fn axis_taps(origin: f32, scale: f32, n: usize) -> Vec<(i64, f32)> {
+            (0..n)
+                .map(|o| {
+                    let s = origin + (o as f32 + 0.5) * scale - 0.5;
+                    let f = s.floor();
+                    (f as i64, s - f)
+                })
+                .collect()
+        }
+        fn sample_plane(plane: &[u8], w: i64, h: i64, (x0, wx): (i64, f32), (y0, wy): (i64, f32), outside: f32) -> f32 {
+            let at = |x: i64, y: i64| {
+                if x < 0 || y < 0 || x >= w || y >= h { outside } else { f32::from(plane[(y * w + x) as usize]) }
+            };
+            let top = at(x0, y0) * (1.0 - wx) + at(x0 + 1, y0) * wx;
+            let bottom = at(x0, y0 + 1) * (1.0 - wx) + at(x0 + 1, y0 + 1) * wx;
+            top * (1.0 - wy) + bottom * wy
+        }
+        out.clear();
+        out.resize(side * side * 3, 0);
+        let scale = region.size / side as f32;
+        let cols = axis_taps(region.x0, scale, side);
+        let rows = axis_taps(region.y0, scale, side);
+        let (w, h) = (i64::from(frame.width), i64::from(frame.height));
+        match frame.format {
+            PixelFormat::Rgb24 => {
+                let src = frame.data.as_slice();
+                let stride = frame.width as usize * 3;
+                for (oy, &(y0, wy)) in rows.iter().enumerate() {
+                    let row = &mut out[oy * side * 3..(oy + 1) * side * 3];
+                    for (ox, &(x0, wx)) in cols.iter().enumerate() {
+                        let mut acc = [0f32; 3];
+                        for (dy, wyv) in [(0i64, 1.0 - wy), (1, wy)] {
+                            let yy = y0 + dy;
+                            if wyv == 0.0 || yy < 0 || yy >= h {
+                                continue;
+                            }
+                            let line = &src[yy as usize * stride..(yy as usize + 1) * stride];
+                            for (dx, wxv) in [(0i64, 1.0 - wx), (1, wx)] {
+                                let xx = x0 + dx;
+                                if wxv == 0.0 || xx < 0 || xx >= w {
+                                    continue;
+                                }
+                                let wgt = wyv * wxv;
+                                let p = &line[xx as usize * 3..xx as usize * 3 + 3];
+                                acc[0] += wgt * f32::from(p[0]);
+                                acc[1] += wgt * f32::from(p[1]);
+                                acc[2] += wgt * f32::from(p[2]);
+                            }
+                        }
+                        let o = &mut row[ox * 3..ox * 3 + 3];
+                        for c in 0..3 {
+                            o[c] = round_nonneg(acc[c]);
+                        }
+                    }
+                }
+            }
+            PixelFormat::Yuv420p => {
+                let (cw, ch) = ((w + 1) / 2, (h + 1) / 2);
+                let data = frame.data.as_slice();
+                let (yp, rest) = data.split_at((w * h) as usize);
+                let (up, vp) = rest.split_at((cw * ch) as usize);
+                let ccols = axis_taps(region.x0 / 2.0, scale / 2.0, side);
+                let crows = axis_taps(region.y0 / 2.0, scale / 2.0, side);
+                let clamp_taps = |taps: Vec<(i64, f32)>, n: i64| -> Vec<(usize, usize, f32)> {
+                    taps.into_iter()
+                        .map(|(i, wgt)| (i.clamp(0, n - 1) as usize, (i + 1).clamp(0, n - 1) as usize, wgt))
+                        .collect()
+                };
+                let (ccols, crows) = (clamp_taps(ccols, cw), clamp_taps(crows, ch));
+                let cwu = cw as usize;
+                let wu = w as usize;
+                let lerp = |a: u8, b: u8, t: f32| f32::from(a) + (f32::from(b) - f32::from(a)) * t;
+                for ((&ry, &(cy0, cy1, cwy)), row) in rows.iter().zip(&crows).zip(out.chunks_exact_mut(side * 3)) {
+                    if ry.0 + 1 < 0 || ry.0 >= h {
+                        continue;
+                    }
+                    let lines = (ry.0 >= 0 && ry.0 + 1 < h).then(|| {
+                        let y0 = ry.0 as usize;
+                        (&yp[y0 * wu..(y0 + 1) * wu], &yp[(y0 + 1) * wu..(y0 + 2) * wu])
+                    });
+                    let (u0, u1) = (&up[cy0 * cwu..(cy0 + 1) * cwu], &up[cy1 * cwu..(cy1 + 1) * cwu]);
+                    let (v0, v1) = (&vp[cy0 * cwu..(cy0 + 1) * cwu], &vp[cy1 * cwu..(cy1 + 1) * cwu]);
+                    for ((&rx, &(cx0, cx1, cwx)), o) in cols.iter().zip(&ccols).zip(row.chunks_exact_mut(3)) {
+                        if rx.0 + 1 < 0 || rx.0 >= w {
+                            continue;
+                        }
+                        let y = match lines {
+                            Some((l0, l1)) if rx.0 >= 0 && rx.0 + 1 < w => {
+                                let x0 = rx.0 as usize;
+                                let top = lerp(l0[x0], l0[x0 + 1], rx.1);
+                                let bottom = lerp(l1[x0], l1[x0 + 1], rx.1);
+                                top + (bottom - top) * ry.1
+                            }
+                            _ => sample_plane(yp, w, h, rx, ry, 16.0),
+                        };
+                        let chroma = |p0: &[u8], p1: &[u8]| {
+                            let top = lerp(p0[cx0], p0[cx1], cwx);
+                            let bottom = lerp(p1[cx0], p1[cx1], cwx);
+                            top + (bottom - top) * cwy
+                        };
+                        let rgb = yuv_to_rgb(y, chroma(u0, u1), chroma(v0, v1));
+                        o[0] = round_nonneg(rgb[0]);
+                        o[1] = round_nonneg(rgb[1]);
+                        o[2] = round_nonneg(rgb[2]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pseudo-random bytes (xorshift64*), the same on every run.
+    fn noise(len: usize, seed: u64) -> Vec<u8> {
+        let mut s = seed | 1;
+        (0..len)
+            .map(|_| {
+                s ^= s >> 12;
+                s ^= s << 25;
+                s ^= s >> 27;
+                (s.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
+            })
+            .collect()
+    }
+
+    /// Crop regions over a `w x h` frame for an output of `side`: inside, straddling each edge and
+    /// corner, wholly outside, the letterbox, scales up and down, pixel-aligned and half-pixel offsets
+    /// (weights of 0 and 0.5, where rounding ties), and degenerate ones (negative size, NaN).
+    fn regions(w: u32, h: u32, side: usize) -> Vec<CropRegion> {
+        let (wf, hf, sf) = (w as f32, h as f32, side as f32);
+        let mut out = vec![CropRegion::full_frame(w, h)];
+        for size in [sf, sf * 0.37, sf * 1.7 + 0.3, wf.min(hf) * 0.6, wf.max(hf) * 1.3, 2.5] {
+            let (cx, cy) = (wf / 2.0 + 0.31, hf / 2.0 - 0.17);
+            // Inside (when it fits), then the centre moved onto each edge and corner.
+            for (dx, dy) in [(0.0, 0.0), (-1.0, 0.0), (1.0, 0.0), (0.0, -1.0), (0.0, 1.0)] {
+                out.push(CropRegion::centred(cx + dx * wf / 2.0, cy + dy * hf / 2.0, size));
+            }
+            for (x, y) in [(0.0, 0.0), (wf, 0.0), (0.0, hf), (wf, hf)] {
+                out.push(CropRegion::centred(x, y, size));
+            }
+            // Wholly outside, on each side.
+            out.push(CropRegion { x0: -size - 3.0, y0: cy, size });
+            out.push(CropRegion { x0: wf + 1.0, y0: cy, size });
+            out.push(CropRegion { x0: cx, y0: -size - 1.5, size });
+            out.push(CropRegion { x0: cx, y0: hf + 0.5, size });
+        }
+        // Pixel-aligned identity scale, and half-pixel offsets.
+        out.push(CropRegion { x0: 1.0, y0: 2.0, size: sf });
+        out.push(CropRegion { x0: 0.5, y0: -0.5, size: sf });
+        out.push(CropRegion { x0: -1.5, y0: 1.5, size: sf * 2.0 });
+        out.push(CropRegion { x0: wf / 3.0, y0: hf / 4.0, size: -sf * 0.8 });
+        out.push(CropRegion { x0: f32::NAN, y0: 1.0, size: sf });
+        // And some anywhere: corners from -w to 2w (-h to 2h), sides up to twice the longer side.
+        let r = noise(48, u64::from(w * 31 + h) + side as u64);
+        let unit = |b: u8| f32::from(b) / 255.0;
+        for k in r.chunks_exact(3) {
+            let size = 1.0 + unit(k[2]) * 2.0 * wf.max(hf);
+            out.push(CropRegion { x0: (unit(k[0]) * 3.0 - 1.0) * wf, y0: (unit(k[1]) * 3.0 - 1.0) * hf, size });
+        }
+        out
+    }
+
+    #[test]
+    fn crop_resize_matches_the_reference_exactly() {
+        let (mut got, mut want) = (Vec::new(), Vec::new());
+        let mut checked = 0;
+        for (i, &(w, h)) in [(1920u32, 1080u32), (641, 359), (7, 5), (2, 3), (1, 1)].iter().enumerate() {
+            for format in [PixelFormat::Rgb24, PixelFormat::Yuv420p] {
+                let data = noise(format.frame_len(w, h), i as u64 * 2 + 1 + u64::from(format == PixelFormat::Rgb24));
+                let frame = Frame::with_format(0, 0.0, w, h, format, data);
+                for side in [256, 192, 5] {
+                    for region in regions(w, h, side) {
+                        crop_resize_into(&frame, &region, side, &mut got);
+                        reference_crop_resize_into(&frame, &region, side, &mut want);
+                        assert_eq!(got.len(), want.len());
+                        if let Some(k) = (0..got.len()).find(|&k| got[k] != want[k]) {
+                            let (ox, oy, c) = (k / 3 % side, k / 3 / side, k % 3);
+                            panic!(
+                                "{format:?} {w}x{h} side {side} {region:?}: output ({ox}, {oy}) channel {c} is {}, \
+                                 the reference gives {}",
+                                got[k], want[k]
+                            );
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 500, "{checked}");
+    }
+
     #[test]
     fn region_follows_the_person_and_needs_enough_joints() {
         let mut pose = Pose::default();
