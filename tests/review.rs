@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use formcheck::analyze::Analysis;
+use formcheck::app::review::Timeline;
 use formcheck::app::{FormcheckApp, Launch};
 use formcheck::form::Exercise;
 use formcheck::pose::ModelKind;
@@ -36,6 +37,14 @@ fn wait_for(h: &mut Harness<'_, FormcheckApp>, what: &str, secs: u64, done: impl
         h.step();
     }
     h.step();
+}
+
+/// Waits for the review's analysis to finish without an error; its analysis and timeline.
+fn analysed(h: &mut Harness<'_, FormcheckApp>) -> (Analysis, Timeline) {
+    wait_for(h, "finished the analysis", 240, |app| app.review().is_some_and(|r| !r.is_analysing()));
+    let review = h.state().review().unwrap();
+    assert_eq!(review.error(), None);
+    (review.analysis().expect("analysis done").clone(), review.timeline().unwrap().clone())
 }
 
 fn playhead(h: &Harness<'_, FormcheckApp>) -> usize {
@@ -73,11 +82,7 @@ fn reviewing_the_good_mornings_clip_as_a_hinge() {
     assert!(h.state().review().is_some_and(formcheck::app::review::ReviewView::is_analysing));
     h.get_by_label_contains("Analysing the recording");
     h.get_by_label("Cancel");
-    wait_for(&mut h, "finished the analysis", 240, |app| app.review().is_some_and(|r| !r.is_analysing()));
-    let review = h.state().review().unwrap();
-    assert_eq!(review.error(), None);
-    let a = review.analysis().expect("analysis done").clone();
-    let timeline = review.timeline().unwrap().clone();
+    let (a, timeline) = analysed(&mut h);
     let report = &a.exercise.as_ref().expect("hinge verdict").report;
 
     // The rep list shows what the analysis found: 3 or more reps, each with its span.
@@ -194,11 +199,7 @@ fn a_judged_rep_shows_its_largest_gap_and_goes_to_its_worst_frame() {
     let clip = support::corpus_file("clips/wahoo_single_leg_rdl.mp4");
     let mut h = harness(FormcheckApp::new(review_launch(clip), Vec::new()));
     h.run_steps(2);
-    wait_for(&mut h, "finished the analysis", 240, |app| app.review().is_some_and(|r| !r.is_analysing()));
-    let review = h.state().review().unwrap();
-    assert_eq!(review.error(), None);
-    let a = review.analysis().expect("analysis done").clone();
-    let timeline = review.timeline().unwrap().clone();
+    let (a, timeline) = analysed(&mut h);
     let report = &a.exercise.as_ref().expect("hinge verdict").report;
     let (index, hinge) = report
         .reps

@@ -296,6 +296,12 @@ pub fn measure_back_with(
     // Where to look: along the virtual dowel, or, where arms hide its ends, along a line fitted to
     // the visible back.
     let guide = |c: &BackContour| fit_virtual_dowel(c).or_else(|| fit_trunk_line(c));
+    // Judged on the back alone, with every gate.
+    let without_dowel = |c: BackContour| -> Result<_, Unreliable> {
+        let c = check_edge(check_arms(c, cfg)?, cfg)?;
+        let v = fit_virtual_dowel(&c).ok_or(Unreliable::EdgeNotFound)?;
+        Ok((c, v, None))
+    };
     let found =
         crop.zip(guide(&first)).and_then(|(crop, g)| Some((crop, detector.detect(crop, mask.side, &first, &g, cfg)?)));
     let (c, v, real) = match found {
@@ -313,20 +319,11 @@ pub fn measure_back_with(
             let c = check_edge(trace_contour(&cleaned, kp, cfg)?, cfg)?;
             match guide(&c).and_then(|v| Some((detector.detect(crop, mask.side, &c, &v, cfg)?, v))) {
                 Some((real, v)) => (c, v, Some(real)),
-                // Not found again against the back traced without it: the back is judged on its
-                // own, with every gate.
-                None => {
-                    let c = check_arms(c, cfg)?;
-                    let v = fit_virtual_dowel(&c).ok_or(Unreliable::EdgeNotFound)?;
-                    (c, v, None)
-                }
+                // Not found again against the back traced without it: the back is judged on its own.
+                None => without_dowel(c)?,
             }
         }
-        None => {
-            let c = check_edge(check_arms(first, cfg)?, cfg)?;
-            let v = fit_virtual_dowel(&c).ok_or(Unreliable::EdgeNotFound)?;
-            (c, v, None)
-        }
+        None => without_dowel(first)?,
     };
     let gaps = BackGaps {
         thoracic: v.thoracic,
