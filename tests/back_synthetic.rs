@@ -589,20 +589,21 @@ fn an_upper_arm_along_the_back_hides_it_only_on_the_near_side() {
     };
     assert_eq!(kp.with_near_arm().near_arm, Some(1), "facing image-right, the right arm is near");
     let dorsal = n;
-    assert!(kp.upper_arm_along_back(shoulder, elbow_back, dorsal));
-    assert!(!kp.upper_arm_along_back(shoulder, add(shoulder, [0.0, 0.6 * t]), dorsal), "a hanging arm");
-    assert!(!kp.upper_arm_along_back(shoulder, at(0.4, -0.1), dorsal), "an arm along the front");
+    let deg = BackConfig::default().arm_along_back_deg;
+    assert!(kp.upper_arm_along_back(shoulder, elbow_back, dorsal, deg));
+    assert!(!kp.upper_arm_along_back(shoulder, add(shoulder, [0.0, 0.6 * t]), dorsal, deg), "a hanging arm");
+    assert!(!kp.upper_arm_along_back(shoulder, at(0.4, -0.1), dorsal, deg), "an arm along the front");
 
     // The back's outline near the shoulder, 0.28 torso lengths from the upper arm's bone: within a
     // whole arm's width (2 x arm_radius) of it, beyond half of it.
     let r = BackConfig::default().arm_radius * t;
     let outline = at(0.85, 0.3);
-    assert!(kp.on_arm(outline, r), "near arm along the back: its outline is the arm's");
-    assert!(kp.with_near_arm().on_arm(outline, r));
+    assert!(kp.on_arm(outline, r, deg), "near arm along the back: its outline is the arm's");
+    assert!(kp.with_near_arm().on_arm(outline, r, deg));
     let far = BackKeypoints { near_arm: Some(0), ..kp };
-    assert!(!far.on_arm(outline, r), "a far arm behind the back does not hide it there");
+    assert!(!far.on_arm(outline, r, deg), "a far arm behind the back does not hide it there");
     let hanging = BackKeypoints { arms: [[None; 3], [Some(shoulder), Some(at(0.55, -0.5)), None]], ..kp };
-    assert!(!hanging.on_arm(outline, r));
+    assert!(!hanging.on_arm(outline, r, deg));
 
     // Mirrored (facing image-left): the left arm is near.
     let mirror = |p: P2| [400.0 - p[0], p[1]];
@@ -616,7 +617,7 @@ fn an_upper_arm_along_the_back_hides_it_only_on_the_near_side() {
         ..kp
     };
     assert_eq!(left.with_near_arm().near_arm, Some(0), "facing image-left, the left arm is near");
-    assert!(left.with_near_arm().on_arm(mirror(outline), r));
+    assert!(left.with_near_arm().on_arm(mirror(outline), r, deg));
 }
 
 /// Painting a found dowel out of the crop: every pixel of the dowel's band takes the colour just

@@ -75,9 +75,6 @@ pub const THORACIC_ZONE: (f32, f32) = (0.45, 0.92);
 pub const SACRUM_ZONE: (f32, f32) = (-0.05, 0.15);
 /// Head zone: ear-axis stations as a fraction of the shoulder-ear distance.
 pub const HEAD_ZONE: (f32, f32) = (0.6, 1.5);
-/// An upper arm within this angle of the trunk (shoulder -> hip) runs along it (see
-/// [`BackKeypoints::upper_arm_along_back`]).
-pub const UPPER_ARM_ALONG_DEG: f32 = 35.0;
 /// Trunk stations traced below the hip.
 const TRUNK_START: f32 = -0.05;
 
@@ -178,10 +175,11 @@ impl BackKeypoints {
 
     /// Whether `p` (source pixels) lies on an arm: within `radius` of the elbow, the wrist, the
     /// forearm or the outer 60% of the upper arm (the part near the shoulder is part of the back).
-    /// A near arm whose upper arm runs along the back (see [`BackKeypoints::upper_arm_along_back`])
-    /// covers the back's outline from the shoulder on, up to a whole arm's width from its bone.
+    /// A near arm whose upper arm runs along the back (within `along_deg` of it, see
+    /// [`BackKeypoints::upper_arm_along_back`]) covers the back's outline from the shoulder on, up
+    /// to a whole arm's width from its bone.
     #[must_use]
-    pub fn on_arm(&self, p: P2, radius: f32) -> bool {
+    pub fn on_arm(&self, p: P2, radius: f32, along_deg: f32) -> bool {
         let dorsal = mul(perp(unit(sub(self.shoulder, self.hip))), self.dorsal_sign());
         self.arms.iter().enumerate().any(|(i, &[sh, el, wr])| {
             let far = self.near_arm.is_some_and(|n| n != i);
@@ -196,7 +194,7 @@ impl BackKeypoints {
                 // (they lie on its bone, which the model places anywhere across a limb seen
                 // lengthwise). A far arm lies behind the back and shows only where it reaches
                 // past it: the rule below.
-                (Some(s), Some(e)) if !far && self.upper_arm_along_back(s, e, dorsal) => {
+                (Some(s), Some(e)) if !far && self.upper_arm_along_back(s, e, dorsal, along_deg) => {
                     along(Some(s), Some(e), 2.0 * radius)
                 }
                 (Some(s), Some(e)) => along(Some(add(s, mul(sub(e, s), 0.4))), Some(e), radius),
@@ -206,21 +204,21 @@ impl BackKeypoints {
         })
     }
 
-    /// Whether the upper arm from `shoulder` to `elbow` runs along the back: within
-    /// [`UPPER_ARM_ALONG_DEG`] of the shoulder -> hip direction, with the elbow on the back's side
+    /// Whether the upper arm from `shoulder` to `elbow` runs along the back: within `max_deg`
+    /// (`BackConfig::arm_along_back_deg`) of the shoulder -> hip direction, with the elbow on the back's side
     /// of the trunk axis (`dorsal`: the dorsal unit normal). Elbows drawn back beside the trunk
     /// (hands behind the head in a good morning, seen three-quarter on) lay the upper arm over
     /// the back's outline from the shoulder on: the outline there is the arm's, not the back's.
     /// An arm hanging from a bent trunk, or one along the front of the body, is not.
     #[must_use]
-    pub fn upper_arm_along_back(&self, shoulder: P2, elbow: P2, dorsal: P2) -> bool {
+    pub fn upper_arm_along_back(&self, shoulder: P2, elbow: P2, dorsal: P2, max_deg: f32) -> bool {
         let arm = sub(elbow, shoulder);
         let down = sub(self.hip, self.shoulder);
         if norm(arm) < 1e-3 || norm(down) < 1e-3 {
             return false;
         }
         let cos = dot(unit(arm), unit(down));
-        cos >= UPPER_ARM_ALONG_DEG.to_radians().cos() && dot(sub(elbow, self.hip), dorsal) > 0.0
+        cos >= max_deg.to_radians().cos() && dot(sub(elbow, self.hip), dorsal) > 0.0
     }
 
     /// The dorsal unit normal of the hip -> shoulder axis: votes from the thigh (in a hinge it lies
@@ -493,7 +491,7 @@ pub fn trace_contour(mask: &PersonMask, kp: &BackKeypoints, cfg: &BackConfig) ->
     let n_trunk = ((1.0 - TRUNK_START) * torso).ceil() as usize;
     let mut trunk_hits = 0usize;
     let arm_radius = cfg.arm_radius * unit_len * mask.scale();
-    let on_arm = |p: P2| kp.on_arm(mask.to_source(p), arm_radius);
+    let on_arm = |p: P2| kp.on_arm(mask.to_source(p), arm_radius, cfg.arm_along_back_deg);
     let (mut arm_hidden, mut arm_hidden_thoracic, mut n_thoracic) = (0usize, 0usize, 0usize);
     // Across a stretch hidden by an arm the back goes on where it left off: a step in the outline's
     // depth there means the outline on one side is still the arm, reaching past where its

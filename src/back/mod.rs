@@ -63,6 +63,9 @@ pub struct BackConfig {
     /// Contour points within this distance of an arm (elbow, wrist, forearm, outer upper arm) are
     /// the arm, not the back, and are dropped.
     pub arm_radius: f32,
+    /// An upper arm within this angle (degrees) of the trunk (shoulder -> hip), its elbow on the
+    /// back's side, lies along the back: a near one covers the outline from the shoulder on.
+    pub arm_along_back_deg: f32,
     /// Fraction of the thoracic zone that must remain after dropping arm points.
     pub min_thoracic_visible: f32,
     /// Largest mean |second difference| of the trunk contour (jaggedness).
@@ -128,6 +131,7 @@ impl Default for BackConfig {
             max_ray: 0.8,
             min_trunk_found: 0.85,
             arm_radius: 0.15,
+            arm_along_back_deg: 35.0,
             min_thoracic_visible: 0.6,
             max_roughness: 0.03,
             max_jumps: 0.05,
