@@ -9,8 +9,8 @@ mod support;
 use std::path::Path;
 
 use formcheck::back::{
-    BackConfig, BackKeypoints, BackReading, DowelDetector, PersonMask, SEG_SIDE, SegError, SegModel, Unreliable,
-    fit_to_frame, measure_back, measure_back_with, seg_region,
+    BackConfig, BackKeypoints, BackReading, DowelDetector, SegError, SegModel, Unreliable, fit_to_frame, measure_back,
+    measure_back_with, seg_region,
 };
 use formcheck::frame::Frame;
 use formcheck::pose::{EstimatorOptions, ModelKind, PoseEstimator, PoseModel};
@@ -61,10 +61,7 @@ impl Rig {
         let crop = self.seg.last_crop().to_vec();
         // As the video pipeline does: a found dowel is painted out and the person segmented again.
         let (seg, size) = (&mut self.seg, (frame.width, frame.height));
-        let mut resegment = |painted: &[i32]| {
-            let mut m = PersonMask::new(SEG_SIDE, vec![0.0; SEG_SIDE * SEG_SIDE], region);
-            seg.segment_crop_into(painted, &region, size, &mut m).ok().map(|()| m)
-        };
+        let mut resegment = |painted: &[i32]| seg.segment_crop(painted, &region, size).ok();
         let r = measure_back_with(
             &mask,
             &kp,

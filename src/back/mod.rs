@@ -721,10 +721,7 @@ impl BackStage {
         let crop = self.seg.take_crop();
         let seg = &mut self.seg;
         let frame_size = (frame.width, frame.height);
-        let mut resegment = |painted: &[i32]| {
-            let mut m = PersonMask::new(SEG_SIDE, vec![0.0; SEG_SIDE * SEG_SIDE], region);
-            seg.segment_crop_into(painted, &region, frame_size, &mut m).ok().map(|()| m)
-        };
+        let mut resegment = |painted: &[i32]| seg.segment_crop(painted, &region, frame_size).ok();
         let r = self.analyzer.analyze_with(frame.t, mask, &sample.pose, min_score, Some(&crop), Some(&mut resegment));
         self.seg.restore_crop(crop);
         r.map_err(Some)

@@ -379,13 +379,12 @@ impl SegModel {
     ///
     /// # Errors
     /// [`SegError::Inference`] if ONNX Runtime fails or the crop has the wrong size.
-    pub fn segment_crop_into(
+    pub fn segment_crop(
         &mut self,
         crop: &[i32],
         region: &CropRegion,
         frame_size: (u32, u32),
-        mask: &mut PersonMask,
-    ) -> Result<(), SegError> {
+    ) -> Result<PersonMask, SegError> {
         let t0 = Instant::now();
         if crop.len() != SEG_SIDE * SEG_SIDE * 3 {
             return Err(SegError::Inference(format!(
@@ -396,7 +395,9 @@ impl SegModel {
         }
         self.input.clear();
         self.input.extend(crop.iter().map(|&v| v as f32 * (1.0 / 255.0)));
-        self.run(t0, region, frame_size, mask)
+        let mut mask = PersonMask::new(SEG_SIDE, vec![0.0; SEG_SIDE * SEG_SIDE], *region);
+        self.run(t0, region, frame_size, &mut mask)?;
+        Ok(mask)
     }
 
     /// Runs the model on `self.input` into `mask`.
