@@ -1,13 +1,11 @@
 //! The pose stage on real footage (../shared/corpus): people found where they are, and not where
 //! they are not. Labels and tolerances come from the corpus's MANIFEST.toml.
 
-mod support;
-
+use crate::support::{corpus_dir, manifest_stills};
 use formcheck::analyze::Analysis;
-use support::{corpus_dir, manifest_stills};
 
 fn run(rel: &str) -> Analysis {
-    support::analyze_corpus(rel, None)
+    crate::support::analyze_corpus(rel, None)
 }
 
 fn presence_share(a: &Analysis, from: f64, to: f64) -> (f64, usize) {

@@ -1,8 +1,6 @@
 //! The guided session (setup check, sets, sides, rest, pause, summary), driven frame by frame with
 //! hand-made form-engine states and events: every transition the live screen relies on.
 
-mod common;
-
 use formcheck::coach::{Coach, Dose, Inputs, Stage, pain_advice};
 use formcheck::form::{Cue, CuePriority, Exercise, FaultId, FormEvent, HoldRecord, LiveState, Side, View};
 
@@ -11,7 +9,7 @@ fn live(t: f64, in_view: bool, view: View, phase: &str) -> LiveState {
 }
 
 fn rep(side: Option<Side>, faults: &[FaultId]) -> FormEvent {
-    common::rep_completed(side, faults)
+    crate::common::rep_completed(side, faults)
 }
 
 /// Runs `coach` at 30 fps from `t0` for `secs` with the same state, `events` on the first frame.

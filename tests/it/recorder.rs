@@ -1,8 +1,6 @@
 //! A guided session reaches the store as it happens: reps the frame they are counted, pain when
 //! given, sets and the session when they end; a session cut off mid-set keeps every counted rep.
 
-mod common;
-
 use formcheck::coach::{Coach, Dose, Inputs, Stage};
 use formcheck::form::{Cue, CuePriority, Exercise, FaultId, FormEvent, LiveState, View};
 use formcheck::pacing::PainKind;
@@ -15,7 +13,7 @@ fn standing(t: f64) -> LiveState {
 }
 
 fn rep(faults: &[FaultId]) -> FormEvent {
-    common::rep_completed(None, faults)
+    crate::common::rep_completed(None, faults)
 }
 
 struct Rig {

@@ -2,8 +2,6 @@
 //! list, jumping to reps and to the worst frame, the angle readouts, the arrow keys, the fault
 //! buttons, cancelling, an unreadable file, and a snapshot of the screen at a fixed frame.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -75,7 +73,7 @@ fn frame_label(a: &Analysis, k: usize) -> String {
 
 #[test]
 fn reviewing_the_good_mornings_clip_as_a_hinge() {
-    let clip = support::corpus_file("clips/wahoo_good_mornings.mp4");
+    let clip = crate::support::corpus_file("clips/wahoo_good_mornings.mp4");
     let mut h = harness(FormcheckApp::new(review_launch(clip), Vec::new()));
     h.run_steps(2);
     // The analysis runs in the background: the screen shows its progress and stays responsive.
@@ -196,7 +194,7 @@ fn reviewing_the_good_mornings_clip_as_a_hinge() {
 /// thoracic gap, and its worst frame is one click away.
 #[test]
 fn a_judged_rep_shows_its_largest_gap_and_goes_to_its_worst_frame() {
-    let clip = support::corpus_file("clips/wahoo_single_leg_rdl.mp4");
+    let clip = crate::support::corpus_file("clips/wahoo_single_leg_rdl.mp4");
     let mut h = harness(FormcheckApp::new(review_launch(clip), Vec::new()));
     h.run_steps(2);
     let (a, timeline) = analysed(&mut h);
@@ -248,7 +246,7 @@ fn the_start_screen_reviews_a_file_and_an_unreadable_one_is_explained() {
 
 #[test]
 fn a_running_analysis_can_be_cancelled() {
-    let clip = support::corpus_file("clips/wahoo_good_mornings.mp4");
+    let clip = crate::support::corpus_file("clips/wahoo_good_mornings.mp4");
     let mut h = harness(FormcheckApp::new(review_launch(clip), Vec::new()));
     h.run_steps(2);
     h.get_by_label("Cancel").click();
@@ -263,7 +261,7 @@ fn a_running_analysis_can_be_cancelled() {
 fn seeking_to_a_frame_gives_that_frame() {
     use formcheck::app::review::{decode_at, seek_time};
     use formcheck::source::FrameSource;
-    let clip = support::corpus_file("clips/wahoo_good_mornings.mp4");
+    let clip = crate::support::corpus_file("clips/wahoo_good_mornings.mp4");
     let mut src = formcheck::source::video::VideoSource::open(&clip, formcheck::frame::PixelFormat::Yuv420p).unwrap();
     let mut times = Vec::new();
     while times.len() < 140 {

@@ -1,7 +1,6 @@
 //! Hip hinge on synthetic stick-figure sequences.
-mod common;
 
-use common::{cue_ids, faults_raised, reps_of, run};
+use crate::common::{cue_ids, faults_raised, reps_of, run};
 use formcheck::form::{Exercise, FaultId, FormConfig, FormEvent, spine_check};
 use formcheck::pose::skeleton::{Joint, PoseSample};
 use formcheck::source::figure::{Noise, SideFig, hide, keys, record};
@@ -464,7 +463,7 @@ fn a_brief_trunk_spike_at_the_top_does_not_end_the_rep_before_lockout() {
     // Without the minimum time at the top, the spike ends the rep early: the test can fail.
     let mut cfg = FormConfig::default();
     cfg.common.state_min_s = 0.0;
-    let (ev, _) = common::run_cfg(Exercise::Hinge, cfg, &samples);
+    let (ev, _) = crate::common::run_cfg(Exercise::Hinge, cfg, &samples);
     assert!(faults_raised(&ev).contains(&FaultId::NoLockout), "{:?}", faults_raised(&ev));
 }
 

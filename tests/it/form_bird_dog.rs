@@ -1,7 +1,6 @@
 //! Bird dog on synthetic stick-figure sequences.
-mod common;
 
-use common::{cue_ids, faults_raised, reps_of, run};
+use crate::common::{cue_ids, faults_raised, reps_of, run};
 use formcheck::form::{Exercise, FaultId, FormEvent, Side};
 use formcheck::pose::skeleton::{Joint, PoseSample};
 use formcheck::source::figure::{Noise, SideFig, hide, keys, record};

@@ -4,8 +4,6 @@
 //! Set `FORMCHECK_BACK_DEBUG=/some/dir` to write, per image, the mask and an overlay PNG (crop with
 //! the mask tinted, the contour, the dowel line and the three contacts).
 
-mod support;
-
 use std::path::Path;
 
 use formcheck::back::{
@@ -197,7 +195,7 @@ fn folds_are_rounded_and_half_lifts_are_not() {
         ("stills/istock_half_lift_flatback_t9.png", false),
         ("stills/yoga_ardha_uttanasana.png", false),
     ] {
-        let frame = load_frame(&support::corpus_file(file));
+        let frame = load_frame(&crate::support::corpus_file(file));
         let name = Path::new(file).file_stem().unwrap().to_string_lossy().to_string();
         match rig.read(&name, &frame, None) {
             Ok(r) => {
@@ -225,7 +223,7 @@ fn folds_are_rounded_and_half_lifts_are_not() {
 /// of its length, the 14.9 s bottom read the arm's straight edge as a neutral back (+0.012).
 #[test]
 fn good_morning_bottoms_are_not_rounded() {
-    let clip = support::corpus_file("clips/wahoo_good_mornings.mp4");
+    let clip = crate::support::corpus_file("clips/wahoo_good_mornings.mp4");
     if std::process::Command::new("ffmpeg").arg("-version").output().is_err() {
         panic!("ffmpeg is needed to extract frames from {}", clip.display());
     }
@@ -295,7 +293,7 @@ fn seg_model_errors_are_clear() {
 #[test]
 fn mask_covers_the_person_in_the_crop() {
     let mut rig = Rig::new();
-    let frame = load_frame(&support::corpus_file("stills/wahoo_good_morning_hinge_t14.png"));
+    let frame = load_frame(&crate::support::corpus_file("stills/wahoo_good_morning_hinge_t14.png"));
     let p = rig.pose.estimate(&frame).unwrap();
     let mask = rig.seg.segment(&frame, &p.region).unwrap();
     assert_eq!(mask.prob.len(), 256 * 256);
@@ -349,7 +347,7 @@ fn draw_dowel(frame: &Frame, a: [f32; 2], b: [f32; 2], width: f32, rgb: [u8; 3])
 /// the dowel on the back leaves an edge too ragged to judge, and a tilted one reads as held.
 #[test]
 fn a_dowel_drawn_on_a_real_back_is_found_and_its_contacts_judged() {
-    let clip = support::corpus_file("clips/wahoo_single_leg_rdl.mp4");
+    let clip = crate::support::corpus_file("clips/wahoo_single_leg_rdl.mp4");
     let tmp = std::env::temp_dir().join(format!("formcheck_back_dowel_{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     let (t_standing, t_bent) = (15.8, 16.45);

@@ -1,8 +1,6 @@
 //! The window: the start screen with egui_kittest (no display needed), and the real release binary
 //! in a real X window under Xvfb, showing frames from the demo.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -200,7 +198,7 @@ fn without_onnx_runtime_the_window_says_so_and_still_offers_the_demo() {
     // The binary alone in a folder: no runtime beside it, no project around it.
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("formcheck");
-    std::fs::copy(support::formcheck_bin(), &bin).unwrap();
+    std::fs::copy(crate::support::formcheck_bin(), &bin).unwrap();
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xvfb_no_runtime.png");
     // The warning panel's dark red, and the demo button still there (checked by the kittest tests).
     let shown = run_until(&x, &bin, &[], &[("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")], &shot, |img| {
@@ -231,7 +229,7 @@ fn release_binary_runs_a_guided_demo_set_in_a_real_window() {
     // counter (140 pt, white) appears in the right-hand panel once the setup check has passed.
     let (body, label) = ([70u8, 110, 170], [255u8, 190, 40]);
     let args = ["--source", "demo", "--exercise", "hinge"];
-    let shown = run_until(&x, &support::formcheck_bin(), &args, &[], &shot, |img| {
+    let shown = run_until(&x, &crate::support::formcheck_bin(), &args, &[], &shot, |img| {
         count_near(img, body, 12) > 5_000 && count_near(img, label, 12) > 100 && counter_pixels(img) > 400
     });
     let img = image::open(&shot).unwrap().into_rgb8();

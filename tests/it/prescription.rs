@@ -1,8 +1,6 @@
 //! Prescription parsing: valid files, and every kind of malformed file with the exact line, column
 //! and key path it must report; and `formcheck --prescription FILE --check`.
 
-mod support;
-
 use formcheck::form::Exercise;
 use formcheck::prescription::{Prescription, SidePlankVariant, line_col};
 use std::process::Command;
@@ -287,7 +285,8 @@ fn line_and_column_count_characters() {
 fn check_flag_validates_without_a_window() {
     let dir = tempfile::tempdir().unwrap();
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/prescription-example.toml");
-    let out = Command::new(support::formcheck_bin()).args(["--prescription", example, "--check"]).output().unwrap();
+    let out =
+        Command::new(crate::support::formcheck_bin()).args(["--prescription", example, "--check"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("valid prescription"), "{stdout}");
@@ -296,7 +295,8 @@ fn check_flag_validates_without_a_window() {
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[[exercise]]\nname = \"hinge\"\nsets = 3\nreps = 60\n").unwrap();
-    let out = Command::new(support::formcheck_bin()).arg("--prescription").arg(&bad).arg("--check").output().unwrap();
+    let out =
+        Command::new(crate::support::formcheck_bin()).arg("--prescription").arg(&bad).arg("--check").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
@@ -304,7 +304,7 @@ fn check_flag_validates_without_a_window() {
         "{stderr}"
     );
 
-    let out = Command::new(support::formcheck_bin())
+    let out = Command::new(crate::support::formcheck_bin())
         .arg("--prescription")
         .arg(dir.path().join("missing.toml"))
         .arg("--check")

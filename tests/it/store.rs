@@ -1,8 +1,6 @@
 //! The local store: a full round trip, the next-day check-in query, export and delete, schema
 //! versioning, and durability when the writer is killed mid-set (SIGKILL).
 
-mod support;
-
 use formcheck::form::{
     BirdDogRep, Cue, CuePriority, Exercise, ExerciseReport, FaultId, HingeRep, HoldRecord, RepRecord, Side, SpineMethod,
 };
@@ -310,7 +308,7 @@ fn killing_the_writer_mid_set_loses_at_most_the_rep_in_progress() {
     let dir = tempfile::tempdir().unwrap();
     for (round, kill_after) in [40_u32, 150, 400].into_iter().enumerate() {
         let db = dir.path().join(format!("kill{round}.db"));
-        let mut child = Command::new(support::formcheck_bin())
+        let mut child = Command::new(crate::support::formcheck_bin())
             .args(["store-writer", "--db"])
             .arg(&db)
             .stdout(Stdio::piped())

@@ -16,8 +16,6 @@
 //! in `SidePlankConfig::pike_max_offset`; so for the pike side this test is a consistency check,
 //! not an independent validation. The 0.10 result is printed too.
 
-mod support;
-
 use formcheck::form::{FormConfig, body_line_offset};
 
 struct Row {
@@ -26,7 +24,7 @@ struct Row {
 }
 
 fn load(aspect: f32) -> Vec<Row> {
-    let path = support::corpus_file("keypoints/ngoquocbao_plank_labelled.csv");
+    let path = crate::support::corpus_file("keypoints/ngoquocbao_plank_labelled.csv");
     let text = std::fs::read_to_string(&path).expect("read the plank CSV");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("empty csv").split(',').collect();

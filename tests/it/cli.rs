@@ -1,10 +1,8 @@
 //! The command line: valid JSON on good input; clear, non-zero failures on bad input.
 
-mod support;
-
 use std::process::Command;
 
-use support::{corpus_file, formcheck_bin};
+use crate::support::{corpus_file, formcheck_bin};
 
 fn analyze(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut cmd = Command::new(formcheck_bin());

@@ -2,12 +2,10 @@
 //! tracking, smoothing, form engine. Expectations come from the corpus's MANIFEST.toml labels
 //! (times are +-0.5 s, and that is the tolerance used here).
 
-mod support;
-
 use formcheck::form::{Exercise, ExerciseReport};
 
 fn run(rel: &str, exercise: Exercise) -> ExerciseReport {
-    let report = support::analyze_corpus(rel, Some(exercise)).exercise.expect("exercise verdict").report;
+    let report = crate::support::analyze_corpus(rel, Some(exercise)).exercise.expect("exercise verdict").report;
     print_report(rel, &report);
     report
 }

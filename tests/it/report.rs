@@ -6,8 +6,6 @@
 //! Key frames: with `--key-frames` exactly one annotated JPEG of the worst rep is stored and the
 //! HTML embeds it as a `data:` URI; without the flag no picture is stored and the report says so.
 
-mod support;
-
 use formcheck::pacing::PainKind;
 use formcheck::store::Store;
 use std::path::Path;
@@ -89,9 +87,9 @@ fn chromium_screenshot(html: &Path, png: &Path) {
 
 #[test]
 fn report_of_an_analysed_clip() {
-    let clip = support::corpus_file("clips/wahoo_good_mornings.mp4");
+    let clip = crate::support::corpus_file("clips/wahoo_good_mornings.mp4");
     let data = tempfile::tempdir().unwrap();
-    let bin = support::formcheck_bin();
+    let bin = crate::support::formcheck_bin();
     let stdout = run(Command::new(&bin).env("FORMCHECK_DATA", data.path()).args(["analyze"]).arg(&clip).args([
         "--exercise",
         "hinge",
@@ -251,9 +249,9 @@ fn report_of_an_analysed_clip() {
 /// Without `--key-frames` nothing but numbers is stored: no key frame row, and the report says so.
 #[test]
 fn no_key_frame_without_the_flag() {
-    let clip = support::corpus_file("clips/wahoo_good_mornings.mp4");
+    let clip = crate::support::corpus_file("clips/wahoo_good_mornings.mp4");
     let data = tempfile::tempdir().unwrap();
-    let bin = support::formcheck_bin();
+    let bin = crate::support::formcheck_bin();
     run(Command::new(&bin).env("FORMCHECK_DATA", data.path()).args(["analyze"]).arg(&clip).args([
         "--exercise",
         "hinge",

@@ -1,7 +1,6 @@
 //! Side plank on synthetic stick-figure sequences.
-mod common;
 
-use common::{cue_ids, faults_raised, holds, run};
+use crate::common::{cue_ids, faults_raised, holds, run};
 use formcheck::form::{Exercise, FaultId, FormEvent, Side};
 use formcheck::pose::skeleton::{Joint, PoseSample};
 use formcheck::source::figure::{FrontFig, Noise, SideFig, hide, keys, record};

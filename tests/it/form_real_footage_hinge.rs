@@ -1,13 +1,11 @@
 //! The hip hinge on real footage (../shared/corpus), through the whole pipeline: model, tracking,
 //! smoothing, form engine. Expectations come from the corpus's MANIFEST.toml labels.
 
-mod support;
-
 use formcheck::analyze::Analysis;
 use formcheck::form::{Exercise, FaultId, Severity};
 
 fn run(rel: &str, exercise: Exercise) -> Analysis {
-    support::analyze_corpus(rel, Some(exercise))
+    crate::support::analyze_corpus(rel, Some(exercise))
 }
 
 #[test]

@@ -1,0 +1,25 @@
+//! All integration tests in one binary (linking the whole stack once instead of once per file).
+//! Each module is one area; `support` finds the real-footage corpus, `common` drives the form engine.
+
+mod back_real;
+mod back_synthetic;
+mod cli;
+mod coach;
+mod common;
+mod corpus_pose;
+mod demo;
+mod form_bird_dog;
+mod form_cues_config;
+mod form_hinge;
+mod form_real_footage_birddog_plank;
+mod form_real_footage_hinge;
+mod form_side_plank;
+mod pacing;
+mod plank_csv;
+mod prescription;
+mod recorder;
+mod report;
+mod review;
+mod store;
+mod support;
+mod window;
