@@ -92,7 +92,7 @@ pub fn draw_skeleton(painter: &egui::Painter, rect: egui::Rect, scale: f32, pose
 
 /// The 0–10 pain buttons in a row (`large`: finger-sized, for the summary screen); the rating
 /// clicked, if any. `chosen` is shown selected.
-pub fn pain_scale(ui: &mut egui::Ui, chosen: Option<u8>, large: bool) -> Option<u8> {
+pub(crate) fn pain_scale(ui: &mut egui::Ui, chosen: Option<u8>, large: bool) -> Option<u8> {
     let mut clicked = None;
     ui.horizontal_wrapped(|ui| {
         for v in 0..=10u8 {
@@ -110,7 +110,7 @@ pub fn pain_scale(ui: &mut egui::Ui, chosen: Option<u8>, large: bool) -> Option<
 }
 
 /// Where a report was written, or why it was not.
-pub fn report_outcome<E: std::fmt::Display>(ui: &mut egui::Ui, report: Option<&Result<PathBuf, E>>) {
+pub(crate) fn report_outcome<E: std::fmt::Display>(ui: &mut egui::Ui, report: Option<&Result<PathBuf, E>>) {
     match report {
         Some(Ok(p)) => {
             ui.label(format!("Report written: {}", p.display()));

@@ -155,12 +155,6 @@ impl FormcheckApp {
         self.driver.as_ref().and_then(|d| d.coach())
     }
 
-    /// The session driver, while the live screen shows.
-    #[must_use]
-    pub fn driver(&self) -> Option<&SessionDriver> {
-        self.driver.as_deref()
-    }
-
     /// The clip review, when it is showing.
     #[must_use]
     pub fn review(&self) -> Option<&review::ReviewView> {
