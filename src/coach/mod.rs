@@ -9,8 +9,8 @@
 //! ```
 //! Time comes only from the frames (`Inputs::t`), so a recorded clip or the demo replays the same.
 //!
-//! The parts: [`dose`] (what a set asks for, how to do each exercise), [`setup`] (the checklist
-//! before counting), [`sets`] (sets, sides and their progress), [`tally`] (what each set counted,
+//! The parts: `dose` (what a set asks for, how to do each exercise), `setup` (the checklist
+//! before counting), `sets` (sets, sides and their progress), `tally` (what each set counted,
 //! the summary and the pain ratings). This file holds the session's state and its stage machine.
 
 mod dose;
