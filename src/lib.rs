@@ -17,6 +17,7 @@ pub mod prescription;
 pub mod recorder;
 pub mod report;
 pub mod runtime;
+pub mod session;
 pub mod source;
 pub mod speech;
 pub mod store;

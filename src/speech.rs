@@ -35,6 +35,25 @@ impl SpeechStatus {
     }
 }
 
+/// Why a cue cannot be spoken.
+#[derive(Debug, thiserror::Error)]
+pub enum SpeechError {
+    #[error("espeak-ng is not installed")]
+    NoEspeak,
+    #[error("{0}")]
+    RunEspeak(#[source] std::io::Error),
+    #[error("espeak-ng failed: {0}")]
+    EspeakFailed(String),
+    #[error("cannot create {}: {source}", path.display())]
+    CreateCache { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    SaveCue(#[source] std::io::Error),
+    #[error("{0}")]
+    OpenCue(#[source] std::io::Error),
+    #[error("{0}")]
+    DecodeCue(#[source] rodio::decoder::DecoderError),
+}
+
 enum Msg {
     Say { id: String, text: String },
     Volume(f32),
@@ -68,7 +87,7 @@ pub fn cache_dir() -> PathBuf {
 ///
 /// # Errors
 /// When espeak-ng is missing or fails, or the cache cannot be written.
-pub fn synthesize(dir: &Path, id: &str, text: &str) -> Result<PathBuf, String> {
+pub fn synthesize(dir: &Path, id: &str, text: &str) -> Result<PathBuf, SpeechError> {
     let safe: String =
         id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' { c } else { '-' }).collect();
     // The text is part of the name: a changed cue text is spoken anew.
@@ -77,7 +96,7 @@ pub fn synthesize(dir: &Path, id: &str, text: &str) -> Result<PathBuf, String> {
     if path.is_file() {
         return Ok(path);
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|source| SpeechError::CreateCache { path: dir.to_path_buf(), source })?;
     let tmp = path.with_extension("tmp.wav");
     let out = Command::new("espeak-ng")
         .args(["-s", "150", "-w"])
@@ -87,16 +106,12 @@ pub fn synthesize(dir: &Path, id: &str, text: &str) -> Result<PathBuf, String> {
         .stderr(Stdio::piped())
         .output()
         .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                "espeak-ng is not installed".to_string()
-            } else {
-                e.to_string()
-            }
+            if e.kind() == std::io::ErrorKind::NotFound { SpeechError::NoEspeak } else { SpeechError::RunEspeak(e) }
         })?;
     if !out.status.success() {
-        return Err(format!("espeak-ng failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(SpeechError::EspeakFailed(String::from_utf8_lossy(&out.stderr).trim().to_string()));
     }
-    std::fs::rename(&tmp, &path).map_err(|e| e.to_string())?;
+    std::fs::rename(&tmp, &path).map_err(SpeechError::SaveCue)?;
     Ok(path)
 }
 
@@ -175,14 +190,15 @@ fn speech_thread(rx: &Receiver<Msg>, status: &Mutex<SpeechStatus>, dir: &Path) {
         match msg {
             Msg::Volume(v) => player.set_volume(v),
             Msg::Say { id, text } => {
-                let file = synthesize(dir, &id, &text).and_then(|p| std::fs::File::open(p).map_err(|e| e.to_string()));
-                match file.and_then(|f| rodio::Decoder::try_from(f).map_err(|e| e.to_string())) {
+                let file =
+                    synthesize(dir, &id, &text).and_then(|p| std::fs::File::open(p).map_err(SpeechError::OpenCue));
+                match file.and_then(|f| rodio::Decoder::try_from(f).map_err(SpeechError::DecodeCue)) {
                     Ok(source) => {
                         player.clear();
                         player.append(source);
                         player.play();
                     }
-                    Err(e) => set(SpeechStatus::NoVoice(e)),
+                    Err(e) => set(SpeechStatus::NoVoice(e.to_string())),
                 }
             }
         }

@@ -1,7 +1,10 @@
 //! Painters for what is drawn over the camera image: the skeleton, the virtual or real dowel and
-//! its contacts, and the back contour from the person mask.
+//! its contacts, and the back contour from the person mask; and the small widgets several screens
+//! share (the pain scale, a report's outcome).
 
-use egui::Color32;
+use std::path::PathBuf;
+
+use egui::{Color32, RichText};
 
 use crate::form::DowelOverlay;
 use crate::pose::skeleton::{BONES, Joint, Pose};
@@ -84,5 +87,37 @@ pub fn draw_skeleton(painter: &egui::Painter, rect: egui::Rect, scale: f32, pose
         let s = pose.get(j).score;
         painter.circle_filled(at(j), 5.0, confidence_color(s));
         painter.circle_stroke(at(j), 5.0, egui::Stroke::new(1.0, Color32::BLACK));
+    }
+}
+
+/// The 0–10 pain buttons in a row (`large`: finger-sized, for the summary screen); the rating
+/// clicked, if any. `chosen` is shown selected.
+pub(crate) fn pain_scale(ui: &mut egui::Ui, chosen: Option<u8>, large: bool) -> Option<u8> {
+    let mut clicked = None;
+    ui.horizontal_wrapped(|ui| {
+        for v in 0..=10u8 {
+            let b = if large {
+                egui::Button::new(RichText::new(format!("{v}")).size(24.0)).min_size(egui::vec2(44.0, 44.0))
+            } else {
+                egui::Button::new(format!("{v}"))
+            };
+            if ui.add(b.selected(chosen == Some(v))).clicked() {
+                clicked = Some(v);
+            }
+        }
+    });
+    clicked
+}
+
+/// Where a report was written, or why it was not.
+pub(crate) fn report_outcome<E: std::fmt::Display>(ui: &mut egui::Ui, report: Option<&Result<PathBuf, E>>) {
+    match report {
+        Some(Ok(p)) => {
+            ui.label(format!("Report written: {}", p.display()));
+        }
+        Some(Err(e)) => {
+            ui.colored_label(Color32::from_rgb(230, 80, 60), format!("No report: {e:#}"));
+        }
+        None => {}
     }
 }

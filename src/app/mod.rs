@@ -1,10 +1,13 @@
 //! The window (eframe): pick an exercise and a source, pass the setup check, do the sets with
 //! spoken cues, and see the summary.
 //!
-//! The app owns the state; each screen is a method that lays out its panels. Per-frame work is cheap:
-//! the UI takes the newest result from the live pipeline ([`live::LivePipeline::poll`]) and never
-//! waits. The guided session itself (setup check, sets, rest, summary) is [`crate::coach::Coach`],
-//! which the live screen ([`session`]) feeds with the form engine's events and draws.
+//! The app owns the state; each screen is a method that lays out its panels. The guided session
+//! (setup check, sets, sides, rest, cues, speech, recording) is the
+//! [`SessionDriver`](crate::session::driver::SessionDriver), which the app steps from
+//! [`eframe::App::logic`] (called every pass, and also while the window is minimised or covered
+//! when the pipeline asks for a repaint), never from drawing: the live screen ([`session`]) only
+//! draws the driver's state and sends it the user's commands. Per-pass work is cheap: the driver
+//! takes the newest result from the live pipeline and never waits.
 
 pub mod draw;
 pub mod file_dialog;
@@ -23,11 +26,12 @@ pub use draw::{confidence_color, contact_color, draw_back, draw_dowel, draw_skel
 use crate::coach::{Coach, Dose, RED_FLAGS, how_to};
 use crate::form::Exercise;
 use crate::pose::ModelKind;
+use crate::session::driver::{SessionDriver, Voice};
 use crate::source::camera::{CameraEntry, CameraRequest, CameraSource};
 use crate::source::demo::DemoSource;
-use crate::source::{self, FrameSource, SourceKind, SourceSpec};
+use crate::source::{self, FrameSource, SourceError, SourceKind, SourceSpec};
 use live::LivePipeline;
-use session::LiveView;
+use session::{LiveAction, LiveView};
 
 /// How the window was asked to start.
 #[derive(Debug, Clone, Default)]
@@ -98,11 +102,13 @@ enum Screen {
 pub struct FormcheckApp {
     launch: Launch,
     cameras: Vec<CameraEntry>,
-    /// `Err` holds the message for the "ONNX Runtime not found" screen.
-    runtime: Result<String, String>,
+    /// The runtime library's file name, or why it did not load (the "ONNX Runtime not found" panel).
+    runtime: Result<String, crate::runtime::RuntimeError>,
     file_input: String,
     camera_resolution: (u32, u32),
     screen: Screen,
+    /// The guided session (or the pose alone) while the live screen shows.
+    driver: Option<Box<SessionDriver>>,
     message: Option<String>,
     pending_source: Option<SourceSpec>,
     settings: Settings,
@@ -117,8 +123,7 @@ impl FormcheckApp {
     pub fn new(launch: Launch, cameras: Vec<CameraEntry>) -> Self {
         // The library's file name only: where it lives depends on the machine.
         let runtime = crate::runtime::environment()
-            .map(|(_, p)| p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()))
-            .map_err(|e| e.to_string());
+            .map(|(_, p)| p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()));
         let pending_source = launch.source.clone();
         let records = records::Records::load(launch.data_dir.as_deref(), launch.prescription.as_deref());
         Self {
@@ -129,6 +134,7 @@ impl FormcheckApp {
             file_input: String::new(),
             camera_resolution: (1280, 720),
             screen: Screen::Start,
+            driver: None,
             message: None,
             pending_source,
             settings: Settings::default(),
@@ -146,10 +152,7 @@ impl FormcheckApp {
     /// The guided session, when one is running.
     #[must_use]
     pub fn coach(&self) -> Option<&Coach> {
-        match &self.screen {
-            Screen::Live(v) => v.coach.as_ref(),
-            Screen::Start | Screen::Plan | Screen::History(_) | Screen::Review(_) => None,
-        }
+        self.driver.as_ref().and_then(|d| d.coach())
     }
 
     /// The clip review, when it is showing.
@@ -168,20 +171,19 @@ impl FormcheckApp {
 
     fn open(&mut self, spec: &SourceSpec, ctx: &egui::Context) {
         let paced = self.launch.stepped.is_none();
-        let src: Result<Box<dyn FrameSource>, String> = match spec {
+        let src: Result<Box<dyn FrameSource>, SourceError> = match spec {
             // The demo shows the chosen exercise; with none chosen (pose only), the hip hinge.
             SourceSpec::Demo => Ok(Box::new(DemoSource::new(self.launch.exercise.unwrap_or(Exercise::Hinge), paced))),
             SourceSpec::Camera(i) => {
                 CameraSource::open(CameraRequest { index: *i, resolution: Some(self.camera_resolution) })
                     .map(|c| Box::new(c) as Box<dyn FrameSource>)
-                    .map_err(|e| e.to_string())
             }
-            SourceSpec::Path(p) => source::open_path(p, crate::frame::PixelFormat::Rgb24).map_err(|e| e.to_string()),
+            SourceSpec::Path(p) => source::open_path(p, crate::frame::PixelFormat::Rgb24),
         };
         let src = match src {
             Ok(s) => s,
             Err(e) => {
-                self.message = Some(e);
+                self.message = Some(e.to_string());
                 return;
             }
         };
@@ -191,7 +193,7 @@ impl FormcheckApp {
             match live::load_model(self.launch.model) {
                 Ok(m) => Some(m),
                 Err(e) => {
-                    self.message = Some(e);
+                    self.message = Some(e.to_string());
                     return;
                 }
             }
@@ -217,13 +219,10 @@ impl FormcheckApp {
             }
         };
         self.message = None;
-        self.screen = Screen::Live(Box::new(LiveView::new(
-            pipeline,
-            coach,
-            recorder,
-            self.launch.stepped.is_some(),
-            self.launch.debug,
-        )));
+        // A replay shows the same screens every time: wait for the audio device's answer.
+        let voice = if self.launch.stepped.is_some() { Voice::SpeakWaitReady } else { Voice::Speak };
+        self.driver = Some(Box::new(SessionDriver::new(pipeline, coach, recorder, voice)));
+        self.screen = Screen::Live(Box::new(LiveView::new(self.launch.debug)));
     }
 
     /// Opens the review screen on `path`, analysed for the chosen exercise in the background.
@@ -256,26 +255,45 @@ impl FormcheckApp {
         ctx.set_visuals(visuals);
     }
 
-    /// Lays out the whole window.
+    /// The work of a pass before anything is drawn (eframe's `App::logic`): opens what the command
+    /// line asked for, and advances the guided session by the pipeline's newest result. Needs no
+    /// `Ui`: it also runs while the window is hidden.
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        if let Some(spec) = self.pending_source.take() {
+            self.open(&spec, ctx);
+        }
+        if let Some(path) = self.launch.review.take() {
+            self.open_review(path, ctx);
+        }
+        if let Some(d) = self.driver.as_mut() {
+            d.step();
+        }
+    }
+
+    /// Lays out the whole window (after [`Self::logic`]).
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.apply_settings(&ctx);
-        if let Some(spec) = self.pending_source.take() {
-            self.open(&spec, &ctx);
-        }
-        if let Some(path) = self.launch.review.take() {
-            self.open_review(path, &ctx);
-        }
         let mut back = false;
         match &mut self.screen {
             Screen::Start => self.start_screen(ui),
-            Screen::Live(view) => back = view.show(ui, &mut self.settings, &self.records),
+            Screen::Live(view) => match self.driver.as_deref_mut() {
+                Some(driver) => match view.show(ui, driver, &mut self.settings) {
+                    Some(LiveAction::Back) => back = true,
+                    Some(LiveAction::WriteReport(id)) => {
+                        view.set_report(self.records.write_report(id).map_err(anyhow::Error::msg));
+                    }
+                    None => {}
+                },
+                None => back = true,
+            },
             Screen::Plan => back = self.records.editor_ui(ui),
             Screen::History(view) => back = view.show(ui, &self.records),
             Screen::Review(view) => back = view.show(ui),
         }
         if back {
             self.screen = Screen::Start;
+            self.driver = None;
             self.records.refresh();
         }
     }
@@ -298,7 +316,7 @@ impl FormcheckApp {
                                 .strong()
                                 .color(Color32::WHITE),
                         );
-                        ui.label(RichText::new(e.as_str()).color(Color32::WHITE));
+                        ui.label(RichText::new(e.to_string()).color(Color32::WHITE));
                         ui.label(RichText::new("The demo below still works without it.").color(Color32::WHITE));
                     });
                     ui.add_space(6.0);
@@ -436,6 +454,10 @@ pub fn settings_row(ui: &mut egui::Ui, settings: &mut Settings) {
 }
 
 impl eframe::App for FormcheckApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        FormcheckApp::logic(self, ctx);
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
     }

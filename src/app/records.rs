@@ -272,7 +272,7 @@ impl Records {
             ))
             .strong(),
         );
-        if let Some(v) = super::session::pain_scale(ui, None, false)
+        if let Some(v) = super::draw::pain_scale(ui, None, false)
             && let Ok(store) = &self.store
         {
             self.message = Some(match store.record_pain(s.id, PainKind::NextDay, v, None, &[]) {

@@ -3,14 +3,16 @@
 //! end-of-set summary with the pain prompt, and the keyboard (Space, N, M, D, Esc).
 
 use std::collections::VecDeque;
+use std::path::PathBuf;
 
 use egui::{Color32, RichText};
 
-use super::draw::{draw_back, draw_dowel, draw_skeleton};
-use super::live::{LivePipeline, LiveResult, LiveStatus};
+use super::draw::{draw_back, draw_dowel, draw_skeleton, pain_scale, report_outcome};
+use super::live::{LiveResult, LiveStatus};
 use super::{Settings, settings_row};
-use crate::coach::{Coach, Inputs, RED_FLAGS, SetTally, Stage, body_confidence, most_frequent_fault, pain_advice};
+use crate::coach::{Coach, RED_FLAGS, SetTally, Stage, most_frequent_fault, pain_advice};
 use crate::form::{Cue, CuePriority, Exercise, FaultId, LiveState};
+use crate::session::driver::{Command, SessionDriver};
 use crate::source::SourceKind;
 
 /// Colours of the cue banner by priority: safety red, major fault orange, minor amber, praise green.
@@ -39,27 +41,26 @@ pub fn percentile(xs: &[f64], p: f64) -> Option<f64> {
     Some(v[rank.min(v.len()) - 1])
 }
 
-/// The live screen's state.
+/// What the live screen asks of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveAction {
+    /// Back to the start screen (the session ends).
+    Back,
+    /// Write the report of this stored session.
+    WriteReport(i64),
+}
+
+/// The live screen's own state: the picture on screen and its latency, the debug overlay, the
+/// report written. The session itself is the [`SessionDriver`], which the app steps.
 pub struct LiveView {
-    pipeline: LivePipeline,
     texture: Option<egui::TextureHandle>,
-    last: Option<LiveResult>,
-    /// The guided session (None: pose only).
-    pub(crate) coach: Option<Coach>,
-    speaker: Option<crate::speech::Speaker>,
-    /// The last engine cue seen (time, id), so each is handled once.
-    engine_cue: Option<(f64, String)>,
-    /// The cue on the banner.
-    banner: Option<Cue>,
+    /// The driver's result count when the texture was last uploaded.
+    shown: u64,
     /// Milliseconds from a frame's arrival to the UI pass that puts it (and its cue) on screen.
     latency: VecDeque<f64>,
     latency_all: Vec<f64>,
-    /// Writes the session to the store as it happens (None: demo, or no store).
-    recorder: Option<crate::recorder::Recorder>,
-    /// The last problem saving (the session goes on).
-    record_error: Option<String>,
     /// The written report, or why not.
-    report: Option<Result<std::path::PathBuf, String>>,
+    report: Option<anyhow::Result<PathBuf>>,
     debug: bool,
     /// Log the latency to standard error (every `LOG_EVERY` of frame time).
     log: bool,
@@ -67,30 +68,12 @@ pub struct LiveView {
 }
 
 impl LiveView {
-    pub(crate) fn new(
-        pipeline: LivePipeline,
-        coach: Option<Coach>,
-        recorder: Option<crate::recorder::Recorder>,
-        stepped: bool,
-        debug: bool,
-    ) -> Self {
-        let speaker = coach.as_ref().map(|_| crate::speech::Speaker::start());
-        if stepped && let Some(s) = &speaker {
-            // A replay shows the same screens every time: wait for the audio device's answer.
-            s.wait_started(std::time::Duration::from_secs(10));
-        }
+    pub(crate) fn new(debug: bool) -> Self {
         Self {
-            pipeline,
             texture: None,
-            last: None,
-            coach,
-            speaker,
-            engine_cue: None,
-            banner: None,
+            shown: 0,
             latency: VecDeque::new(),
             latency_all: Vec::new(),
-            recorder,
-            record_error: None,
             report: None,
             debug,
             log: debug,
@@ -104,8 +87,18 @@ impl LiveView {
         percentile(&self.latency.iter().copied().collect::<Vec<_>>(), p)
     }
 
-    fn take_result(&mut self, ctx: &egui::Context) {
-        let Some(r) = self.pipeline.poll() else { return };
+    /// The outcome of the report the user asked for.
+    pub(crate) fn set_report(&mut self, report: anyhow::Result<PathBuf>) {
+        self.report = Some(report);
+    }
+
+    /// Puts the driver's newest frame in the texture, once per new result.
+    fn upload_frame(&mut self, ctx: &egui::Context, driver: &SessionDriver) {
+        if driver.results() == self.shown {
+            return;
+        }
+        self.shown = driver.results();
+        let Some(r) = driver.last() else { return };
         let image = egui::ColorImage::from_rgb([r.frame.width as usize, r.frame.height as usize], &r.frame.rgb());
         match &mut self.texture {
             Some(t) => t.set(image, egui::TextureOptions::LINEAR),
@@ -132,43 +125,10 @@ impl LiveView {
                 );
             }
         }
-        let events = self.pipeline.drain_events();
-        let mut said: Vec<Cue> = Vec::new();
-        if let (Some(coach), Some(form)) = (self.coach.as_mut(), r.form.as_ref()) {
-            coach.update(&Inputs {
-                t: r.sample.t,
-                live: form,
-                events: &events,
-                confidence: body_confidence(&r.sample.pose),
-            });
-            said.extend(coach.take_cues());
-            if let Some(rec) = self.recorder.as_mut()
-                && let Err(e) = rec.sync(coach)
-            {
-                self.record_error = Some(format!("Could not save to the record: {e:#}. The session goes on."));
-            }
-            if let Some(c) = &form.current_cue {
-                let key = (c.t, c.id.clone());
-                if self.engine_cue.as_ref() != Some(&key) {
-                    self.engine_cue = Some(key);
-                    said.extend(coach.filter_engine_cue(c));
-                }
-            }
-        }
-        // One cue at a time: the most urgent of what arrived with this frame.
-        if let Some(cue) = said.into_iter().min_by_key(|c| c.priority) {
-            if let Some(s) = &self.speaker {
-                s.say(&cue.id, &cue.text);
-            }
-            if let Some(rec) = self.recorder.as_mut() {
-                let _ = rec.cue(&cue);
-            }
-            self.banner = Some(cue);
-        }
-        self.last = Some(r);
     }
 
-    fn keys(&mut self, ui: &egui::Ui) -> bool {
+    /// The keys, as commands to the driver. Returns true when the user asked to leave.
+    fn keys(&mut self, ui: &egui::Ui, driver: &mut SessionDriver) -> bool {
         let (space, next, mute, debug, esc) = ui.input(|i| {
             use egui::Key;
             (
@@ -182,57 +142,56 @@ impl LiveView {
         if debug {
             self.debug = !self.debug;
         }
-        if mute && let Some(s) = self.speaker.as_mut() {
-            s.set_muted(!s.muted());
+        if mute {
+            driver.command(Command::ToggleMute);
         }
-        let Some(coach) = self.coach.as_mut() else { return esc };
+        let Some(stage) = driver.stage() else { return esc };
         if space {
-            coach.space();
+            driver.command(Command::StartPause);
         }
         if next {
-            coach.next();
+            driver.command(Command::NextSetOrSide);
         }
         if esc {
-            if coach.stage() == Stage::Done {
+            if stage == Stage::Done {
                 return true;
             }
-            coach.stop();
+            driver.command(Command::Stop);
         }
         false
     }
 
-    /// Lays out the live screen. Returns true when the user asked to go back to the start screen.
-    pub fn show(&mut self, ui: &mut egui::Ui, settings: &mut Settings, records: &super::records::Records) -> bool {
+    /// Lays out the live screen of `driver`'s session and sends it the user's commands.
+    pub fn show(
+        &mut self,
+        ui: &mut egui::Ui,
+        driver: &mut SessionDriver,
+        settings: &mut Settings,
+    ) -> Option<LiveAction> {
         let ctx = ui.ctx().clone();
-        self.take_result(&ctx);
-        if let Some(r) = &self.last
-            && let Some(b) = &self.banner
-            && r.sample.t - b.t > 3.0
-        {
-            self.banner = None;
-        }
-        let mut back = self.keys(ui);
-        egui::Panel::top("live-top").show(ui, |ui| back |= self.top_bar(ui, settings));
-        if let Some(coach) = self.coach.as_mut() {
+        self.upload_frame(&ctx, driver);
+        let mut back = self.keys(ui, driver);
+        egui::Panel::top("live-top").show(ui, |ui| back |= self.top_bar(ui, driver, settings));
+        if let Some(coach) = driver.coach() {
             let mut pain_before = None;
             egui::Panel::right("coach-panel")
                 .min_size(330.0)
-                .show(ui, |ui| coach_panel(ui, coach, self.last.as_ref(), &mut pain_before));
+                .show(ui, |ui| coach_panel(ui, coach, driver.last(), &mut pain_before));
             if let Some(p) = pain_before {
-                coach.set_pain_before(p);
+                driver.command(Command::PainBefore(p));
             }
         }
-        egui::CentralPanel::default().show(ui, |ui| self.central(ui, records));
-        back
+        let report = egui::CentralPanel::default().show(ui, |ui| self.central(ui, driver)).inner;
+        if back { Some(LiveAction::Back) } else { report.map(LiveAction::WriteReport) }
     }
 
-    fn top_bar(&mut self, ui: &mut egui::Ui, settings: &mut Settings) -> bool {
+    fn top_bar(&mut self, ui: &mut egui::Ui, driver: &mut SessionDriver, settings: &mut Settings) -> bool {
         let mut back = false;
         ui.horizontal_wrapped(|ui| {
             if ui.button("Back to exercises").clicked() {
                 back = true;
             }
-            if self.pipeline.info.kind == SourceKind::Demo {
+            if driver.source().kind == SourceKind::Demo {
                 ui.label(
                     RichText::new(" DEMO ")
                         .strong()
@@ -241,22 +200,20 @@ impl LiveView {
                 );
                 ui.label("simulated person, no camera");
             } else {
-                ui.label(RichText::new(&self.pipeline.info.name).strong());
+                ui.label(RichText::new(&driver.source().name).strong());
             }
-            if let Some(speaker) = self.speaker.as_mut() {
+            if let Some((mut muted, mut volume)) = driver.speaker().map(|s| (s.muted(), s.volume())) {
                 ui.separator();
-                let mut muted = speaker.muted();
                 if ui.checkbox(&mut muted, "Mute (M)").changed() {
-                    speaker.set_muted(muted);
+                    driver.command(Command::SetMuted(muted));
                 }
-                let mut volume = speaker.volume();
                 if ui.add(egui::Slider::new(&mut volume, 0.0..=1.0).text("Volume").show_value(false)).changed() {
-                    speaker.set_volume(volume);
+                    driver.command(Command::SetVolume(volume));
                 }
             }
             ui.separator();
             ui.checkbox(&mut self.debug, "Debug (D)");
-            if let Some(r) = &self.last {
+            if let Some(r) = driver.last() {
                 ui.separator();
                 if self.debug {
                     ui.label(format!("{:.0} fps", r.fps));
@@ -269,51 +226,49 @@ impl LiveView {
             ui.separator();
             settings_row(ui, settings);
         });
-        if let Some(problem) = self.speaker.as_ref().and_then(|s| s.status().problem()) {
+        if let Some(problem) = driver.speaker().and_then(|s| s.status().problem()) {
             ui.weak(problem);
         }
         back
     }
 
-    fn central(&mut self, ui: &mut egui::Ui, records: &super::records::Records) {
-        if let Some(e) = &self.record_error {
-            ui.colored_label(Color32::from_rgb(230, 80, 60), e.as_str());
+    /// The central panel; the session to write a report of, when asked.
+    fn central(&mut self, ui: &mut egui::Ui, driver: &mut SessionDriver) -> Option<i64> {
+        if let Some(e) = driver.record_error() {
+            ui.colored_label(Color32::from_rgb(230, 80, 60), e);
         }
-        match &self.pipeline.status() {
+        match &driver.status() {
             LiveStatus::Failed(m) => {
                 ui.colored_label(Color32::from_rgb(230, 80, 60), m.as_str());
             }
             LiveStatus::Ended => {
                 ui.label("End of the video. Press Esc for the summary.");
             }
-            LiveStatus::Starting if self.last.is_none() => {
+            LiveStatus::Starting if driver.last().is_none() => {
                 ui.spinner();
             }
             _ => {}
         }
-        cue_banner(ui, self.banner.as_ref());
-        let stage = self.coach.as_ref().map(Coach::stage);
-        match stage {
-            Some(Stage::Rest | Stage::Done) => {
-                if let Some(coach) = self.coach.as_mut() {
-                    summary_card(ui, coach);
-                    // Pain given on this screen reaches the record now, not at the next frame.
-                    if let Some(rec) = self.recorder.as_mut()
-                        && let Err(e) = rec.sync(coach)
-                    {
-                        self.record_error = Some(format!("Could not save to the record: {e:#}."));
-                    }
+        cue_banner(ui, driver.banner());
+        match driver.coach() {
+            Some(coach) if matches!(coach.stage(), Stage::Rest | Stage::Done) => {
+                if let Some(p) = summary_card(ui, coach) {
+                    driver.command(Command::PainRating(p));
                 }
-                self.record_line(ui, records);
+                self.record_line(ui, driver)
             }
-            _ => self.camera_image(ui),
+            _ => {
+                self.camera_image(ui, driver);
+                None
+            }
         }
     }
 
-    /// Where the session is kept, and the report button.
-    fn record_line(&mut self, ui: &mut egui::Ui, records: &super::records::Records) {
+    /// Where the session is kept, and the report button; the session to report on, when clicked.
+    fn record_line(&self, ui: &mut egui::Ui, driver: &SessionDriver) -> Option<i64> {
+        let mut report = None;
         ui.add_space(8.0);
-        match (&self.recorder, self.pipeline.info.kind) {
+        match (driver.recorder(), driver.source().kind) {
             (_, SourceKind::Demo) => {
                 ui.weak("Demo sessions are not saved.");
             }
@@ -322,7 +277,7 @@ impl LiveView {
                     ui.horizontal(|ui| {
                         ui.label(format!("Saved as session {id} in {}", rec.store().path().display()));
                         if ui.button("Write report").clicked() {
-                            self.report = Some(records.write_report(id));
+                            report = Some(id);
                         }
                     });
                 }
@@ -331,11 +286,12 @@ impl LiveView {
                 ui.weak("This session is not saved (the record could not be opened).");
             }
         }
-        super::records::report_outcome(ui, self.report.as_ref());
+        report_outcome(ui, self.report.as_ref());
+        report
     }
 
-    fn camera_image(&self, ui: &mut egui::Ui) {
-        let (Some(tex), Some(r)) = (&self.texture, &self.last) else { return };
+    fn camera_image(&self, ui: &mut egui::Ui, driver: &SessionDriver) {
+        let (Some(tex), Some(r)) = (&self.texture, driver.last()) else { return };
         let avail = ui.available_size();
         let (fw, fh) = (r.frame.width as f32, r.frame.height as f32);
         let scale = (avail.x / fw).min(avail.y / fh).max(0.01);
@@ -500,25 +456,6 @@ fn coach_panel(ui: &mut egui::Ui, coach: &Coach, last: Option<&LiveResult>, pain
     }
 }
 
-/// The 0–10 pain buttons in a row (`large`: finger-sized, for the summary screen); the rating
-/// clicked, if any. `chosen` is shown selected.
-pub fn pain_scale(ui: &mut egui::Ui, chosen: Option<u8>, large: bool) -> Option<u8> {
-    let mut clicked = None;
-    ui.horizontal_wrapped(|ui| {
-        for v in 0..=10u8 {
-            let b = if large {
-                egui::Button::new(RichText::new(format!("{v}")).size(24.0)).min_size(egui::vec2(44.0, 44.0))
-            } else {
-                egui::Button::new(format!("{v}"))
-            };
-            if ui.add(b.selected(chosen == Some(v))).clicked() {
-                clicked = Some(v);
-            }
-        }
-    });
-    clicked
-}
-
 fn fault_line(f: FaultId, n: u32, exercise: Exercise) -> String {
     format!("Most frequent fault: {} ({n}×): \"{}\"", f.id(), f.cue_text_for(exercise))
 }
@@ -559,12 +496,14 @@ fn set_lines(ui: &mut egui::Ui, s: &SetTally, exercise: Exercise) {
 }
 
 /// The end-of-set (Rest) or end-of-session (Done) card: numbers, most frequent fault, pain prompt.
-fn summary_card(ui: &mut egui::Ui, coach: &mut Coach) {
+/// Returns the pain rating clicked, if any.
+fn summary_card(ui: &mut egui::Ui, coach: &Coach) -> Option<u8> {
     let exercise = coach.exercise();
-    let Some(set) = coach.last_finished_set().cloned() else {
+    let Some(set) = coach.last_finished_set() else {
         ui.label(RichText::new("Stopped before the first set.").size(26.0));
-        return;
+        return None;
     };
+    let mut rating = None;
     egui::ScrollArea::vertical().show(ui, |ui| {
         if coach.stage() == Stage::Done {
             let s = coach.summary();
@@ -576,12 +515,10 @@ fn summary_card(ui: &mut egui::Ui, coach: &mut Coach) {
             ui.add_space(6.0);
         }
         ui.label(RichText::new(format!("Set {} summary", set.set)).size(28.0).strong());
-        set_lines(ui, &set, exercise);
+        set_lines(ui, set, exercise);
         ui.add_space(10.0);
         ui.label(RichText::new("How is your pain now? (0 = none, 10 = worst)").size(22.0).strong());
-        if let Some(v) = pain_scale(ui, set.pain, true) {
-            coach.set_pain(v);
-        }
+        rating = pain_scale(ui, set.pain, true);
         if let Some(p) = set.pain {
             ui.label(RichText::new(format!("Pain recorded: {p}/10")).size(20.0));
             if let Some(advice) = pain_advice(p) {
@@ -594,4 +531,5 @@ fn summary_card(ui: &mut egui::Ui, coach: &mut Coach) {
             }
         }
     });
+    rating
 }

@@ -8,6 +8,7 @@ mod coach;
 mod common;
 mod corpus_pose;
 mod demo;
+mod driver;
 mod form_bird_dog;
 mod form_cues_config;
 mod form_hinge;
