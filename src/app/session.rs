@@ -59,7 +59,7 @@ pub struct LiveView {
     /// The last problem saving (the session goes on).
     record_error: Option<String>,
     /// The written report, or why not.
-    report: Option<Result<std::path::PathBuf, String>>,
+    report: Option<super::records::ReportOutcome>,
     debug: bool,
     /// Log the latency to standard error (every `LOG_EVERY` of frame time).
     log: bool,

@@ -19,6 +19,7 @@ mod plank_csv;
 mod prescription;
 mod recorder;
 mod report;
+mod report_escape;
 mod review;
 mod store;
 mod support;
