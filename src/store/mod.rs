@@ -15,16 +15,16 @@
 //! Key frames (one annotated JPEG of a session's worst rep) are stored only when the user allows
 //! them (`formcheck analyze ... --save --key-frames`); otherwise the store holds numbers only.
 //!
-//! Layout: this file opens the store; [`schema`] creates and migrates the tables, `write` records a
+//! Layout: this file opens the store; `schema` creates and migrates the tables, `write` records a
 //! session as it happens, `read` lists and loads sessions, `export` exports or deletes everything;
-//! [`records`] holds the values and [`time`] the clock and how times are shown.
+//! `records` holds the values, `time` the clock and how times are shown, `error` the errors.
 
 mod error;
 mod export;
 mod read;
-pub mod records;
-pub mod schema;
-pub mod time;
+mod records;
+mod schema;
+mod time;
 mod write;
 
 pub use error::StoreError;
