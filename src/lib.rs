@@ -12,6 +12,7 @@ pub mod frame;
 pub mod keyframe;
 pub mod latest;
 pub mod pacing;
+pub(crate) mod paths;
 pub mod pose;
 pub mod prescription;
 pub mod recorder;

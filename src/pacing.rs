@@ -6,17 +6,23 @@
 //! 1. **Red flag** reported in the latest session (loss of bowel or bladder control, progressive leg
 //!    weakness, fever, cancer history with unexplained weight loss, night sweats): stop, and show
 //!    [`URGENT_CARE_NOTICE`]. No plan change is suggested.
-//! 2. **Flare**: in the latest session, pain after a set (or after the session) above 3/10, or its
+//! 2. **Flare**: in the latest session, pain after a set (or after the session) above [`MILD_PAIN`]/10, or its
 //!    next-day check-in worse than its baseline (the pain before): suggest the regression (fewer
-//!    reps, shorter holds, easier variant). Severe pain (≥ 7/10) also shows the notice.
+//!    reps, shorter holds, easier variant). Severe pain (≥ [`SEVERE_PAIN`]/10) also shows the notice.
 //! 3. **Tolerated week**: at least [`PacingRules::tolerated_sessions`] sessions in the last 7 days
-//!    on the current prescription, each with all pain (before, after, next day) ≤ 3 and a next-day check-in no worse
+//!    on the current prescription, each with all pain (before, after, next day) ≤ [`MILD_PAIN`] and a next-day check-in no worse
 //!    than baseline: suggest the progression (one small step per exercise).
 //! 4. Otherwise keep the plan, saying why.
 
 use crate::form::Exercise;
 use crate::prescription::{ExercisePlan, Prescription, SidePlankVariant};
 use serde::{Deserialize, Serialize};
+
+/// The spec's pain limits, defined once, in the coach (the lower layer, which the live session's
+/// pain advice uses too): above [`MILD_PAIN`] is more than the mild ache the spec allows (after a
+/// set it is a flare, rule 2; a tolerated session stays at or below it, rule 3); at or above
+/// [`SEVERE_PAIN`] is severe (the urgent-care notice).
+pub use crate::coach::{MILD_PAIN, SEVERE_PAIN};
 
 /// What the patient must read when pain is severe or a red flag is reported (from the spec).
 pub const URGENT_CARE_NOTICE: &str = "Stop and seek urgent medical evaluation if you have any of these: loss of \
@@ -168,7 +174,7 @@ pub struct PacingRules {
 
 impl Default for PacingRules {
     fn default() -> Self {
-        Self { max_tolerated: 3, severe: 7, tolerated_sessions: 3, window_days: 7 }
+        Self { max_tolerated: MILD_PAIN, severe: SEVERE_PAIN, tolerated_sessions: 3, window_days: 7 }
     }
 }
 

@@ -121,7 +121,7 @@ impl Recorder {
     /// On a database error.
     pub fn cue(&mut self, cue: &Cue) -> anyhow::Result<()> {
         match self.sets.last() {
-            Some(s) if !s.ended => self.store.record_cue(s.id, cue),
+            Some(s) if !s.ended => Ok(self.store.record_cue(s.id, cue)?),
             _ => Ok(()),
         }
     }

@@ -76,11 +76,7 @@ impl std::fmt::Debug for Speaker {
 /// Where spoken cues are cached: `$XDG_CACHE_HOME/formcheck/cues` or `~/.cache/formcheck/cues`.
 #[must_use]
 pub fn cache_dir() -> PathBuf {
-    std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("formcheck/cues")
+    crate::paths::cue_cache_dir()
 }
 
 /// The cached WAV of `text` under `id`, spoken by espeak-ng if not there yet.

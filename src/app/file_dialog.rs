@@ -1,6 +1,13 @@
 //! A small file dialog drawn by egui itself (no system dialog: none is guaranteed on a machine
-//! without a desktop, and the common dialog crates do not build against this egui): the folders and
-//! the matching files of one folder, up one level, home, and a path field.
+//! without a desktop): the folders and the matching files of one folder, up one level, home, and a
+//! path field.
+//!
+//! Why not the `egui-file-dialog` crate (pure egui, so the window tests would keep working): no
+//! release of it builds against the egui this app uses (0.37). Checked on crates.io in
+//! December 2026: its newest release, 0.15.0, requires `egui = "^0.36.0"`, and each earlier one an
+//! older egui (0.14.x: ^0.35, 0.13: ^0.34, 0.12: ^0.33, 0.11: ^0.32); two egui versions cannot
+//! share one window. Replace this file with it once a release depends on egui 0.37 (or whichever
+//! egui this app is on then).
 
 use std::path::{Path, PathBuf};
 
@@ -57,7 +64,7 @@ impl FileDialog {
         let dir = start
             .filter(|d| d.is_dir())
             .map(Path::to_path_buf)
-            .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+            .or_else(crate::paths::home_dir)
             .unwrap_or_else(|| PathBuf::from("/"));
         Self {
             title: title.into(),
@@ -85,9 +92,9 @@ impl FileDialog {
                     self.dir = p.to_path_buf();
                 }
                 if ui.button("Home").clicked()
-                    && let Some(h) = std::env::var_os("HOME")
+                    && let Some(h) = crate::paths::home_dir()
                 {
-                    self.dir = PathBuf::from(h);
+                    self.dir = h;
                 }
                 ui.label(RichText::new(self.dir.display().to_string()).monospace());
             });

@@ -4,9 +4,10 @@
 
 use egui::{Color32, RichText};
 
+use super::records::RecordsError;
 use crate::form::Exercise;
 use crate::pacing::PainKind;
-use crate::store::{SessionRecord, SourceKind, Store};
+use crate::store::{SessionRecord, SourceKind, Store, StoreError};
 
 /// One session's numbers for one exercise.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +68,7 @@ impl HistoryPoint {
 ///
 /// # Errors
 /// On a database error.
-pub fn load(store: &Store, exercise: Exercise) -> anyhow::Result<Vec<HistoryPoint>> {
+pub fn load(store: &Store, exercise: Exercise) -> Result<Vec<HistoryPoint>, StoreError> {
     let mut out = Vec::new();
     for s in store.list_sessions()? {
         if let Some(p) = HistoryPoint::from_record(&store.load_session(s.id)?, exercise) {
@@ -81,8 +82,8 @@ pub fn load(store: &Store, exercise: Exercise) -> anyhow::Result<Vec<HistoryPoin
 /// The history screen's state.
 pub struct HistoryView {
     exercise: Exercise,
-    points: Result<Vec<HistoryPoint>, String>,
-    report: Option<Result<std::path::PathBuf, String>>,
+    points: Result<Vec<HistoryPoint>, RecordsError>,
+    report: Option<super::records::ReportOutcome>,
 }
 
 impl HistoryView {
@@ -95,15 +96,15 @@ impl HistoryView {
 
     fn reload(&mut self, records: &super::records::Records) {
         self.points = match records.store() {
-            Some(s) => load(s, self.exercise).map_err(|e| format!("{e:#}")),
-            None => Err("the record could not be opened".into()),
+            Some(s) => load(s, self.exercise).map_err(RecordsError::from),
+            None => Err(RecordsError::NoStore),
         };
     }
 
     /// The points shown (for tests).
     #[must_use]
     pub fn points(&self) -> &[HistoryPoint] {
-        self.points.as_deref().unwrap_or(&[])
+        self.points.as_deref().unwrap_or_default()
     }
 
     /// Lays out the screen; returns true to go back.
@@ -139,7 +140,7 @@ impl HistoryView {
                 if let Some(id) = sessions_table(ui, &points) {
                     self.report = Some(records.write_report(id));
                 }
-                super::records::report_outcome(ui, self.report.as_ref());
+                super::draw::report_outcome(ui, self.report.as_ref());
             });
         });
         back

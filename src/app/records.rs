@@ -9,9 +9,27 @@ use egui::{Color32, RichText};
 use crate::coach::Dose;
 use crate::form::{Exercise, FormConfig};
 use crate::pacing::{Decision, PacingRules, PainKind, Suggestion};
+use crate::paths::PathsError;
 use crate::prescription::Prescription;
 use crate::recorder::Recorder;
-use crate::store::{SessionSummary, SourceKind, Store};
+use crate::store::{SessionSummary, SourceKind, Store, StoreError};
+
+/// Why the record (the store) could not give or write something.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordsError {
+    /// The store did not open (the start screen says why).
+    #[error("the record could not be opened")]
+    NoStore,
+    /// A store error.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A file could not be written.
+    #[error("cannot write {}: {cause}", path.display())]
+    Write { path: PathBuf, cause: std::io::Error },
+}
+
+/// Where a report was written, or why it was not.
+pub type ReportOutcome = Result<PathBuf, RecordsError>;
 
 /// What the start screen asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,8 +45,8 @@ struct Editor {
 
 /// The plan in force and the store behind the window.
 pub struct Records {
-    data_dir: Result<PathBuf, String>,
-    store: Result<Store, String>,
+    data_dir: Result<PathBuf, PathsError>,
+    store: Result<Store, StoreError>,
     plan: Prescription,
     /// Where the plan came from, for the screen ("the usual plan" or a path).
     plan_from: String,
@@ -48,37 +66,24 @@ pub struct Records {
     dialog: Option<super::file_dialog::FileDialog>,
 }
 
-/// Where a report was written, or why it was not.
-pub fn report_outcome(ui: &mut egui::Ui, report: Option<&Result<PathBuf, String>>) {
-    match report {
-        Some(Ok(p)) => {
-            ui.label(format!("Report written: {}", p.display()));
-        }
-        Some(Err(e)) => {
-            ui.colored_label(Color32::from_rgb(230, 80, 60), format!("No report: {e}"));
-        }
-        None => {}
-    }
-}
-
 fn saved_plan_path(dir: &Path) -> PathBuf {
     dir.join("prescription.toml")
 }
 
 impl Records {
-    /// Opens the store in `data_dir` (default: [`crate::store::data_dir`]) and loads the plan:
+    /// Opens the store in `data_dir` (default: [`crate::paths::data_dir`]) and loads the plan:
     /// `prescription` if given, else the plan last saved in the app, else the usual plan. A bad
     /// file leaves the previous plan in force and says why.
     #[must_use]
     pub fn load(data_dir: Option<&Path>, prescription: Option<&Path>) -> Self {
         let data_dir = match data_dir {
             Some(d) => Ok(d.to_path_buf()),
-            None => crate::store::data_dir().map_err(|e| e.to_string()),
+            None => crate::paths::data_dir(),
         };
-        let store = data_dir
-            .as_ref()
-            .map_err(Clone::clone)
-            .and_then(|d| Store::open(&d.join("formcheck.db")).map_err(|e| format!("{e:#}")));
+        let store = match &data_dir {
+            Ok(d) => Store::open(&d.join("formcheck.db")),
+            Err(e) => Err(StoreError::NoDataDir(e.clone())),
+        };
         let mut r = Self {
             plan: Prescription::default_plan(),
             plan_from: "the usual plan".into(),
@@ -184,14 +189,14 @@ impl Records {
     ///
     /// # Errors
     /// When the store is not open or the file cannot be written.
-    pub fn write_report(&self, id: i64) -> Result<PathBuf, String> {
-        let store = self.store.as_ref().map_err(Clone::clone)?;
-        let report = crate::report::build(store, id).map_err(|e| format!("{e:#}"))?;
-        let dir = self.data_dir.as_ref().map_err(Clone::clone)?.join("reports");
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    pub fn write_report(&self, id: i64) -> ReportOutcome {
+        let (Ok(store), Ok(dir)) = (&self.store, &self.data_dir) else { return Err(RecordsError::NoStore) };
+        let report = crate::report::build(store, id)?;
+        let dir = dir.join("reports");
+        std::fs::create_dir_all(&dir).map_err(|cause| RecordsError::Write { path: dir.clone(), cause })?;
         let out = dir.join(format!("session-{id}.html"));
         std::fs::write(&out, crate::report::to_html(&report))
-            .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            .map_err(|cause| RecordsError::Write { path: out.clone(), cause })?;
         Ok(out)
     }
 
@@ -277,7 +282,7 @@ impl Records {
         {
             self.message = Some(match store.record_pain(s.id, PainKind::NextDay, v, None, &[]) {
                 Ok(_) => format!("Thank you: {v}/10 recorded for that session."),
-                Err(e) => format!("Could not record the check-in: {e:#}"),
+                Err(e) => format!("Could not record the check-in: {e}"),
             });
             self.refresh();
         }
@@ -330,7 +335,7 @@ impl Records {
                         if let Ok(store) = &self.store {
                             self.message = Some(match store.delete_all() {
                                 Ok(()) => "Every session, rep and rating was deleted.".into(),
-                                Err(e) => format!("Could not delete: {e:#}"),
+                                Err(e) => format!("Could not delete: {e}"),
                             });
                         }
                         self.confirm_delete = false;
@@ -357,7 +362,7 @@ impl Records {
                 Ok(()) => format!("Everything exported to {}", out.display()),
                 Err(e) => format!("Could not write {}: {e}", out.display()),
             },
-            Err(e) => format!("Could not export: {e:#}"),
+            Err(e) => format!("Could not export: {e}"),
         }
     }
 

@@ -20,6 +20,7 @@ mod plank_csv;
 mod prescription;
 mod recorder;
 mod report;
+mod report_escape;
 mod review;
 mod store;
 mod support;

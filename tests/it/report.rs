@@ -55,6 +55,11 @@ fn assert_well_formed(html: &str) -> usize {
     elements
 }
 
+/// `text` as the report's template writes it in HTML (escaped by maud).
+fn esc(text: &str) -> String {
+    maud::html! { (text) }.into_string()
+}
+
 fn chromium_screenshot(html: &Path, png: &Path) {
     let bin = std::env::var("FORMCHECK_CHROMIUM").unwrap_or_else(|_| "chromium".into());
     let mut child = Command::new(&bin)
@@ -178,8 +183,13 @@ fn report_of_an_analysed_clip() {
     assert!(overlay > 300, "the skeleton overlay is not drawn ({overlay} green pixels)");
     let uri_start = html.find(data_uri).unwrap() + data_uri.len();
     let b64 = &html[uri_start..uri_start + html[uri_start..].find('"').unwrap()];
-    assert_eq!(formcheck::store::from_base64(b64).unwrap(), k.jpeg, "the HTML embeds the stored JPEG");
-    assert!(html.contains(&formcheck::report::esc(&k.caption)), "the caption is shown");
+    use base64::Engine as _;
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD.decode(b64).unwrap(),
+        k.jpeg,
+        "the HTML embeds the stored JPEG"
+    );
+    assert!(html.contains(&esc(&k.caption)), "the caption is shown");
     assert!(!html.contains("No key frame stored"));
     // Whether a real dowel was used (this clip has none).
     assert!(
@@ -204,7 +214,7 @@ fn report_of_an_analysed_clip() {
         }
         // A rep the mask could not judge says why, in the stored record and in the report.
         if let Some(why) = &h.mask_refused {
-            let cell = format!("– (mask: {})", formcheck::report::esc(&formcheck::back::refusal_text(why)));
+            let cell = format!("– (mask: {})", esc(&formcheck::back::refusal_text(why)));
             assert!(html.contains(&cell), "rep {}: {cell}", r.index);
         }
     }

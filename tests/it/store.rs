@@ -1,12 +1,14 @@
 //! The local store: a full round trip, the next-day check-in query, export and delete, schema
 //! versioning, and durability when the writer is killed mid-set (SIGKILL).
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use formcheck::form::{
     BirdDogRep, Cue, CuePriority, Exercise, ExerciseReport, FaultId, HingeRep, HoldRecord, RepRecord, Side, SpineMethod,
 };
 use formcheck::pacing::{PainKind, RedFlag};
 use formcheck::prescription::Prescription;
-use formcheck::store::{CHECKIN_AFTER_S, KeyFrame, SCHEMA_V1, SCHEMA_VERSION, SourceKind, Store, base64, from_base64};
+use formcheck::store::{CHECKIN_AFTER_S, KeyFrame, SCHEMA_V1, SCHEMA_VERSION, SourceKind, Store, StoreError};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -215,7 +217,9 @@ fn a_newer_schema_is_refused_and_a_report_saves_as_a_session() {
     conn.execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1)).unwrap();
     drop(conn);
     let err = Store::open(&path).err().expect("a newer schema must be refused");
-    assert!(format!("{err:#}").contains("newer formcheck"), "{err:#}");
+    assert!(matches!(err, StoreError::Newer { version, .. } if version == SCHEMA_VERSION + 1), "{err}");
+    assert!(err.to_string().contains("newer formcheck"), "{err}");
+    assert!(err.to_string().contains(&path.display().to_string()), "the error names the file: {err}");
 }
 
 /// A store written by a version-1 formcheck (its DDL, its rows) opens in this one: the schema is
@@ -273,7 +277,7 @@ fn a_version_1_store_is_migrated_and_keeps_its_data() {
     assert_eq!(store.key_frames(7).unwrap(), vec![k.clone()]);
     let export = store.export_all().unwrap();
     assert_eq!(export["schema_version"], 2);
-    assert_eq!(export["sessions"][0]["key_frames"][0]["jpeg_base64"], base64(&jpeg));
+    assert_eq!(export["sessions"][0]["key_frames"][0]["jpeg_base64"], BASE64.encode(&jpeg));
     assert_eq!(export["sessions"][0]["key_frames"][0]["caption"], "Rep 1 at 2.5 s");
     drop(store);
     let store = Store::open(&path).unwrap();
@@ -286,23 +290,130 @@ fn a_version_1_store_is_migrated_and_keeps_its_data() {
     assert_eq!(n, 0, "delete_all deletes the key frames");
 }
 
+/// The key frame's `jpeg_base64` field is standard base64 with padding (RFC 4648), as before:
+/// exports written by earlier versions read back, and what is not base64 is refused.
 #[test]
-fn base64_round_trips() {
-    assert_eq!(base64(b""), "");
-    assert_eq!(base64(b"f"), "Zg==");
-    assert_eq!(base64(b"fo"), "Zm8=");
-    assert_eq!(base64(b"foo"), "Zm9v");
-    assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    let bytes: Vec<u8> = (0..=255).chain((0..=255).rev()).collect();
-    for n in 0..bytes.len() {
-        assert_eq!(from_base64(&base64(&bytes[..n])).unwrap(), &bytes[..n]);
+fn key_frames_keep_their_base64_json_field() {
+    let k = |jpeg: &[u8]| KeyFrame { rep_index: 2, t_s: 1.5, jpeg: jpeg.to_vec(), caption: "Rep 2".into() };
+    for (bytes, text) in [(&b""[..], ""), (b"f", "Zg=="), (b"fo", "Zm8="), (b"foo", "Zm9v"), (b"foobar", "Zm9vYmFy")] {
+        let json = serde_json::to_value(k(bytes)).unwrap();
+        assert_eq!(json["jpeg_base64"], text);
+        assert_eq!(serde_json::from_value::<KeyFrame>(json).unwrap(), k(bytes));
     }
-    assert!(from_base64("Zm9v!").is_none());
+    let bytes: Vec<u8> = (0..=255).chain((0..=255).rev()).collect();
+    for n in [1, 2, 3, 100, 511, 512] {
+        let back: KeyFrame = serde_json::from_value(serde_json::to_value(k(&bytes[..n])).unwrap()).unwrap();
+        assert_eq!(back.jpeg, &bytes[..n]);
+    }
+    let bad = serde_json::json!({ "rep_index": 1, "t_s": 0.0, "jpeg_base64": "Zm9v!", "caption": "" });
+    let err = serde_json::from_value::<KeyFrame>(bad).unwrap_err();
+    assert!(err.to_string().contains("jpeg_base64 is not base64"), "{err}");
 }
 
-/// Kills the writer (SIGKILL) while it records reps as fast as it can, then checks the file is
-/// sound and every rep whose record call had returned is there (at most the one in flight is lost,
-/// and nothing half-written appears).
+/// Every store error names the database file, and says what was being done.
+#[test]
+fn store_errors_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("errors.db");
+    let file = path.display().to_string();
+    let store = Store::open(&path).unwrap();
+    let s = store.begin_session(SourceKind::Camera, None, None).unwrap();
+    let set = store.begin_set(s, Exercise::Hinge).unwrap();
+    store.record_rep(set, &hinge_rep(1, &[])).unwrap();
+    let errors = [
+        store.record_pain(s, PainKind::After, 11, None, &[]).unwrap_err(),
+        store.record_rep(set, &hinge_rep(1, &[])).unwrap_err(),
+        store.load_session(s + 1).unwrap_err(),
+        store.begin_set(s + 1, Exercise::Hinge).unwrap_err(),
+        store.end_set(set + 1, 0.0).unwrap_err(),
+        store.end_session(s + 1).unwrap_err(),
+    ];
+    for e in &errors {
+        assert!(e.to_string().contains(&file), "{e}");
+    }
+    assert!(matches!(errors[0], StoreError::PainScore { score: 11, .. }), "{}", errors[0]);
+    assert!(errors[1].to_string().contains("recording rep 1 of set"), "{}", errors[1]);
+    assert!(matches!(errors[2], StoreError::NoSession { id, .. } if id == s + 1), "{}", errors[2]);
+    assert!(matches!(errors[4], StoreError::NoSet { .. }), "{}", errors[4]);
+    // A folder that cannot be created.
+    let blocked = dir.path().join("a-file");
+    std::fs::write(&blocked, "").unwrap();
+    let e = Store::open(&blocked.join("sub/formcheck.db")).err().expect("no folder inside a file");
+    assert!(matches!(e, StoreError::CreateDir { .. }), "{e}");
+    assert!(e.to_string().contains("sub/formcheck.db"), "{e}");
+}
+
+/// Runs the formcheck binary with only these variables of the data and cache folders set.
+fn formcheck_with(env: &[(&str, &Path)], args: &[&str], extra: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(crate::support::formcheck_bin());
+    for v in ["FORMCHECK_DATA", "XDG_DATA_HOME", "XDG_CACHE_HOME", "HOME", "TZ"] {
+        cmd.env_remove(v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let out = cmd.args(args).output().expect("run formcheck");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "formcheck {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    stdout.into_owned()
+}
+
+/// The data folder is `FORMCHECK_DATA`, else `$XDG_DATA_HOME/formcheck`, else
+/// `~/.local/share/formcheck`; spoken cues are cached in `$XDG_CACHE_HOME/formcheck/cues`, else
+/// `~/.cache/formcheck/cues`.
+#[test]
+fn the_data_and_cache_folders_are_where_the_documentation_says() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (home, xdg, own) = (tmp.path().join("home"), tmp.path().join("xdg"), tmp.path().join("own"));
+    std::fs::create_dir_all(&home).unwrap();
+    let db_in = |stdout: &str| {
+        stdout
+            .trim()
+            .strip_prefix("no session stored in ")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| panic!("{stdout}"))
+    };
+    let out = formcheck_with(&[("HOME", &home)], &["sessions"], &[]);
+    assert_eq!(db_in(&out), home.join(".local/share/formcheck/formcheck.db"));
+    let out = formcheck_with(&[("HOME", &home), ("XDG_DATA_HOME", &xdg)], &["sessions"], &[]);
+    assert_eq!(db_in(&out), xdg.join("formcheck/formcheck.db"));
+    let out = formcheck_with(&[("HOME", &home), ("XDG_DATA_HOME", &xdg), ("FORMCHECK_DATA", &own)], &["sessions"], &[]);
+    assert_eq!(db_in(&out), own.join("formcheck.db"));
+    assert!(own.join("formcheck.db").is_file());
+
+    let cues = |stdout: &str| {
+        let line = stdout.lines().find(|l| l.contains("spoken cues ready in ")).unwrap_or_else(|| panic!("{stdout}"));
+        std::path::PathBuf::from(line.split_once(" ready in ").unwrap().1.trim())
+    };
+    let cache = tmp.path().join("cache");
+    let out = formcheck_with(&[("HOME", &home), ("XDG_CACHE_HOME", &cache)], &["cues", "--prepare"], &[]);
+    assert_eq!(cues(&out), cache.join("formcheck/cues"));
+    assert!(std::fs::read_dir(cache.join("formcheck/cues")).unwrap().count() > 0, "the cues are cached there");
+    let out = formcheck_with(&[("HOME", &home)], &["cues", "--prepare"], &[]);
+    assert_eq!(cues(&out), home.join(".cache/formcheck/cues"));
+}
+
+/// Times are shown in the local time zone (`TZ`), whatever the machine's zone is.
+#[test]
+fn sessions_are_listed_in_local_time() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(&dir.path().join("formcheck.db")).unwrap();
+        store.set_now(Some(1_777_903_400)); // 2026-05-04 14:03:20 UTC
+        let s = store.begin_session(SourceKind::Camera, None, None).unwrap();
+        store.end_session(s).unwrap();
+    }
+    let list = |tz: &str| formcheck_with(&[("FORMCHECK_DATA", dir.path())], &["sessions"], &[("TZ", tz)]);
+    assert!(list("UTC0").contains("2026-05-04 14:03 UTC"), "{}", list("UTC0"));
+    let paris = list("CET-1CEST,M3.5.0,M10.5.0/3");
+    assert!(paris.contains("2026-05-04 16:03 CEST"), "{paris}");
+    let new_york = list("EST5EDT,M3.2.0,M11.1.0");
+    assert!(new_york.contains("2026-05-04 10:03 EDT"), "{new_york}");
+}
+
 #[test]
 fn killing_the_writer_mid_set_loses_at_most_the_rep_in_progress() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,126 @@
+//! The schema: [`SCHEMA_VERSION`] in `PRAGMA user_version`, and the tables each version adds.
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// The tables of version 1. Times named `*_at` are unix seconds (UTC); times named `*_s` are
+/// seconds of the session's media time (the clip's or the camera's timestamps).
+pub const SCHEMA_V1: &str = r"
+CREATE TABLE sessions (
+    id                INTEGER PRIMARY KEY,
+    started_at        INTEGER NOT NULL,
+    ended_at          INTEGER,
+    source_kind       TEXT NOT NULL CHECK (source_kind IN ('camera', 'clip', 'demo')),
+    clip_path         TEXT,
+    prescription_toml TEXT
+);
+CREATE TABLE sets (
+    id             INTEGER PRIMARY KEY,
+    session_id     INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    set_number     INTEGER NOT NULL,
+    exercise       TEXT NOT NULL,
+    target_reps    INTEGER,
+    target_hold_s  REAL,
+    variant        TEXT,
+    started_at     INTEGER NOT NULL,
+    ended_at       INTEGER,
+    not_in_view_s  REAL,
+    UNIQUE (session_id, set_number)
+);
+CREATE TABLE reps (
+    id            INTEGER PRIMARY KEY,
+    set_id        INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE,
+    rep_index     INTEGER NOT NULL,
+    side          TEXT,
+    start_s       REAL NOT NULL,
+    end_s         REAL NOT NULL,
+    faults        TEXT NOT NULL,
+    measurements  TEXT NOT NULL,
+    recorded_at   INTEGER NOT NULL,
+    UNIQUE (set_id, rep_index)
+);
+CREATE TABLE holds (
+    id               INTEGER PRIMARY KEY,
+    set_id           INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE,
+    hold_index       INTEGER NOT NULL,
+    side             TEXT,
+    variant          TEXT NOT NULL,
+    start_s          REAL NOT NULL,
+    end_s            REAL NOT NULL,
+    seconds_in_form  REAL NOT NULL,
+    faults           TEXT NOT NULL,
+    measurements     TEXT NOT NULL,
+    recorded_at      INTEGER NOT NULL,
+    UNIQUE (set_id, hold_index)
+);
+CREATE TABLE faults (
+    id          INTEGER PRIMARY KEY,
+    set_id      INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE,
+    rep_id      INTEGER REFERENCES reps(id) ON DELETE CASCADE,
+    hold_id     INTEGER REFERENCES holds(id) ON DELETE CASCADE,
+    fault       TEXT NOT NULL,
+    t_s         REAL NOT NULL,
+    duration_s  REAL
+);
+CREATE TABLE cues (
+    id        INTEGER PRIMARY KEY,
+    set_id    INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE,
+    t_s       REAL NOT NULL,
+    cue_id    TEXT NOT NULL,
+    text      TEXT NOT NULL,
+    priority  TEXT NOT NULL
+);
+CREATE TABLE pain (
+    id           INTEGER PRIMARY KEY,
+    session_id   INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    set_id       INTEGER REFERENCES sets(id) ON DELETE SET NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('before', 'after', 'next_day')),
+    score        INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10),
+    red_flags    TEXT NOT NULL DEFAULT '[]',
+    recorded_at  INTEGER NOT NULL
+);
+CREATE INDEX sets_session ON sets(session_id);
+CREATE INDEX reps_set ON reps(set_id);
+CREATE INDEX holds_set ON holds(set_id);
+CREATE INDEX faults_set ON faults(set_id);
+CREATE INDEX cues_set ON cues(set_id);
+CREATE INDEX pain_session ON pain(session_id);
+";
+
+/// Version 2 adds the key frames: a JPEG of a rep's worst moment with the overlay drawn on it,
+/// kept only when the user allowed key frames. Deleted with its session.
+pub const SCHEMA_V2: &str = r"
+CREATE TABLE key_frames (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    rep_index   INTEGER NOT NULL,
+    t_s         REAL NOT NULL,
+    jpeg        BLOB NOT NULL,
+    caption     TEXT NOT NULL,
+    UNIQUE (session_id, rep_index)
+);
+CREATE INDEX key_frames_session ON key_frames(session_id);
+";
+
+/// Migrates the open file at `path` to [`SCHEMA_VERSION`], one version per transaction; a file from
+/// a newer formcheck is refused.
+pub(super) fn migrate(conn: &rusqlite::Connection, path: &std::path::Path) -> Result<(), super::StoreError> {
+    use super::error::At;
+    let version: i64 =
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0)).at(path, "reading the schema version")?;
+    if version > SCHEMA_VERSION {
+        return Err(super::StoreError::Newer { path: path.to_path_buf(), version });
+    }
+    let steps: [(i64, &str); 2] = [(1, SCHEMA_V1), (2, SCHEMA_V2)];
+    for (to, sql) in steps {
+        if version < to {
+            let what = format!("migrating to schema {to}");
+            let tx = conn.unchecked_transaction().at(path, &what)?;
+            tx.execute_batch(sql).at(path, &what)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {to}")).at(path, &what)?;
+            tx.commit().at(path, &what)?;
+        }
+    }
+    // Future versions: one more step in `steps`, each in its own transaction.
+    Ok(())
+}

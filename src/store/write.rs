@@ -1,0 +1,292 @@
+//! Recording a session as it happens: sessions, sets, reps, holds, cues, pain ratings, key frames;
+//! and storing a finished analysis as a session.
+
+use rusqlite::{OptionalExtension, params};
+use std::path::Path;
+
+use super::{KeyFrame, Result, SourceKind, Store, StoreError};
+use crate::analyze::Analysis;
+use crate::form::{Cue, Exercise, ExerciseReport, HoldRecord, RepRecord};
+use crate::pacing::{PainKind, RedFlag};
+use crate::prescription::Prescription;
+
+impl Store {
+    /// Starts a session; `prescription` is snapshotted (as TOML) so later edits do not rewrite
+    /// history.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub fn begin_session(
+        &self,
+        source: SourceKind,
+        clip_path: Option<&Path>,
+        prescription: Option<&Prescription>,
+    ) -> Result<i64> {
+        self.db(
+            self.conn.execute(
+                "INSERT INTO sessions (started_at, source_kind, clip_path, prescription_toml) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    self.now(),
+                    source.name(),
+                    clip_path.map(|p| p.display().to_string()),
+                    prescription.map(Prescription::to_toml)
+                ],
+            ),
+            "starting a session",
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Starts the next set of `exercise` in the session; its targets come from the session's
+    /// prescription.
+    ///
+    /// # Errors
+    /// When the session does not exist, or on a database error.
+    pub fn begin_set(&self, session_id: i64, exercise: Exercise) -> Result<i64> {
+        let what = format!("starting a set of session {session_id}");
+        let tx = self.db(self.conn.unchecked_transaction(), &what)?;
+        let snapshot: Option<Option<String>> = self.db(
+            tx.query_row("SELECT prescription_toml FROM sessions WHERE id = ?1", [session_id], |r| r.get(0)).optional(),
+            &what,
+        )?;
+        let Some(snapshot) = snapshot else {
+            return Err(StoreError::NoSession { path: self.path.clone(), id: session_id });
+        };
+        let plan = snapshot.and_then(|t| Prescription::from_toml(&t).ok());
+        let ex = plan.as_ref().and_then(|p| p.plan_for(exercise));
+        let number: i64 = self.db(
+            tx.query_row(
+                "SELECT COALESCE(MAX(set_number), 0) + 1 FROM sets WHERE session_id = ?1",
+                [session_id],
+                |r| r.get(0),
+            ),
+            &what,
+        )?;
+        self.db(
+            tx.execute(
+                "INSERT INTO sets (session_id, set_number, exercise, target_reps, target_hold_s, variant, started_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    session_id,
+                    number,
+                    exercise.name(),
+                    ex.and_then(|e| e.reps),
+                    ex.and_then(|e| e.hold_s),
+                    ex.and_then(|e| e.variant).map(|v| v.name()),
+                    self.now()
+                ],
+            ),
+            &what,
+        )?;
+        let id = tx.last_insert_rowid();
+        self.db(tx.commit(), &what)?;
+        Ok(id)
+    }
+
+    /// Records a completed rep and its faults, in one transaction: when this returns, the rep is
+    /// on disk.
+    ///
+    /// # Errors
+    /// When the set does not exist, the rep number is already recorded, or on a database error.
+    pub fn record_rep(&self, set_id: i64, rep: &RepRecord) -> Result<i64> {
+        let what = format!("recording rep {} of set {set_id}", rep.index);
+        let tx = self.db(self.conn.unchecked_transaction(), &what)?;
+        self.db(
+            tx.execute(
+                "INSERT INTO reps (set_id, rep_index, side, start_s, end_s, faults, measurements, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    set_id,
+                    rep.index,
+                    rep.side.map(|s| s.name()),
+                    rep.start_s,
+                    rep.end_s,
+                    self.to_json(&rep.faults)?,
+                    self.to_json(rep)?,
+                    self.now()
+                ],
+            ),
+            &what,
+        )?;
+        let rep_id = tx.last_insert_rowid();
+        let t = rep.hinge.as_ref().map_or(rep.start_s, |h| h.bottom_s);
+        for f in &rep.faults {
+            self.db(
+                tx.execute(
+                    "INSERT INTO faults (set_id, rep_id, fault, t_s, duration_s) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![set_id, rep_id, f.id(), t, rep.fault_durations.get(f)],
+                ),
+                &what,
+            )?;
+        }
+        self.db(tx.commit(), &what)?;
+        Ok(rep_id)
+    }
+
+    /// Records a completed hold and its faults, in one transaction.
+    ///
+    /// # Errors
+    /// As [`Store::record_rep`].
+    pub fn record_hold(&self, set_id: i64, hold: &HoldRecord) -> Result<i64> {
+        let what = format!("recording hold {} of set {set_id}", hold.index);
+        let tx = self.db(self.conn.unchecked_transaction(), &what)?;
+        self.db(
+            tx.execute(
+                "INSERT INTO holds (set_id, hold_index, side, variant, start_s, end_s, seconds_in_form, faults, measurements, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    set_id,
+                    hold.index,
+                    hold.side.map(|s| s.name()),
+                    hold.variant,
+                    hold.start_s,
+                    hold.end_s,
+                    hold.seconds_in_form,
+                    self.to_json(&hold.faults)?,
+                    self.to_json(hold)?,
+                    self.now()
+                ],
+            ),
+            &what,
+        )?;
+        let hold_id = tx.last_insert_rowid();
+        for f in &hold.faults {
+            self.db(
+                tx.execute(
+                    "INSERT INTO faults (set_id, hold_id, fault, t_s, duration_s) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![set_id, hold_id, f.id(), hold.start_s, hold.fault_durations.get(f)],
+                ),
+                &what,
+            )?;
+        }
+        self.db(tx.commit(), &what)?;
+        Ok(hold_id)
+    }
+
+    /// Records a cue that was spoken.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub fn record_cue(&self, set_id: i64, cue: &Cue) -> Result<()> {
+        self.db(
+            self.conn.execute(
+                "INSERT INTO cues (set_id, t_s, cue_id, text, priority) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![set_id, cue.t, cue.id, cue.text, self.enum_name(&cue.priority)?],
+            ),
+            &format!("recording a cue of set {set_id}"),
+        )?;
+        Ok(())
+    }
+
+    /// Ends a set.
+    ///
+    /// # Errors
+    /// When the set does not exist, or on a database error.
+    pub fn end_set(&self, set_id: i64, not_in_view_s: f64) -> Result<()> {
+        let n = self.db(
+            self.conn.execute(
+                "UPDATE sets SET ended_at = ?1, not_in_view_s = ?2 WHERE id = ?3",
+                params![self.now(), not_in_view_s, set_id],
+            ),
+            &format!("ending set {set_id}"),
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoSet { path: self.path.clone(), id: set_id });
+        }
+        Ok(())
+    }
+
+    /// Ends a session.
+    ///
+    /// # Errors
+    /// When the session does not exist, or on a database error.
+    pub fn end_session(&self, session_id: i64) -> Result<()> {
+        let n = self.db(
+            self.conn.execute("UPDATE sessions SET ended_at = ?1 WHERE id = ?2", params![self.now(), session_id]),
+            &format!("ending session {session_id}"),
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoSession { path: self.path.clone(), id: session_id });
+        }
+        Ok(())
+    }
+
+    /// Records a pain rating (0..=10) about a session: before it, after a set (`set_id`) or the
+    /// session, or the next-day check-in (recorded against the session it refers to).
+    ///
+    /// # Errors
+    /// When the score is above 10, the session does not exist, or on a database error.
+    pub fn record_pain(
+        &self,
+        session_id: i64,
+        kind: PainKind,
+        score: u8,
+        set_id: Option<i64>,
+        red_flags: &[RedFlag],
+    ) -> Result<i64> {
+        if score > 10 {
+            return Err(StoreError::PainScore { path: self.path.clone(), score });
+        }
+        self.db(
+            self.conn.execute(
+                "INSERT INTO pain (session_id, set_id, kind, score, red_flags, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![session_id, set_id, kind.name(), score, self.to_json(&red_flags)?, self.now()],
+            ),
+            &format!("recording pain for session {session_id}"),
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Stores a key frame of a session's rep (replacing one of the same rep).
+    ///
+    /// # Errors
+    /// When the session does not exist, or on a database error.
+    pub fn save_key_frame(&self, session_id: i64, k: &KeyFrame) -> Result<i64> {
+        self.db(
+            self.conn.execute(
+                "INSERT OR REPLACE INTO key_frames (session_id, rep_index, t_s, jpeg, caption) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![session_id, k.rep_index, k.t_s, k.jpeg, k.caption],
+            ),
+            &format!("storing the key frame of session {session_id}"),
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Stores an exercise report (e.g. of a recorded clip) as a finished session with one set.
+    /// `prescription` is snapshotted; the set's targets come from it.
+    ///
+    /// # Errors
+    /// When the report names no known exercise, or on a database error.
+    pub fn save_report(
+        &self,
+        report: &ExerciseReport,
+        clip: &Path,
+        prescription: Option<&Prescription>,
+    ) -> Result<i64> {
+        let exercise: Exercise =
+            report.name.parse().map_err(|e| StoreError::record(&self.path, "the report's exercise", e))?;
+        let session = self.begin_session(SourceKind::Clip, Some(clip), prescription)?;
+        let set = self.begin_set(session, exercise)?;
+        for rep in &report.reps {
+            self.record_rep(set, rep)?;
+        }
+        for hold in &report.holds {
+            self.record_hold(set, hold)?;
+        }
+        for cue in &report.cues {
+            self.record_cue(set, cue)?;
+        }
+        self.end_set(set, report.not_in_view_s)?;
+        self.end_session(session)?;
+        Ok(session)
+    }
+
+    /// Stores the exercise verdict of an analysis as a finished session whose source is `clip`.
+    ///
+    /// # Errors
+    /// When the analysis checked no exercise, or as [`Store::save_report`].
+    pub fn save_analysis(&self, analysis: &Analysis, clip: &Path, prescription: Option<&Prescription>) -> Result<i64> {
+        let result = analysis.exercise.as_ref().ok_or_else(|| StoreError::NothingToSave { path: self.path.clone() })?;
+        self.save_report(&result.report, clip, prescription)
+    }
+}
