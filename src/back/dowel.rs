@@ -19,9 +19,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::BackConfig;
-use super::contour::{
-    BackContour, ContourPoint, P2, Part, SACRUM_ZONE, THORACIC_ZONE, VirtualDowel, add, dot, mul, sub,
-};
+use super::contour::{BackContour, ContourPoint, P2, Part, SACRUM_ZONE, THORACIC_ZONE, add, dot, mul, sub};
+use super::virtual_dowel::VirtualDowel;
 
 /// One contact of the dowel with the back.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! Decoding MoveNet's output and deciding whether a person is present.
 
 use crate::pose::crop::CropRegion;
-use crate::pose::skeleton::{JOINT_COUNT, Joint, Keypoint, Pose};
+use crate::pose::skeleton::{JOINT_COUNT, Joint, Keypoint, MIN_KEYPOINT_SCORE, Pose};
 
 /// Errors in the model's output, which mean a wrong model file rather than a bad frame.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -57,7 +57,7 @@ pub struct PresenceRule {
 
 impl Default for PresenceRule {
     fn default() -> Self {
-        Self { min_score: 0.3, min_joints: 6, min_torso_joints: 2 }
+        Self { min_score: MIN_KEYPOINT_SCORE, min_joints: 6, min_torso_joints: 2 }
     }
 }
 

@@ -6,6 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The keypoint-confidence floor: a keypoint scored at or above it counts as seen. The default of
+/// the pose stage's presence rule and smoothing, of the form engine (`CommonConfig::min_score`),
+/// of the back stage and of the overlays.
+pub const MIN_KEYPOINT_SCORE: f32 = 0.3;
+
 /// The 17 COCO keypoints, in the order MoveNet emits them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

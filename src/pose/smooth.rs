@@ -1,7 +1,7 @@
 //! The One Euro filter (Casiez, Roussel and Vogel, CHI 2012): a low-pass filter whose cutoff rises
 //! with speed, so a still joint stops jittering and a moving one does not lag.
 
-use crate::pose::skeleton::{JOINT_COUNT, Pose};
+use crate::pose::skeleton::{JOINT_COUNT, MIN_KEYPOINT_SCORE, Pose};
 
 /// Tuning of the One Euro filter.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -88,7 +88,7 @@ impl PoseSmoother {
     pub fn new(params: OneEuroParams) -> Self {
         Self {
             params,
-            min_score: 0.3,
+            min_score: MIN_KEYPOINT_SCORE,
             reset_after_s: 0.5,
             filters: std::array::from_fn(|_| (OneEuro::default(), OneEuro::default())),
             last_seen: [f64::NEG_INFINITY; JOINT_COUNT],

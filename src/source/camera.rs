@@ -91,7 +91,7 @@ impl CameraSource {
                 ),
             }
         })?;
-        let (ready_tx, ready_rx) = sync_channel::<Result<(u32, u32, u32), String>>(1);
+        let (ready_tx, ready_rx) = sync_channel::<Result<(u32, u32, u32), SourceError>>(1);
         // Capacity 2: the newest frames wait; if nobody reads, the camera thread drops older ones.
         let (tx, rx) = sync_channel::<Msg>(2);
         std::thread::Builder::new()
@@ -110,7 +110,7 @@ impl CameraSource {
                 }) {
                     Ok(c) => c,
                     Err(e) => {
-                        let _ = ready_tx.send(Err(e.to_string()));
+                        let _ = ready_tx.send(Err(SourceError::CameraOpen { index: req.index, reason: e.to_string() }));
                         return;
                     }
                 };
@@ -143,8 +143,7 @@ impl CameraSource {
             .map_err(SourceError::Io)?;
         let (width, height, fps) = ready_rx
             .recv()
-            .map_err(|_| SourceError::CameraOpen { index: req.index, reason: "the camera thread stopped".into() })?
-            .map_err(|reason| SourceError::CameraOpen { index: req.index, reason })?;
+            .map_err(|_| SourceError::CameraOpen { index: req.index, reason: "the camera thread stopped".into() })??;
         Ok(Self {
             info: SourceInfo {
                 kind: SourceKind::Camera,

@@ -9,7 +9,7 @@
 //! a pose into another frame.
 //!
 //! ```
-//! use formcheck::source::figure::{SideFig, keys};
+//! use formcheck::demo::figure::{SideFig, keys};
 //! // A hinge to 60 degrees over 2 s, seen from the side.
 //! let fig = |t: f64| SideFig { trunk: keys(t, &[(0.0, 0.0), (2.0, 60.0)]), ..SideFig::default() };
 //! let pose = fig(1.0).pose();
