@@ -39,7 +39,7 @@ impl BackAnalyzer {
     /// `BackConfig::mask_min_trunk_deg`), so that the first masked frame is measured against the
     /// torso seen upright, as when every frame is masked; [`BackAnalyzer::analyze`] does the same.
     /// Returns the running torso length.
-    pub fn track_torso(&mut self, t: f64, kp: &BackKeypoints) -> Option<f32> {
+    pub(crate) fn track_torso(&mut self, t: f64, kp: &BackKeypoints) -> Option<f32> {
         let dt = self.last_t.map_or(0.0, |l| (t - l).max(0.0));
         self.last_t = Some(t);
         let own = contour::norm(contour::sub(kp.shoulder, kp.hip));
@@ -71,7 +71,7 @@ impl BackAnalyzer {
     ///
     /// # Errors
     /// [`Unreliable`]: fall back to the keypoint proxies for this frame.
-    pub fn analyze_with(
+    pub(crate) fn analyze_with(
         &mut self,
         t: f64,
         mask: &PersonMask,

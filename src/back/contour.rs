@@ -52,21 +52,21 @@ pub(crate) fn perp(a: P2) -> P2 {
 }
 
 /// Station ranges (torso lengths from the hip along the trunk axis).
-pub const SACRUM_WINDOW: (f32, f32) = (-0.04, 0.04);
-pub const UPPER_BACK_WINDOW: (f32, f32) = (0.94, 1.0);
-pub const LUMBAR_ZONE: (f32, f32) = (0.10, 0.45);
-pub const THORACIC_ZONE: (f32, f32) = (0.45, 0.92);
+pub(crate) const SACRUM_WINDOW: (f32, f32) = (-0.04, 0.04);
+pub(crate) const UPPER_BACK_WINDOW: (f32, f32) = (0.94, 1.0);
+pub(crate) const LUMBAR_ZONE: (f32, f32) = (0.10, 0.45);
+pub(crate) const THORACIC_ZONE: (f32, f32) = (0.45, 0.92);
 /// Sacrum contact zone for a real dowel.
-pub const SACRUM_ZONE: (f32, f32) = (-0.05, 0.15);
+pub(crate) const SACRUM_ZONE: (f32, f32) = (-0.05, 0.15);
 /// Head zone: ear-axis stations as a fraction of the shoulder-ear distance.
-pub const HEAD_ZONE: (f32, f32) = (0.6, 1.5);
+pub(crate) const HEAD_ZONE: (f32, f32) = (0.6, 1.5);
 /// Trunk stations traced below the hip.
 const TRUNK_START: f32 = -0.05;
 
 /// Which part of the back a contour point belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Part {
+pub(crate) enum Part {
     /// Traced perpendicular to hip -> shoulder.
     Trunk,
     /// Traced perpendicular to shoulder -> ear, below the head zone.
@@ -77,7 +77,7 @@ pub enum Part {
 
 /// One point of the dorsal contour, in mask coordinates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ContourPoint {
+pub(crate) struct ContourPoint {
     /// Station: torso lengths from the hip along the trunk axis (past 1: along the neck axis).
     pub s: f32,
     /// Position in mask coordinates.
@@ -87,7 +87,7 @@ pub struct ContourPoint {
 
 /// The traced dorsal contour with its quality figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BackContour {
+pub(crate) struct BackContour {
     /// Points from the sacrum to the head, in station order (stations where no edge was found are left out).
     pub points: Vec<ContourPoint>,
     /// The length gaps are measured in, mask pixels: the torso length, unforeshortened
@@ -159,7 +159,7 @@ fn dorsal_exit(mask: &PersonMask, start: P2, dir: P2, max_len: f32, max_entry: f
 ///
 /// # Errors
 /// [`Unreliable::ArmOnBack`].
-pub fn check_arms(c: BackContour, cfg: &BackConfig) -> Result<BackContour, Unreliable> {
+pub(crate) fn check_arms(c: BackContour, cfg: &BackConfig) -> Result<BackContour, Unreliable> {
     let has = |w: (f32, f32)| c.points.iter().any(|p| p.part == Part::Trunk && in_zone(p.s, w));
     if c.thoracic_seen < cfg.min_thoracic_visible || !has(SACRUM_WINDOW) || !has(UPPER_BACK_WINDOW) {
         return Err(Unreliable::ArmOnBack);
@@ -171,7 +171,7 @@ pub fn check_arms(c: BackContour, cfg: &BackConfig) -> Result<BackContour, Unrel
 ///
 /// # Errors
 /// [`Unreliable::RaggedEdge`].
-pub fn check_edge(c: BackContour, cfg: &BackConfig) -> Result<BackContour, Unreliable> {
+pub(crate) fn check_edge(c: BackContour, cfg: &BackConfig) -> Result<BackContour, Unreliable> {
     if c.roughness > cfg.max_roughness
         || c.jumps > cfg.max_jumps
         || c.edge_contrast < cfg.min_edge_contrast
@@ -190,7 +190,11 @@ pub fn check_edge(c: BackContour, cfg: &BackConfig) -> Result<BackContour, Unrel
 /// # Errors
 /// [`Unreliable`] when the mask cannot show the back: not a profile, too small, mask area, axis
 /// outside the mask, edge not found along the back, or an arm going on past its keypoints.
-pub fn trace_contour(mask: &PersonMask, kp: &BackKeypoints, cfg: &BackConfig) -> Result<BackContour, Unreliable> {
+pub(crate) fn trace_contour(
+    mask: &PersonMask,
+    kp: &BackKeypoints,
+    cfg: &BackConfig,
+) -> Result<BackContour, Unreliable> {
     // A profile or a three-quarter view shows the back as the outline; turned to face the camera,
     // the outline is a shoulder blade or the far arm.
     if kp.scaled_width_ratio().is_some_and(|w| w >= cfg.max_width_ratio) {

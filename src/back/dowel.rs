@@ -108,7 +108,7 @@ impl DowelDetector {
     }
 
     /// Looks for a dowel along the back in `crop` (RGB 0..255, NHWC, `side x side`, the mask's crop).
-    pub fn detect(
+    pub(crate) fn detect(
         &mut self,
         crop: &[i32],
         side: usize,

@@ -88,7 +88,7 @@ impl BackKeypoints {
     /// The length gaps are measured in (source pixels): the longer of this frame's torso and
     /// [`BackKeypoints::torso_scale`].
     #[must_use]
-    pub fn torso_unit(&self) -> f32 {
+    pub(crate) fn torso_unit(&self) -> f32 {
         norm(sub(self.shoulder, self.hip)).max(self.torso_scale.unwrap_or(0.0))
     }
 
@@ -152,7 +152,7 @@ impl BackKeypoints {
     /// in front of the trunk), the face (nose in front of the ear) and the bend direction (the trunk
     /// leans toward where the person faces). Works in any coordinates that are a similarity of the source.
     #[must_use]
-    pub fn dorsal_sign(&self) -> f32 {
+    pub(crate) fn dorsal_sign(&self) -> f32 {
         let u = unit(sub(self.shoulder, self.hip));
         let n0 = perp(u); // dorsal for a person facing image-right
         let torso = norm(sub(self.shoulder, self.hip)).max(1e-3);

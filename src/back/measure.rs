@@ -24,7 +24,7 @@ pub fn measure_back(
 }
 
 /// Runs the segmentation model again on an edited crop (see [`measure_back_with`]).
-pub type Resegment<'a> = &'a mut dyn FnMut(&[i32]) -> Option<PersonMask>;
+pub(crate) type Resegment<'a> = &'a mut dyn FnMut(&[i32]) -> Option<PersonMask>;
 
 /// [`measure_back`], with `resegment`: when a held dowel is found, it is painted out of the crop
 /// ([`dowel::paint_out_dowel`]) and the person segmented again from that, before the back is

@@ -57,7 +57,7 @@ impl Unreliable {
 
     /// The reason with this id.
     #[must_use]
-    pub fn from_id(id: &str) -> Option<Self> {
+    pub(crate) fn from_id(id: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|u| u.id() == id)
     }
 }
@@ -70,6 +70,6 @@ pub fn refusal_text(id: &str) -> String {
 
 /// " (the words)" for a rep's refusal id, or nothing: appended to "not judged".
 #[must_use]
-pub fn refusal_note(id: Option<&str>) -> String {
+pub(crate) fn refusal_note(id: Option<&str>) -> String {
     id.map_or_else(String::new, |id| format!(" ({})", refusal_text(id)))
 }

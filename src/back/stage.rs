@@ -22,7 +22,7 @@ use crate::pose::skeleton::PoseSample;
 /// nothing is carried to them: the form engine does not judge the contacts there. The cadence
 /// counts them, and on those the mask would have run they keep the running torso length up to
 /// date, so the bent frames are masked, and measured against the torso seen upright, as before.
-pub struct BackStage {
+pub(crate) struct BackStage {
     seg: SegModel,
     mask: Option<PersonMask>,
     analyzer: BackAnalyzer,
@@ -63,7 +63,7 @@ impl BackStage {
     ///
     /// # Errors
     /// [`SegError`] when the model or the runtime is missing or wrong.
-    pub fn load_with(threads: usize, config: BackConfig) -> Result<Self, SegError> {
+    pub(crate) fn load_with(threads: usize, config: BackConfig) -> Result<Self, SegError> {
         Ok(Self {
             seg: SegModel::load(threads)?,
             mask: None,
@@ -97,7 +97,7 @@ impl BackStage {
     /// What the form engine gets for the frame last given to [`BackStage::measure`] (whose result
     /// is `reading`): the measurement, or the mask's refusal with its reason, or nothing.
     #[must_use]
-    pub fn engine_input(&self, reading: Option<&BackReading>) -> Option<BackMeasure> {
+    pub(crate) fn engine_input(&self, reading: Option<&BackReading>) -> Option<BackMeasure> {
         reading.map(BackReading::measure).or_else(|| self.refusal.map(|u| BackMeasure::refused(u.id())))
     }
 

@@ -26,7 +26,7 @@ use super::contour::{
 
 /// The virtual dowel line and the gaps measured against it (torso lengths).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct VirtualDowel {
+pub(crate) struct VirtualDowel {
     /// Sacrum point (contour at hip level), mask coordinates.
     pub sacrum: P2,
     /// Upper-back point (contour at shoulder level), mask coordinates.
@@ -51,14 +51,6 @@ pub struct VirtualDowel {
     pub thoracic_vs_head_line: Option<f32>,
 }
 
-impl VirtualDowel {
-    /// Signed offset of `p` from the line, in torso lengths (+ = dorsal, past the line).
-    #[must_use]
-    pub fn offset(&self, p: P2, torso: f32) -> f32 {
-        dot(sub(p, self.sacrum), self.normal) / torso
-    }
-}
-
 fn mean_point(pts: impl Iterator<Item = P2>) -> Option<P2> {
     let (mut acc, mut n) = ([0.0, 0.0], 0usize);
     for p in pts {
@@ -71,7 +63,7 @@ fn mean_point(pts: impl Iterator<Item = P2>) -> Option<P2> {
 /// Fits the virtual dowel on the contour and measures the gaps. `None` when the contour has no
 /// points at hip or shoulder level.
 #[must_use]
-pub fn fit_virtual_dowel(c: &BackContour) -> Option<VirtualDowel> {
+pub(crate) fn fit_virtual_dowel(c: &BackContour) -> Option<VirtualDowel> {
     let trunk = || c.points.iter().filter(|p| p.part == Part::Trunk);
     let sacrum = mean_point(trunk().filter(|p| in_zone(p.s, SACRUM_WINDOW)).map(|p| p.p))?;
     let upper_back = mean_point(trunk().filter(|p| in_zone(p.s, UPPER_BACK_WINDOW)).map(|p| p.p))?;
@@ -83,7 +75,7 @@ pub fn fit_virtual_dowel(c: &BackContour) -> Option<VirtualDowel> {
 /// look for a held dowel. Its gaps are measured as [`fit_virtual_dowel`]'s, against this line.
 /// `None` with too few trunk points, or none in the lumbar or thoracic zone.
 #[must_use]
-pub fn fit_trunk_line(c: &BackContour) -> Option<VirtualDowel> {
+pub(crate) fn fit_trunk_line(c: &BackContour) -> Option<VirtualDowel> {
     let pts: Vec<(f64, f64)> = c
         .points
         .iter()

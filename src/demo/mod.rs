@@ -34,7 +34,7 @@ use crate::frame::Frame;
 use crate::pose::skeleton::Joint;
 use crate::pose::skeleton::Pose;
 use crate::source::{FrameSource, SourceError, SourceInfo, SourceKind};
-pub use render::render;
+pub(crate) use render::render;
 pub use script::*;
 
 /// The demo as a frame source: an exercise's script, looping, at 30 fps, paced in real time when
@@ -83,7 +83,7 @@ impl DemoSource {
 
     /// The pose the demo of `exercise` shows at time `t` (s from its start).
     #[must_use]
-    pub fn pose_at(exercise: Exercise, t: f64) -> Pose {
+    pub(crate) fn pose_at(exercise: Exercise, t: f64) -> Pose {
         match exercise {
             Exercise::Hinge => hinge_pose(hinge_script(t), DEMO_SIZE.0 as f32 * 0.55, FLOOR_Y),
             Exercise::BirdDog => bird_dog_script(t),

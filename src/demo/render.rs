@@ -6,7 +6,7 @@ use crate::pose::skeleton::{BONES, Joint, Keypoint, Pose};
 /// Draws the mannequin of `pose` on a plain room background, RGB8: filled limbs, trunk and head,
 /// the far side (lower keypoint scores) darker and behind.
 #[must_use]
-pub fn render(pose: &Pose, width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn render(pose: &Pose, width: u32, height: u32) -> Vec<u8> {
     let (w, h) = (width as usize, height as usize);
     let mut px = vec![0u8; w * h * 3];
     let floor = (h as f32 * 0.9) as usize;

@@ -5,13 +5,13 @@ use crate::form::{Exercise, FaultId, Side};
 use crate::pose::skeleton::{Joint, Keypoint, Pose};
 
 /// Demo frame size.
-pub const DEMO_SIZE: (u32, u32) = (640, 480);
+pub(crate) const DEMO_SIZE: (u32, u32) = (640, 480);
 /// Demo frame rate.
-pub const DEMO_FPS: f64 = 30.0;
+pub(crate) const DEMO_FPS: f64 = 30.0;
 /// The floor line of the demo's room (pixels from the top).
-pub const FLOOR_Y: f32 = DEMO_SIZE.1 as f32 * 0.9;
+pub(crate) const FLOOR_Y: f32 = DEMO_SIZE.1 as f32 * 0.9;
 /// Torso length (pixels) of the mannequins drawn from [`figure`] (bird dog, side plank).
-pub const DEMO_TORSO: f32 = 120.0;
+pub(crate) const DEMO_TORSO: f32 = 120.0;
 /// Radius of a drawn limb: the lowest joint of a figure rests this far above the floor line.
 pub(crate) const LIMB_R: f32 = 12.0;
 
@@ -32,13 +32,13 @@ pub const HINGE_FAULT: FaultId = FaultId::HeadOffDowel;
 const HINGE_HEAD_LIFT_DEG: f32 = 45.0;
 
 /// Bird dog: arm and opposite leg reach out to level in this long (s).
-pub const BIRD_DOG_LIFT_S: f64 = 1.2;
+pub(crate) const BIRD_DOG_LIFT_S: f64 = 1.2;
 /// Bird dog: hold at full reach (s).
 pub const BIRD_DOG_HOLD_S: f64 = 2.0;
 /// Bird dog: return to hands and knees (s).
-pub const BIRD_DOG_RETURN_S: f64 = 1.2;
+pub(crate) const BIRD_DOG_RETURN_S: f64 = 1.2;
 /// Bird dog: rest on hands and knees before the next rep (s).
-pub const BIRD_DOG_REST_S: f64 = 2.0;
+pub(crate) const BIRD_DOG_REST_S: f64 = 2.0;
 /// Bird dog: one rep (s).
 pub const BIRD_DOG_REP_S: f64 = BIRD_DOG_LIFT_S + BIRD_DOG_HOLD_S + BIRD_DOG_RETURN_S + BIRD_DOG_REST_S;
 /// Bird dog: the rep of each set (0-based) whose leg reaches high.
@@ -47,21 +47,21 @@ pub const BIRD_DOG_FAULTY_REP: u32 = 4;
 pub const BIRD_DOG_FAULT: FaultId = FaultId::ReachHigh;
 
 /// Side plank: lying propped on the forearm, hips down, before each lift (s).
-pub const PLANK_LIE_S: f64 = 3.0;
+pub(crate) const PLANK_LIE_S: f64 = 3.0;
 /// Side plank: hips up into the plank line (s).
-pub const PLANK_LIFT_S: f64 = 0.6;
+pub(crate) const PLANK_LIFT_S: f64 = 0.6;
 /// Side plank: one hold, from hips up to hips lowering (s).
 pub const PLANK_HOLD_S: f64 = 24.0;
 /// Side plank: hips back down to the floor (s).
-pub const PLANK_LOWER_S: f64 = 0.4;
+pub(crate) const PLANK_LOWER_S: f64 = 0.4;
 /// Side plank: turning over to the other side (s).
-pub const PLANK_TURN_S: f64 = 5.0;
+pub(crate) const PLANK_TURN_S: f64 = 5.0;
 /// Side plank: rest lying on the right side after its hold, before turning back (s).
-pub const PLANK_REST_S: f64 = 3.0;
+pub(crate) const PLANK_REST_S: f64 = 3.0;
 /// Side plank: the hips sag below the line for this long (s) in the first (left) hold...
 pub const PLANK_SAG_S: f64 = 2.0;
 /// ... starting this long after the hips came up.
-pub const PLANK_SAG_AT_S: f64 = 12.0;
+pub(crate) const PLANK_SAG_AT_S: f64 = 12.0;
 
 /// Seconds in the start position before the script's loop begins (the side plank's loop begins
 /// lying down itself).
@@ -107,7 +107,7 @@ const BODY: Body = Body { shank: 95.0, thigh: 100.0, trunk: 120.0, neck: 38.0, u
 
 /// Joint angles of a side-view hinge, in degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HingeAngles {
+pub(crate) struct HingeAngles {
     /// Trunk inclination from vertical, forward positive.
     pub trunk: f32,
     /// Knee flexion (0 = straight).
@@ -123,7 +123,7 @@ fn smoothstep(x: f32) -> f32 {
 
 /// The hinge cycle of the demo: stand 1.5 s, lower 2.5 s, pause 0.5 s, rise 2 s, stand 1.5 s (8 s).
 #[must_use]
-pub fn hinge_angles(t: f64) -> HingeAngles {
+pub(crate) fn hinge_angles(t: f64) -> HingeAngles {
     let c = (t % HINGE_REP_S) as f32;
     let depth = if c < 1.5 {
         0.0
@@ -142,7 +142,7 @@ pub fn hinge_angles(t: f64) -> HingeAngles {
 /// The hinge script at time `t`: standing through the lead-in, then sets of [`SET_REPS`] reps,
 /// rep [`HINGE_FAULTY_REP`] looking up more the deeper it goes.
 #[must_use]
-pub fn hinge_script(t: f64) -> HingeAngles {
+pub(crate) fn hinge_script(t: f64) -> HingeAngles {
     let Some((rep, c)) = rep_time(t, HINGE_REP_S) else { return hinge_angles(0.0) };
     let mut a = hinge_angles(c);
     if rep == u64::from(HINGE_FAULTY_REP) {
@@ -162,7 +162,7 @@ fn add(p: (f32, f32), d: (f32, f32), len: f32) -> (f32, f32) {
 
 /// The mannequin's keypoints for the given angles, side view facing right, feet at `ground`.
 #[must_use]
-pub fn hinge_pose(a: HingeAngles, ankle_x: f32, ground: f32) -> Pose {
+pub(crate) fn hinge_pose(a: HingeAngles, ankle_x: f32, ground: f32) -> Pose {
     let b = &BODY;
     // The shank leans forward by half the knee bend, the thigh back by the other half.
     let ankle = (ankle_x, ground - 8.0);
@@ -219,7 +219,7 @@ const BIRD_DOG_HIP_X: f32 = 295.0;
 
 /// The bird dog script at time `t` (side view, left side to the camera, facing right).
 #[must_use]
-pub fn bird_dog_script(t: f64) -> Pose {
+pub(crate) fn bird_dog_script(t: f64) -> Pose {
     // Joint angles (figure convention: limbs from straight down, + forward).
     const REST_THIGH: f32 = 0.0;
     const REST_SHANK: f32 = -90.0;
@@ -331,7 +331,7 @@ fn plank_turn(from: Side, to: Side, c: f64) -> Pose {
 
 /// The side-plank script at time `t` (front view).
 #[must_use]
-pub fn side_plank_script(t: f64) -> Pose {
+pub(crate) fn side_plank_script(t: f64) -> Pose {
     let c = t % cycle_s(Exercise::SidePlank);
     let right = PLANK_SIDE_S + PLANK_TURN_S;
     let rest = right + PLANK_SIDE_S;

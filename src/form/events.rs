@@ -96,7 +96,7 @@ pub struct RepRecord {
 impl RepRecord {
     /// Whether any major fault was seen.
     #[must_use]
-    pub fn has_major_fault(&self) -> bool {
+    pub(crate) fn has_major_fault(&self) -> bool {
         self.faults.iter().any(|f| f.severity() == Severity::Major)
     }
 }

@@ -59,7 +59,7 @@ struct RepAcc {
 
 /// Hip hinge state machine.
 #[derive(Debug, Clone, Default)]
-pub struct HingeEngine {
+pub(crate) struct HingeEngine {
     pub(crate) faults: FaultSet,
     phase: Phase,
     phase_since: f64,

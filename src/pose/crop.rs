@@ -42,8 +42,8 @@ impl CropRegion {
     }
 
     /// Source pixels to normalised crop coordinates (0..1 inside the crop).
-    #[must_use]
-    pub fn to_crop(&self, x: f32, y: f32) -> (f32, f32) {
+    #[cfg(test)]
+    pub(crate) fn to_crop(self, x: f32, y: f32) -> (f32, f32) {
         ((x - self.x0) / self.size, (y - self.y0) / self.size)
     }
 }
@@ -57,7 +57,13 @@ const TORSO: [Joint; 4] = [Joint::LeftShoulder, Joint::RightShoulder, Joint::Lef
 ///
 /// Returns `None` when too few joints are visible to place a crop: the caller falls back to the full frame.
 #[must_use]
-pub fn region_from_pose(pose: &Pose, width: u32, height: u32, min_score: f32, margin: f32) -> Option<CropRegion> {
+pub(crate) fn region_from_pose(
+    pose: &Pose,
+    width: u32,
+    height: u32,
+    min_score: f32,
+    margin: f32,
+) -> Option<CropRegion> {
     let visible: Vec<(f32, f32)> =
         Joint::ALL.iter().filter_map(|&j| pose.visible(j, min_score)).map(|k| (k.x, k.y)).collect();
     if visible.len() < 5 {

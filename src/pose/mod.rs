@@ -2,10 +2,12 @@
 
 pub mod crop;
 pub mod decode;
-pub mod estimator;
+pub(crate) mod estimator;
 pub mod model;
 pub mod skeleton;
 pub mod smooth;
 
-pub use estimator::{EstimatorOptions, PoseEstimator, PoseResult, StageTimes};
-pub use model::{ModelError, ModelKind, PoseModel};
+pub use estimator::{EstimatorOptions, PoseEstimator};
+pub use estimator::{PoseResult, StageTimes};
+pub use model::ModelError;
+pub use model::{ModelKind, PoseModel};

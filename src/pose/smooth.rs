@@ -28,21 +28,23 @@ fn alpha(cutoff: f64, dt: f64) -> f64 {
 
 /// One Euro filter of one scalar signal over time.
 #[derive(Debug, Clone, Default)]
-pub struct OneEuro {
+pub(crate) struct OneEuro {
     last: Option<(f64, f64, f64)>, // (t, x_hat, dx_hat)
 }
 
 impl OneEuro {
     /// Filters `x` sampled at time `t` (seconds). The first sample, and any sample that does not
-    /// move time forward, passes through (and restarts the filter if time went back).
-    pub fn filter(&mut self, p: &OneEuroParams, t: f64, x: f64) -> f64 {
+    /// move time forward, passes through (and restarts the filter if time went back). The
+    /// unscaled filter of the tests; the pose stage scales by the person's size.
+    #[cfg(test)]
+    pub(crate) fn filter(&mut self, p: &OneEuroParams, t: f64, x: f64) -> f64 {
         self.filter_scaled(p, t, x, 1.0)
     }
 
     /// Like [`OneEuro::filter`], with the speed measured in units of `speed_scale` (e.g. the
     /// person's size in pixels): `x` stays in its own units, only `beta` sees speed / scale. The
     /// scale may change from sample to sample without moving the filtered value.
-    pub fn filter_scaled(&mut self, p: &OneEuroParams, t: f64, x: f64, speed_scale: f64) -> f64 {
+    pub(crate) fn filter_scaled(&mut self, p: &OneEuroParams, t: f64, x: f64, speed_scale: f64) -> f64 {
         let Some((t0, x0, dx0)) = self.last else {
             self.last = Some((t, x, 0.0));
             return x;

@@ -44,7 +44,7 @@ pub fn list_cameras() -> Vec<CameraEntry> {
 
 /// A resolution to ask the camera for; the camera picks the closest it supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CameraRequest {
+pub(crate) struct CameraRequest {
     pub index: u32,
     /// `None` = the camera's highest frame rate at any size.
     pub resolution: Option<(u32, u32)>,
@@ -57,7 +57,7 @@ enum Msg {
 
 /// A running camera.
 #[derive(Debug)]
-pub struct CameraSource {
+pub(crate) struct CameraSource {
     info: SourceInfo,
     rx: Receiver<Msg>,
     ended: bool,
