@@ -39,20 +39,16 @@ use crate::form::config::{FRONT_VIEW_MIN_WIDTH, TORSO_DECAY_PER_S};
 
 pub use analyzer::BackAnalyzer;
 pub use measure::{measure_back, measure_back_with};
-pub use reading::{BackGaps, BackOverlay, OverlayContact};
-pub use reading::{BackMethod, BackReading, ContactName};
+pub use reading::{BackGaps, BackMethod, BackOverlay, BackReading, ContactName, OverlayContact};
 pub(crate) use stage::BackStage;
 
 pub use contour::P2;
 pub(crate) use contour::{BackContour, check_arms, check_edge, trace_contour};
-pub use dowel::DowelContact;
-pub use dowel::DowelDetector;
-pub use dowel::RealDowel;
+pub use dowel::{DowelContact, DowelDetector, RealDowel};
 pub use keypoints::BackKeypoints;
 pub(crate) use refusal::refusal_note;
 pub use refusal::{Unreliable, refusal_text};
-pub use seg::SegTimes;
-pub use seg::{PersonMask, SegError, SegModel, fit_to_frame, seg_region};
+pub use seg::{PersonMask, SegError, SegModel, SegTimes, fit_to_frame, seg_region};
 pub(crate) use virtual_dowel::{VirtualDowel, fit_trunk_line, fit_virtual_dowel};
 
 /// Settings of the back module. Distances in torso lengths unless noted.

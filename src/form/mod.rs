@@ -24,18 +24,17 @@ pub mod spine;
 pub(crate) mod track;
 pub mod view;
 
-pub use config::{BirdDogConfig, CommonConfig};
-pub use config::{CueConfig, FormConfig, HingeConfig, SidePlankConfig};
+pub use config::{BirdDogConfig, CommonConfig, CueConfig, FormConfig, HingeConfig, SidePlankConfig};
 pub use cues::{Cue, CuePriority, FaultId, Severity};
 pub use geometry::body_line_offset;
-pub use spine::{BackMeasure, SpineMethod, spine_check};
-pub use spine::{DowelOverlay, SpineCheck};
+pub use spine::{BackMeasure, DowelOverlay, SpineCheck, SpineMethod, spine_check};
 pub use view::{Side, View};
 
 pub use analyzer::Analyzer;
 pub(crate) use analyzer::{Ctx, Out};
-pub use events::{BirdDogRep, ExerciseReport, FormEvent, HingeRep, HoldRecord, LiveState, RepRecord};
-pub use events::{LiveAngles, SideCounts};
+pub use events::{
+    BirdDogRep, ExerciseReport, FormEvent, HingeRep, HoldRecord, LiveAngles, LiveState, RepRecord, SideCounts,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -7,7 +7,5 @@ pub mod model;
 pub mod skeleton;
 pub mod smooth;
 
-pub use estimator::{EstimatorOptions, PoseEstimator};
-pub use estimator::{PoseResult, StageTimes};
-pub use model::ModelError;
-pub use model::{ModelKind, PoseModel};
+pub use estimator::{EstimatorOptions, PoseEstimator, PoseResult, StageTimes};
+pub use model::{ModelError, ModelKind, PoseModel};
