@@ -31,7 +31,7 @@ impl PixelFormat {
 
     /// ffmpeg's name for it.
     #[must_use]
-    pub fn ffmpeg_name(self) -> &'static str {
+    pub(crate) fn ffmpeg_name(self) -> &'static str {
         match self {
             PixelFormat::Rgb24 => "rgb24",
             PixelFormat::Yuv420p => "yuv420p",
@@ -54,7 +54,7 @@ pub struct Frame {
 
 /// BT.601 limited-range YUV to RGB, rounded and clamped.
 #[must_use]
-pub fn yuv_to_rgb(y: f32, u: f32, v: f32) -> [f32; 3] {
+pub(crate) fn yuv_to_rgb(y: f32, u: f32, v: f32) -> [f32; 3] {
     let c = 1.164_383 * (y - 16.0);
     let (d, e) = (u - 128.0, v - 128.0);
     [
@@ -89,7 +89,14 @@ impl Frame {
     /// # Panics
     /// If the buffer length does not match the dimensions and format.
     #[must_use]
-    pub fn with_shared(index: u64, t: f64, width: u32, height: u32, format: PixelFormat, data: Arc<Vec<u8>>) -> Self {
+    pub(crate) fn with_shared(
+        index: u64,
+        t: f64,
+        width: u32,
+        height: u32,
+        format: PixelFormat,
+        data: Arc<Vec<u8>>,
+    ) -> Self {
         assert_eq!(data.len(), format.frame_len(width, height), "buffer does not match {width}x{height} {format:?}");
         Self { index, t, width, height, format, data }
     }

@@ -7,6 +7,7 @@ pub mod analyze;
 pub mod app;
 pub mod back;
 pub mod coach;
+pub mod demo;
 pub mod form;
 pub mod frame;
 pub mod keyframe;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// ONNX Runtime version the project is built and tested against.
-pub const ORT_VERSION: &str = "1.31.1";
+pub(crate) const ORT_VERSION: &str = "1.31.1";
 
 /// File names tried in each folder, most specific first.
 const LIB_NAMES: [&str; 2] = ["libonnxruntime.so.1.31.1", "libonnxruntime.so"];
@@ -28,7 +28,7 @@ pub struct RuntimeError {
 
 /// Where a runtime library was looked for, in order.
 #[must_use]
-pub fn candidate_paths() -> Vec<PathBuf> {
+pub(crate) fn candidate_paths() -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
         out.push(PathBuf::from(p));
@@ -56,7 +56,7 @@ static ENVIRONMENT: OnceLock<Result<(ort::environment::Environment, PathBuf), Ru
 ///
 /// # Errors
 /// [`RuntimeError`] listing every path tried when none loads.
-pub fn environment() -> Result<&'static (ort::environment::Environment, PathBuf), RuntimeError> {
+pub(crate) fn environment() -> Result<&'static (ort::environment::Environment, PathBuf), RuntimeError> {
     ENVIRONMENT.get_or_init(load).as_ref().map_err(Clone::clone)
 }
 

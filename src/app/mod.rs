@@ -24,11 +24,11 @@ use egui::{Color32, RichText};
 pub use draw::{confidence_color, contact_color, draw_back, draw_dowel, draw_skeleton};
 
 use crate::coach::{Coach, Dose, RED_FLAGS, how_to};
+use crate::demo::DemoSource;
 use crate::form::Exercise;
 use crate::pose::ModelKind;
 use crate::session::driver::{SessionDriver, Voice};
 use crate::source::camera::{CameraEntry, CameraRequest, CameraSource};
-use crate::source::demo::DemoSource;
 use crate::source::{self, FrameSource, SourceError, SourceKind, SourceSpec};
 use live::LivePipeline;
 use session::{LiveAction, LiveView};

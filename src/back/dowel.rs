@@ -19,9 +19,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::BackConfig;
-use super::contour::{
-    BackContour, ContourPoint, P2, Part, SACRUM_ZONE, THORACIC_ZONE, VirtualDowel, add, dot, mul, sub,
-};
+use super::contour::{BackContour, ContourPoint, P2, Part, SACRUM_ZONE, THORACIC_ZONE, add, dot, mul, sub};
+use super::virtual_dowel::VirtualDowel;
 
 /// One contact of the dowel with the back.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -109,7 +108,7 @@ impl DowelDetector {
     }
 
     /// Looks for a dowel along the back in `crop` (RGB 0..255, NHWC, `side x side`, the mask's crop).
-    pub fn detect(
+    pub(crate) fn detect(
         &mut self,
         crop: &[i32],
         side: usize,

@@ -21,10 +21,10 @@ use crate::pose::skeleton::{Joint, Pose};
 use crate::runtime::RuntimeError;
 
 /// Side of the selfie model's square input and output.
-pub const SEG_SIDE: usize = 256;
+pub(crate) const SEG_SIDE: usize = 256;
 
 /// File name of the segmentation model in `models/`.
-pub const SEG_FILE: &str = "selfie.onnx";
+pub(crate) const SEG_FILE: &str = "selfie.onnx";
 
 /// Why the segmentation model could not be used. Each message says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -58,16 +58,9 @@ pub struct SegTimes {
     pub postprocess_ms: f64,
 }
 
-impl SegTimes {
-    #[must_use]
-    pub fn total_ms(&self) -> f64 {
-        self.preprocess_ms + self.inference_ms + self.postprocess_ms
-    }
-}
-
 /// Where `selfie.onnx` is: the first model folder that has it, or the first place looked (to report).
 #[must_use]
-pub fn locate_seg_model() -> PathBuf {
+pub(crate) fn locate_seg_model() -> PathBuf {
     let dirs = model_dirs();
     dirs.iter().map(|d| d.join(SEG_FILE)).find(|p| p.is_file()).unwrap_or_else(|| dirs[0].join(SEG_FILE))
 }
@@ -98,13 +91,6 @@ impl PersonMask {
         Self { side, prob, region, inside: [0.0, 0.0, s, s] }
     }
 
-    /// Limits [`PersonMask::inside`] to the source frame of `width x height`.
-    #[must_use]
-    pub fn within_frame(mut self, width: u32, height: u32) -> Self {
-        self.set_frame(width, height);
-        self
-    }
-
     fn set_frame(&mut self, width: u32, height: u32) {
         let s = self.side as f32;
         let a = self.to_mask([0.0, 0.0]);
@@ -114,7 +100,7 @@ impl PersonMask {
 
     /// Whether mask point `p` is at least `margin` px inside the frame and the crop.
     #[must_use]
-    pub fn well_inside(&self, p: [f32; 2], margin: f32) -> bool {
+    pub(crate) fn well_inside(&self, p: [f32; 2], margin: f32) -> bool {
         let [u0, v0, u1, v1] = self.inside;
         p[0] >= u0 + margin && p[1] >= v0 + margin && p[0] <= u1 - margin && p[1] <= v1 - margin
     }
@@ -144,7 +130,7 @@ impl PersonMask {
     /// segmentation model often takes a held dowel in as part of the person; erased, the outline
     /// is the body's again.
     #[must_use]
-    pub fn without_dowel(&self, a: [f32; 2], b: [f32; 2], toward: [f32; 2], near: f32, far: f32) -> Self {
+    pub(crate) fn without_dowel(&self, a: [f32; 2], b: [f32; 2], toward: [f32; 2], near: f32, far: f32) -> Self {
         let mut m = self.clone();
         let d = [b[0] - a[0], b[1] - a[1]];
         let len = d[0].hypot(d[1]);
@@ -191,7 +177,7 @@ impl PersonMask {
 
     /// Fraction of mask pixels with probability at least `threshold`.
     #[must_use]
-    pub fn area_fraction(&self, threshold: f32) -> f32 {
+    pub(crate) fn area_fraction(&self, threshold: f32) -> f32 {
         let n = self.prob.iter().filter(|&&p| p >= threshold).count();
         n as f32 / self.prob.len().max(1) as f32
     }
@@ -341,12 +327,12 @@ impl SegModel {
 
     /// Takes [`SegModel::last_crop`] out (to read it while the model runs on an edited copy);
     /// give it back with [`SegModel::restore_crop`].
-    pub fn take_crop(&mut self) -> Vec<i32> {
+    pub(crate) fn take_crop(&mut self) -> Vec<i32> {
         std::mem::take(&mut self.crop)
     }
 
     /// Puts back the crop taken by [`SegModel::take_crop`].
-    pub fn restore_crop(&mut self, crop: Vec<i32>) {
+    pub(crate) fn restore_crop(&mut self, crop: Vec<i32>) {
         self.crop = crop;
     }
 

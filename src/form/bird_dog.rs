@@ -114,7 +114,7 @@ fn idx(s: Side) -> usize {
 
 /// Bird dog state machine.
 #[derive(Debug, Clone, Default)]
-pub struct BirdDogEngine {
+pub(crate) struct BirdDogEngine {
     pub(crate) faults: FaultSet,
     phase: Phase,
     rest_deb: Debounced,

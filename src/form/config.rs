@@ -4,7 +4,15 @@
 //! their defaults (`#[serde(default)]` everywhere). Distances are in **torso lengths** (shoulder mid
 //! to hip mid), angles in **degrees**, times in **seconds** of frame time.
 
+use crate::pose::skeleton::MIN_KEYPOINT_SCORE;
 use serde::{Deserialize, Serialize};
+
+/// Mean shoulder and hip width over the torso length from which the view is a front view (the
+/// default of `CommonConfig::front_view_min_width`, and of the back stage's profile gate).
+pub(crate) const FRONT_VIEW_MIN_WIDTH: f32 = 0.5;
+/// How fast a running torso length shrinks toward a shorter torso, per second (the default of
+/// `CommonConfig::torso_decay_per_s`, and of the back stage's own running torso).
+pub(crate) const TORSO_DECAY_PER_S: f32 = 0.1;
 
 /// All thresholds, grouped by exercise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -69,12 +77,12 @@ pub struct CommonConfig {
 impl Default for CommonConfig {
     fn default() -> Self {
         Self {
-            min_score: 0.3,
+            min_score: MIN_KEYPOINT_SCORE,
             filter_min_cutoff_hz: 1.5,
             filter_beta: 0.5,
             filter_d_cutoff_hz: 1.0,
             side_view_max_width: 0.35,
-            front_view_min_width: 0.5,
+            front_view_min_width: FRONT_VIEW_MIN_WIDTH,
             view_min_s: 0.5,
             wrong_view_cue_after_s: 1.0,
             not_in_view_after_s: 0.4,
@@ -82,7 +90,7 @@ impl Default for CommonConfig {
             fault_clear_s: 0.3,
             state_min_s: 0.2,
             max_frame_gap_s: 0.5,
-            torso_decay_per_s: 0.1,
+            torso_decay_per_s: TORSO_DECAY_PER_S,
         }
     }
 }

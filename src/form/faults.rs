@@ -19,7 +19,7 @@ struct Item {
 
 /// The continuous faults of one exercise.
 #[derive(Debug, Clone, Default)]
-pub struct FaultSet {
+pub(crate) struct FaultSet {
     items: BTreeMap<FaultId, Item>,
 }
 
@@ -83,20 +83,14 @@ impl FaultSet {
         self.items.iter().filter(|(_, i)| i.deb.active()).map(|(&id, i)| (id, i.onset)).collect()
     }
 
-    /// Whether `id` is active.
-    #[must_use]
-    pub fn is_active(&self, id: FaultId) -> bool {
-        self.items.get(&id).is_some_and(|i| i.deb.active())
-    }
-
     /// Onset of `id`'s raw condition if it is currently present (pending or active).
     #[must_use]
-    pub fn raw_since(&self, id: FaultId) -> Option<f64> {
+    pub(crate) fn raw_since(&self, id: FaultId) -> Option<f64> {
         self.items.get(&id).and_then(|i| i.deb.since())
     }
 
     /// Faults seen since the last call, with their durations; resets the window.
-    pub fn take_window(&mut self) -> BTreeMap<FaultId, f64> {
+    pub(crate) fn take_window(&mut self) -> BTreeMap<FaultId, f64> {
         let mut m = BTreeMap::new();
         for (&id, item) in &mut self.items {
             if item.seen {
@@ -109,7 +103,7 @@ impl FaultSet {
     }
 
     /// Forget what was seen so far (start of a rep): active faults stay active and are re-counted.
-    pub fn reset_window(&mut self) {
+    pub(crate) fn reset_window(&mut self) {
         for item in self.items.values_mut() {
             item.seen = item.deb.active();
             item.window_s = 0.0;

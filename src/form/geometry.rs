@@ -5,7 +5,7 @@
 //! upright; a rotated camera would need the frame rotated before the pose stage).
 
 /// A point or vector in image pixels.
-pub type Pt = (f32, f32);
+pub(crate) type Pt = (f32, f32);
 
 /// `a + b`.
 #[must_use]
@@ -39,7 +39,7 @@ pub fn dot(a: Pt, b: Pt) -> f32 {
 
 /// 2-D cross product (z of the 3-D cross product).
 #[must_use]
-pub fn cross(a: Pt, b: Pt) -> f32 {
+pub(crate) fn cross(a: Pt, b: Pt) -> f32 {
     a.0 * b.1 - a.1 * b.0
 }
 
@@ -51,7 +51,7 @@ pub fn norm(a: Pt) -> f32 {
 
 /// Distance between two points.
 #[must_use]
-pub fn dist(a: Pt, b: Pt) -> f32 {
+pub(crate) fn dist(a: Pt, b: Pt) -> f32 {
     norm(sub(a, b))
 }
 
@@ -64,7 +64,7 @@ pub fn unit(a: Pt) -> Pt {
 
 /// Interior angle `a-b-c` at `b`, in degrees, 0..=180 (180 = straight). NaN if a segment is empty.
 #[must_use]
-pub fn angle_at(a: Pt, b: Pt, c: Pt) -> f32 {
+pub(crate) fn angle_at(a: Pt, b: Pt, c: Pt) -> f32 {
     let u = sub(a, b);
     let v = sub(c, b);
     let (nu, nv) = (norm(u), norm(v));
@@ -77,14 +77,14 @@ pub fn angle_at(a: Pt, b: Pt, c: Pt) -> f32 {
 /// Signed rotation from `u` to `v` in degrees, in (-180, 180]. Positive = clockwise **on screen**
 /// (because y points down).
 #[must_use]
-pub fn signed_angle(u: Pt, v: Pt) -> f32 {
+pub(crate) fn signed_angle(u: Pt, v: Pt) -> f32 {
     cross(u, v).atan2(dot(u, v)).to_degrees()
 }
 
 /// Unsigned inclination of the segment `from -> to` away from straight up, degrees 0..=180
 /// (0 = `to` directly above `from`, 90 = horizontal, 180 = straight down).
 #[must_use]
-pub fn inclination_from_vertical(from: Pt, to: Pt) -> f32 {
+pub(crate) fn inclination_from_vertical(from: Pt, to: Pt) -> f32 {
     let v = sub(to, from);
     if norm(v) < f32::EPSILON {
         return f32::NAN;
@@ -95,28 +95,16 @@ pub fn inclination_from_vertical(from: Pt, to: Pt) -> f32 {
 /// Lean of `from -> to` away from vertical, signed: positive toward `facing` (+1 = image right,
 /// -1 = image left), negative = leaning backwards. Degrees in (-180, 180].
 #[must_use]
-pub fn signed_lean(from: Pt, to: Pt, facing: f32) -> f32 {
+pub(crate) fn signed_lean(from: Pt, to: Pt, facing: f32) -> f32 {
     let v = sub(to, from);
     (facing * v.0).atan2(-v.1).to_degrees()
 }
 
 /// Acute angle between the line through `a`, `b` and the horizontal, degrees 0..=90.
 #[must_use]
-pub fn incline_from_horizontal(a: Pt, b: Pt) -> f32 {
+pub(crate) fn incline_from_horizontal(a: Pt, b: Pt) -> f32 {
     let v = sub(b, a);
     v.1.abs().atan2(v.0.abs()).to_degrees()
-}
-
-/// Signed perpendicular distance of `p` from the line `a -> b` (pixels): positive on the side the
-/// vector `(-(b-a).y, (b-a).x)` points to. NaN when `a == b`.
-#[must_use]
-pub fn line_distance(p: Pt, a: Pt, b: Pt) -> f32 {
-    let d = sub(b, a);
-    let l = norm(d);
-    if l < f32::EPSILON {
-        return f32::NAN;
-    }
-    cross(d, sub(p, a)) / l
 }
 
 /// Signed offset of the hip from the straight line `shoulder -> end` (end = ankle, or knee on the

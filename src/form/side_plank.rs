@@ -62,7 +62,7 @@ struct BodyRef {
 
 /// Side plank hold tracker.
 #[derive(Debug, Clone, Default)]
-pub struct SidePlankEngine {
+pub(crate) struct SidePlankEngine {
     pub(crate) faults: FaultSet,
     plank_deb: Debounced,
     down_deb: Debounced,

@@ -5,7 +5,7 @@
 
 /// A boolean that turns on after its raw condition held `on_s` and off after it was absent `off_s`.
 #[derive(Debug, Clone, Default)]
-pub struct Debounced {
+pub(crate) struct Debounced {
     active: bool,
     /// Since when the raw condition has been continuously true (tolerating gaps shorter than `off_s`).
     raw_since: Option<f64>,
@@ -17,7 +17,7 @@ pub struct Debounced {
 
 /// What changed on an update.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Edge {
+pub(crate) enum Edge {
     /// Nothing changed.
     None,
     /// Turned on; the condition started at this time (backdated onset).
@@ -79,7 +79,7 @@ impl Debounced {
 
     /// Last time the raw condition was true.
     #[must_use]
-    pub fn last_true(&self) -> Option<f64> {
+    pub(crate) fn last_true(&self) -> Option<f64> {
         self.last_true
     }
 }

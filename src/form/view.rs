@@ -64,7 +64,7 @@ impl Side {
 
 /// A pose with the visibility floor applied: joints are `Some(point)` only when confident.
 #[derive(Debug, Clone, Copy)]
-pub struct Body<'a> {
+pub(crate) struct Body<'a> {
     /// The (smoothed) pose.
     pub pose: &'a Pose,
     /// Confidence floor.
@@ -80,13 +80,13 @@ impl Body<'_> {
 
     /// The joint on `side` (named by its left variant) if visible.
     #[must_use]
-    pub fn side_pt(&self, side: Side, left_variant: Joint) -> Option<Pt> {
+    pub(crate) fn side_pt(&self, side: Side, left_variant: Joint) -> Option<Pt> {
         self.pt(side.joint(left_variant))
     }
 
     /// Midpoint of the left and right joints if both are visible, else the visible one.
     #[must_use]
-    pub fn mid_or_one(&self, left_variant: Joint) -> Option<Pt> {
+    pub(crate) fn mid_or_one(&self, left_variant: Joint) -> Option<Pt> {
         match (self.pt(left_variant), self.pt(left_variant.mirrored())) {
             (Some(a), Some(b)) => Some(mid(a, b)),
             (a, b) => a.or(b),
@@ -104,13 +104,13 @@ impl Body<'_> {
 
     /// Summed confidence of a side's joints (those given by their left variants).
     #[must_use]
-    pub fn side_score(&self, side: Side, left_variants: &[Joint]) -> f32 {
+    pub(crate) fn side_score(&self, side: Side, left_variants: &[Joint]) -> f32 {
         left_variants.iter().map(|&j| self.pose.get(side.joint(j)).score.max(0.0)).sum()
     }
 
     /// The near side in a side view: the side whose listed joints have the higher confidence.
     #[must_use]
-    pub fn near_side(&self, left_variants: &[Joint]) -> Side {
+    pub(crate) fn near_side(&self, left_variants: &[Joint]) -> Side {
         if self.side_score(Side::Right, left_variants) > self.side_score(Side::Left, left_variants) {
             Side::Right
         } else {
@@ -130,7 +130,7 @@ impl Body<'_> {
     /// picture while the shoulders keep their width: measured against the frame's own torso, a
     /// three-quarter view would turn "front" at every bend.
     #[must_use]
-    pub fn width_ratio_scaled(&self, scale: Option<f32>) -> Option<f32> {
+    pub(crate) fn width_ratio_scaled(&self, scale: Option<f32>) -> Option<f32> {
         let torso = self.torso_px()?.max(scale.unwrap_or(0.0));
         let mut widths = vec![];
         for j in [Joint::LeftShoulder, Joint::LeftHip] {
@@ -148,7 +148,7 @@ impl Body<'_> {
 
 /// View classification with hysteresis.
 #[derive(Debug, Clone, Default)]
-pub struct ViewTracker {
+pub(crate) struct ViewTracker {
     view: View,
     candidate: Option<(View, f64)>,
 }

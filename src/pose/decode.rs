@@ -1,7 +1,7 @@
 //! Decoding MoveNet's output and deciding whether a person is present.
 
 use crate::pose::crop::CropRegion;
-use crate::pose::skeleton::{JOINT_COUNT, Joint, Keypoint, Pose};
+use crate::pose::skeleton::{JOINT_COUNT, Joint, Keypoint, MIN_KEYPOINT_SCORE, Pose};
 
 /// Errors in the model's output, which mean a wrong model file rather than a bad frame.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -32,7 +32,7 @@ pub fn decode_movenet(output: &[f32], region: &CropRegion) -> Result<Pose, Decod
 /// Keeps keypoints inside the frame. The model can place a joint past the frame's edge (it sees a
 /// padded crop); such a joint is not in the picture. Within `tolerance` pixels of the edge it is
 /// put on the edge (the model's precision is about that); further out it becomes missing (score 0).
-pub fn confine_to_frame(pose: &mut Pose, width: u32, height: u32, tolerance: f32) {
+pub(crate) fn confine_to_frame(pose: &mut Pose, width: u32, height: u32, tolerance: f32) {
     let (w, h) = (width as f32, height as f32);
     for kp in &mut pose.keypoints {
         let outside = (-kp.x).max(kp.x - w).max(-kp.y).max(kp.y - h);
@@ -57,14 +57,14 @@ pub struct PresenceRule {
 
 impl Default for PresenceRule {
     fn default() -> Self {
-        Self { min_score: 0.3, min_joints: 6, min_torso_joints: 2 }
+        Self { min_score: MIN_KEYPOINT_SCORE, min_joints: 6, min_torso_joints: 2 }
     }
 }
 
 impl PresenceRule {
     /// Whether `pose` shows a person under this rule.
     #[must_use]
-    pub fn is_present(&self, pose: &Pose) -> bool {
+    pub(crate) fn is_present(&self, pose: &Pose) -> bool {
         let seen = Joint::ALL.iter().filter(|&&j| pose.get(j).score >= self.min_score).count();
         let torso = [Joint::LeftShoulder, Joint::RightShoulder, Joint::LeftHip, Joint::RightHip]
             .iter()

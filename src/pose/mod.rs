@@ -2,7 +2,7 @@
 
 pub mod crop;
 pub mod decode;
-pub mod estimator;
+pub(crate) mod estimator;
 pub mod model;
 pub mod skeleton;
 pub mod smooth;

@@ -31,7 +31,7 @@ impl ModelKind {
 
     /// File name in `models/`.
     #[must_use]
-    pub const fn file_name(self) -> &'static str {
+    pub(crate) const fn file_name(self) -> &'static str {
         match self {
             ModelKind::Lightning => "movenet-lightning.onnx",
             ModelKind::Thunder => "movenet-thunder.onnx",
@@ -71,7 +71,7 @@ pub enum ModelError {
 /// Folders searched for model files: `FORMCHECK_MODELS`, `models/` beside the executable, and the
 /// project's `models/` folder.
 #[must_use]
-pub fn model_dirs() -> Vec<PathBuf> {
+pub(crate) fn model_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     if let Some(d) = std::env::var_os("FORMCHECK_MODELS").filter(|d| !d.is_empty()) {
         // An explicit choice is the only place looked at: a test or a user pointing elsewhere means it.

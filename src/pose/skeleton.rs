@@ -6,6 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The keypoint-confidence floor: a keypoint scored at or above it counts as seen. The default of
+/// the pose stage's presence rule and smoothing, of the form engine (`CommonConfig::min_score`),
+/// of the back stage and of the overlays.
+pub(crate) const MIN_KEYPOINT_SCORE: f32 = 0.3;
+
 /// The 17 COCO keypoints, in the order MoveNet emits them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -30,7 +35,7 @@ pub enum Joint {
 }
 
 /// Number of joints in a [`Pose`].
-pub const JOINT_COUNT: usize = 17;
+pub(crate) const JOINT_COUNT: usize = 17;
 
 impl Joint {
     /// All joints in model order.
@@ -86,7 +91,7 @@ impl Joint {
 
     /// The same joint on the other side of the body (the nose maps to itself).
     #[must_use]
-    pub const fn mirrored(self) -> Joint {
+    pub(crate) const fn mirrored(self) -> Joint {
         match self {
             Joint::Nose => Joint::Nose,
             Joint::LeftEye => Joint::RightEye,
@@ -110,7 +115,7 @@ impl Joint {
 }
 
 /// Bones drawn for the skeleton overlay.
-pub const BONES: [(Joint, Joint); 16] = [
+pub(crate) const BONES: [(Joint, Joint); 16] = [
     (Joint::LeftEar, Joint::LeftEye),
     (Joint::RightEar, Joint::RightEye),
     (Joint::LeftEye, Joint::Nose),

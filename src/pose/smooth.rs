@@ -1,7 +1,7 @@
 //! The One Euro filter (Casiez, Roussel and Vogel, CHI 2012): a low-pass filter whose cutoff rises
 //! with speed, so a still joint stops jittering and a moving one does not lag.
 
-use crate::pose::skeleton::{JOINT_COUNT, Pose};
+use crate::pose::skeleton::{JOINT_COUNT, MIN_KEYPOINT_SCORE, Pose};
 
 /// Tuning of the One Euro filter.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -28,21 +28,23 @@ fn alpha(cutoff: f64, dt: f64) -> f64 {
 
 /// One Euro filter of one scalar signal over time.
 #[derive(Debug, Clone, Default)]
-pub struct OneEuro {
+pub(crate) struct OneEuro {
     last: Option<(f64, f64, f64)>, // (t, x_hat, dx_hat)
 }
 
 impl OneEuro {
     /// Filters `x` sampled at time `t` (seconds). The first sample, and any sample that does not
-    /// move time forward, passes through (and restarts the filter if time went back).
-    pub fn filter(&mut self, p: &OneEuroParams, t: f64, x: f64) -> f64 {
+    /// move time forward, passes through (and restarts the filter if time went back). The
+    /// unscaled filter of the tests; the pose stage scales by the person's size.
+    #[cfg(test)]
+    pub(crate) fn filter(&mut self, p: &OneEuroParams, t: f64, x: f64) -> f64 {
         self.filter_scaled(p, t, x, 1.0)
     }
 
     /// Like [`OneEuro::filter`], with the speed measured in units of `speed_scale` (e.g. the
     /// person's size in pixels): `x` stays in its own units, only `beta` sees speed / scale. The
     /// scale may change from sample to sample without moving the filtered value.
-    pub fn filter_scaled(&mut self, p: &OneEuroParams, t: f64, x: f64, speed_scale: f64) -> f64 {
+    pub(crate) fn filter_scaled(&mut self, p: &OneEuroParams, t: f64, x: f64, speed_scale: f64) -> f64 {
         let Some((t0, x0, dx0)) = self.last else {
             self.last = Some((t, x, 0.0));
             return x;
@@ -88,7 +90,7 @@ impl PoseSmoother {
     pub fn new(params: OneEuroParams) -> Self {
         Self {
             params,
-            min_score: 0.3,
+            min_score: MIN_KEYPOINT_SCORE,
             reset_after_s: 0.5,
             filters: std::array::from_fn(|_| (OneEuro::default(), OneEuro::default())),
             last_seen: [f64::NEG_INFINITY; JOINT_COUNT],

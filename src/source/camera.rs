@@ -44,7 +44,7 @@ pub fn list_cameras() -> Vec<CameraEntry> {
 
 /// A resolution to ask the camera for; the camera picks the closest it supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CameraRequest {
+pub(crate) struct CameraRequest {
     pub index: u32,
     /// `None` = the camera's highest frame rate at any size.
     pub resolution: Option<(u32, u32)>,
@@ -57,7 +57,7 @@ enum Msg {
 
 /// A running camera.
 #[derive(Debug)]
-pub struct CameraSource {
+pub(crate) struct CameraSource {
     info: SourceInfo,
     rx: Receiver<Msg>,
     ended: bool,
@@ -91,7 +91,7 @@ impl CameraSource {
                 ),
             }
         })?;
-        let (ready_tx, ready_rx) = sync_channel::<Result<(u32, u32, u32), String>>(1);
+        let (ready_tx, ready_rx) = sync_channel::<Result<(u32, u32, u32), SourceError>>(1);
         // Capacity 2: the newest frames wait; if nobody reads, the camera thread drops older ones.
         let (tx, rx) = sync_channel::<Msg>(2);
         std::thread::Builder::new()
@@ -110,7 +110,7 @@ impl CameraSource {
                 }) {
                     Ok(c) => c,
                     Err(e) => {
-                        let _ = ready_tx.send(Err(e.to_string()));
+                        let _ = ready_tx.send(Err(SourceError::CameraOpen { index: req.index, reason: e.to_string() }));
                         return;
                     }
                 };
@@ -143,8 +143,7 @@ impl CameraSource {
             .map_err(SourceError::Io)?;
         let (width, height, fps) = ready_rx
             .recv()
-            .map_err(|_| SourceError::CameraOpen { index: req.index, reason: "the camera thread stopped".into() })?
-            .map_err(|reason| SourceError::CameraOpen { index: req.index, reason })?;
+            .map_err(|_| SourceError::CameraOpen { index: req.index, reason: "the camera thread stopped".into() })??;
         Ok(Self {
             info: SourceInfo {
                 kind: SourceKind::Camera,

@@ -7,7 +7,7 @@ use crate::frame::Frame;
 
 /// Still images, one frame each. Frame `i` is given the time `i` seconds.
 #[derive(Debug)]
-pub struct ImageSource {
+pub(crate) struct ImageSource {
     info: SourceInfo,
     paths: Vec<PathBuf>,
     next: usize,
@@ -58,14 +58,8 @@ impl ImageSource {
 
     /// The file behind frame `index`.
     #[must_use]
-    pub fn path_of(&self, index: u64) -> Option<&Path> {
+    pub(crate) fn path_of(&self, index: u64) -> Option<&Path> {
         self.paths.get(index as usize).map(PathBuf::as_path)
-    }
-
-    /// All files, in frame order.
-    #[must_use]
-    pub fn paths(&self) -> &[PathBuf] {
-        &self.paths
     }
 }
 

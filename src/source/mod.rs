@@ -1,12 +1,11 @@
-//! Frame sources behind one trait: webcam, video file, still image or folder of images, and a demo.
+//! Frame sources behind one trait: webcam, video file, still image or folder of images (the demo,
+//! which draws poses of the form engine's exercises, is a source too but lives above it, in `demo`).
 //!
 //! A source hands out frames in time order until it ends. Errors say what happened and what to do;
 //! a source that fails mid-way (a camera unplugged, a truncated file) ends with an error after the
 //! frames it could deliver, so nothing already seen is lost.
 
 pub mod camera;
-pub mod demo;
-pub mod figure;
 pub mod images;
 pub mod video;
 
@@ -100,11 +99,11 @@ pub trait FrameSource: Send {
 }
 
 /// Image file extensions read as stills.
-pub const IMAGE_EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "bmp"];
+pub(crate) const IMAGE_EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "bmp"];
 
 /// Whether `path` names an image file by its extension.
 #[must_use]
-pub fn is_image_path(path: &Path) -> bool {
+pub(crate) fn is_image_path(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
@@ -134,18 +133,22 @@ pub enum SourceSpec {
     Path(PathBuf),
 }
 
+/// A `--source` that names no source.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceSpecError {
+    #[error("`{0}`: the camera number after `camera:` must be 0, 1, 2, ...")]
+    CameraNumber(String),
+}
+
 impl std::str::FromStr for SourceSpec {
-    type Err = String;
+    type Err = SourceSpecError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "demo" => Ok(SourceSpec::Demo),
             "camera" => Ok(SourceSpec::Camera(0)),
             _ => match s.strip_prefix("camera:") {
-                Some(n) => n
-                    .parse()
-                    .map(SourceSpec::Camera)
-                    .map_err(|_| format!("`{s}`: the camera number after `camera:` must be 0, 1, 2, ...")),
+                Some(n) => n.parse().map(SourceSpec::Camera).map_err(|_| SourceSpecError::CameraNumber(s.to_string())),
                 None => Ok(SourceSpec::Path(PathBuf::from(s))),
             },
         }

@@ -1,9 +1,9 @@
 //! Bird dog on synthetic stick-figure sequences.
 
 use crate::common::{cue_ids, faults_raised, reps_of, run};
+use formcheck::demo::figure::{Noise, SideFig, hide, keys, record};
 use formcheck::form::{Exercise, FaultId, FormEvent, Side};
 use formcheck::pose::skeleton::{Joint, PoseSample};
-use formcheck::source::figure::{Noise, SideFig, hide, keys, record};
 
 #[derive(Clone, Copy)]
 struct Reach {
@@ -166,7 +166,7 @@ fn pelvis_dropping_is_seen_whichever_leg_lifts() {
         if (9.6..11.2).contains(&t) {
             for j in [Joint::LeftHip, Joint::RightHip] {
                 let mut k = s.pose.get(j);
-                k.y += 0.25 * formcheck::source::figure::TORSO;
+                k.y += 0.25 * formcheck::demo::figure::TORSO;
                 s.pose.set(j, k);
             }
         }
@@ -348,7 +348,7 @@ fn torso_scale_growing_during_the_reach_is_not_a_hip_shift() {
         if (3.0..5.5).contains(&t) {
             for j in [Joint::LeftShoulder, Joint::RightShoulder] {
                 let mut k = s.pose.get(j);
-                k.x -= 0.1 * formcheck::source::figure::TORSO;
+                k.x -= 0.1 * formcheck::demo::figure::TORSO;
                 s.pose.set(j, k);
             }
         }

@@ -1,8 +1,8 @@
 //! Cue scheduling (priority, persistence, cooldown, one at a time) and the config / id contract.
+use formcheck::demo::figure::{FrontFig, Noise, hide, keys, record};
 use formcheck::form::cues::{ActiveCondition, CueRequest, CueScheduler};
 use formcheck::form::{Analyzer, CueConfig, CuePriority, Exercise, FaultId, FormConfig, FormEvent, Severity};
 use formcheck::pose::skeleton::Joint;
-use formcheck::source::figure::{FrontFig, Noise, hide, keys, record};
 
 fn fault(id: FaultId, since: f64) -> ActiveCondition {
     ActiveCondition {

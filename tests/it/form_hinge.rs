@@ -1,9 +1,9 @@
 //! Hip hinge on synthetic stick-figure sequences.
 
 use crate::common::{cue_ids, faults_raised, reps_of, run};
+use formcheck::demo::figure::{Noise, SideFig, hide, keys, record};
 use formcheck::form::{Exercise, FaultId, FormConfig, FormEvent, spine_check};
 use formcheck::pose::skeleton::{Joint, PoseSample};
-use formcheck::source::figure::{Noise, SideFig, hide, keys, record};
 
 #[derive(Clone, Copy)]
 struct Rep {
@@ -234,7 +234,7 @@ fn front_view_asks_to_turn_and_counts_nothing() {
 fn hinge_front(reps: &[Rep]) -> (Vec<PoseSample>, ()) {
     // Reuse the side keyframes through a figure, then look at it from the front.
     let (side, _) = hinge_set(reps, 14, Noise { sigma_px: 0.0, drop_p: 0.0 }, |_, f| f);
-    let mut rng = formcheck::source::figure::Rng::new(99);
+    let mut rng = formcheck::demo::figure::Rng::new(99);
     let out = side
         .iter()
         .map(|s| {
@@ -243,7 +243,7 @@ fn hinge_front(reps: &[Rep]) -> (Vec<PoseSample>, ()) {
             let hp = s.pose.get(Joint::LeftHip);
             let trunk = (sh.x - hp.x).atan2(hp.y - sh.y).to_degrees();
             let fig = SideFig { trunk, ..SideFig::default() };
-            formcheck::source::figure::sample(s.t, fig.front_pose(), Noise::default(), &mut rng)
+            formcheck::demo::figure::sample(s.t, fig.front_pose(), Noise::default(), &mut rng)
         })
         .collect();
     (out, ())
@@ -389,7 +389,7 @@ fn three_quarter(samples: &mut [PoseSample], dx: f32) {
     for s in samples {
         for j in Joint::ALL.into_iter().filter(|j| j.name().starts_with("right")) {
             let mut k = s.pose.get(j);
-            k.x += dx * formcheck::source::figure::TORSO;
+            k.x += dx * formcheck::demo::figure::TORSO;
             s.pose.set(j, k);
         }
     }
@@ -452,7 +452,7 @@ fn a_brief_trunk_spike_at_the_top_does_not_end_the_rep_before_lockout() {
         for s in samples.iter_mut().filter(|s| (s.t - (end - 0.4)).abs() < 0.04) {
             for j in [Joint::LeftShoulder, Joint::RightShoulder] {
                 let mut k = s.pose.get(j);
-                k.x += 0.3 * formcheck::source::figure::TORSO;
+                k.x += 0.3 * formcheck::demo::figure::TORSO;
                 s.pose.set(j, k);
             }
         }

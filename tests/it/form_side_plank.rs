@@ -1,9 +1,9 @@
 //! Side plank on synthetic stick-figure sequences.
 
 use crate::common::{cue_ids, faults_raised, holds, run};
+use formcheck::demo::figure::{FrontFig, Noise, SideFig, hide, keys, record};
 use formcheck::form::{Exercise, FaultId, FormEvent, Side};
 use formcheck::pose::skeleton::{Joint, PoseSample};
-use formcheck::source::figure::{FrontFig, Noise, SideFig, hide, keys, record};
 
 /// Hips-down offset while lying propped on the elbow before the lift.
 const DOWN: f32 = -0.45;

@@ -9,7 +9,7 @@
 //! a pose into another frame.
 //!
 //! ```
-//! use formcheck::source::figure::{SideFig, keys};
+//! use formcheck::demo::figure::{SideFig, keys};
 //! // A hinge to 60 degrees over 2 s, seen from the side.
 //! let fig = |t: f64| SideFig { trunk: keys(t, &[(0.0, 0.0), (2.0, 60.0)]), ..SideFig::default() };
 //! let pose = fig(1.0).pose();
@@ -22,18 +22,18 @@ use crate::pose::skeleton::{Joint, Keypoint, Pose, PoseSample};
 /// Torso length in pixels used by all generated figures.
 pub const TORSO: f32 = 180.0;
 /// Frame size the figures are placed in (and [`sample`] reports).
-pub const FRAME: (u32, u32) = (1280, 720);
+pub(crate) const FRAME: (u32, u32) = (1280, 720);
 /// Frames per second of [`record`].
-pub const FPS: f64 = 30.0;
+pub(crate) const FPS: f64 = 30.0;
 
 /// Thigh (hip to knee), in torso lengths.
-pub const THIGH: f32 = 0.85;
+pub(crate) const THIGH: f32 = 0.85;
 /// Shank (knee to ankle), in torso lengths.
-pub const SHANK: f32 = 0.8;
+pub(crate) const SHANK: f32 = 0.8;
 /// Upper arm (shoulder to elbow), in torso lengths.
-pub const UPPER_ARM: f32 = 0.55;
+pub(crate) const UPPER_ARM: f32 = 0.55;
 /// Forearm (elbow to wrist), in torso lengths.
-pub const FOREARM: f32 = 0.5;
+pub(crate) const FOREARM: f32 = 0.5;
 /// Neck (shoulder to ear), in torso lengths.
 pub const NECK: f32 = 0.35;
 
@@ -48,7 +48,7 @@ impl Rng {
         Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
     /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -57,11 +57,11 @@ impl Rng {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     /// Uniform in [0, 1).
-    pub fn uniform(&mut self) -> f64 {
+    pub(crate) fn uniform(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
     /// Standard normal (Box-Muller).
-    pub fn gauss(&mut self) -> f64 {
+    pub(crate) fn gauss(&mut self) -> f64 {
         let u1 = self.uniform().max(1e-12);
         let u2 = self.uniform();
         (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
@@ -397,7 +397,7 @@ pub fn record(dur: f64, seed: u64, noise: Noise, mut f: impl FnMut(f64) -> Pose)
 /// `scale` (e.g. a figure built at [`TORSO`] pixels per torso length into a smaller frame).
 /// Scores are kept.
 #[must_use]
-pub fn fit(mut pose: Pose, scale: f32, from: (f32, f32), to: (f32, f32)) -> Pose {
+pub(crate) fn fit(mut pose: Pose, scale: f32, from: (f32, f32), to: (f32, f32)) -> Pose {
     for j in Joint::ALL {
         let mut k = pose.get(j);
         k.x = to.0 + (k.x - from.0) * scale;
