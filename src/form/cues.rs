@@ -212,7 +212,7 @@ pub struct CueScheduler {
 
 /// Number word for rep counts ("three"); digits beyond twenty.
 #[must_use]
-pub(crate) fn number_word(n: u32) -> String {
+pub fn number_word(n: u32) -> String {
     const W: [&str; 21] = [
         "zero",
         "one",

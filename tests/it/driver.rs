@@ -11,7 +11,7 @@ use formcheck::pacing::PainKind;
 use formcheck::prescription::Prescription;
 use formcheck::recorder::Recorder;
 use formcheck::session::driver::{Command, SessionDriver, ShownCue, Voice};
-use formcheck::source::demo::{DemoSource, HINGE_FAULT, HINGE_FAULTY_REP, SET_REPS};
+use formcheck::demo::{DemoSource, HINGE_FAULT, HINGE_FAULTY_REP, SET_REPS};
 use formcheck::store::{SourceKind, Store};
 
 /// Demo frames per step (as the window tests replay it).
