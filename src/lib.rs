@@ -3,7 +3,6 @@
 //! Data flows one way: [`source`] (frames) -> [`pose`] (keypoints) -> form (events) -> coach/ui.
 //! See ARCHITECTURE.md.
 
-pub mod analyze;
 pub mod app;
 pub mod back;
 pub mod coach;
@@ -12,6 +11,7 @@ pub mod frame;
 pub mod keyframe;
 pub mod latest;
 pub mod pacing;
+pub mod pipeline;
 pub mod pose;
 pub mod prescription;
 pub mod recorder;

@@ -15,9 +15,9 @@
 //! Key frames (one annotated JPEG of a session's worst rep) are stored only when the user allows
 //! them (`formcheck analyze ... --save --key-frames`); otherwise the store holds numbers only.
 
-use crate::analyze::Analysis;
 use crate::form::{Cue, CuePriority, Exercise, ExerciseReport, HoldRecord, RepRecord};
 use crate::pacing::{PainKind, PainRating, RedFlag, SessionPain};
+use crate::pipeline::analyze::Analysis;
 use crate::prescription::Prescription;
 use anyhow::{Context, Result, anyhow, bail};
 use rusqlite::{Connection, OptionalExtension, params};

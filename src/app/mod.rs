@@ -2,14 +2,13 @@
 //! spoken cues, and see the summary.
 //!
 //! The app owns the state; each screen is a method that lays out its panels. Per-frame work is cheap:
-//! the UI takes the newest result from the live pipeline ([`live::LivePipeline::poll`]) and never
+//! the UI takes the newest result from the live pipeline ([`LivePipeline::poll`]) and never
 //! waits. The guided session itself (setup check, sets, rest, summary) is [`crate::coach::Coach`],
 //! which the live screen ([`session`]) feeds with the form engine's events and draws.
 
 pub mod draw;
 pub mod file_dialog;
 pub mod history;
-pub mod live;
 pub mod records;
 pub mod review;
 pub mod session;
@@ -22,11 +21,11 @@ pub use draw::{confidence_color, contact_color, draw_back, draw_dowel, draw_skel
 
 use crate::coach::{Coach, Dose, RED_FLAGS, how_to};
 use crate::form::Exercise;
+use crate::pipeline::live::{self as live, LivePipeline};
 use crate::pose::ModelKind;
 use crate::source::camera::{CameraEntry, CameraRequest, CameraSource};
 use crate::source::demo::DemoSource;
 use crate::source::{self, FrameSource, SourceKind, SourceSpec};
-use live::LivePipeline;
 use session::LiveView;
 
 /// How the window was asked to start.
@@ -191,7 +190,7 @@ impl FormcheckApp {
             match live::load_model(self.launch.model) {
                 Ok(m) => Some(m),
                 Err(e) => {
-                    self.message = Some(e);
+                    self.message = Some(e.to_string());
                     return;
                 }
             }
@@ -233,7 +232,9 @@ impl FormcheckApp {
             return;
         };
         self.message = None;
-        self.screen = Screen::Review(Box::new(review::ReviewView::start(path, e, self.launch.model, ctx)));
+        // Judged with the prescription in force, as live is.
+        let config = self.records.config_for(e);
+        self.screen = Screen::Review(Box::new(review::ReviewView::start(path, e, config, self.launch.model, ctx)));
     }
 
     fn apply_settings(&mut self, ctx: &egui::Context) {

@@ -7,10 +7,10 @@ use std::collections::VecDeque;
 use egui::{Color32, RichText};
 
 use super::draw::{draw_back, draw_dowel, draw_skeleton};
-use super::live::{LivePipeline, LiveResult, LiveStatus};
 use super::{Settings, settings_row};
 use crate::coach::{Coach, Inputs, RED_FLAGS, SetTally, Stage, body_confidence, most_frequent_fault, pain_advice};
 use crate::form::{Cue, CuePriority, Exercise, FaultId, LiveState};
+use crate::pipeline::live::{LivePipeline, LiveResult, LiveStatus};
 use crate::source::SourceKind;
 
 /// Colours of the cue banner by priority: safety red, major fault orange, minor amber, praise green.
