@@ -223,7 +223,7 @@ fn the_review_judges_with_the_prescription_in_force() {
         .with_size(egui::vec2(1280.0, 800.0))
         .build_ui_state(|ui, app: &mut FormcheckApp| app.show(ui), FormcheckApp::new(launch, Vec::new()));
     let deadline = Instant::now() + Duration::from_secs(240);
-    while !h.state().review().is_some_and(|r| !r.is_analysing()) {
+    while h.state().review().is_none_or(formcheck::app::review::ReviewView::is_analysing) {
         assert!(Instant::now() < deadline, "the review's analysis never finished");
         std::thread::sleep(Duration::from_millis(40));
         h.step();
