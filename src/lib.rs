@@ -3,7 +3,6 @@
 //! Data flows one way: [`source`] (frames) -> [`pose`] (keypoints) -> form (events) -> coach/ui.
 //! See ARCHITECTURE.md.
 
-pub mod analyze;
 pub mod app;
 pub mod back;
 pub mod coach;
@@ -14,6 +13,7 @@ pub mod keyframe;
 pub mod latest;
 pub mod pacing;
 pub(crate) mod paths;
+pub mod pipeline;
 pub mod pose;
 pub mod prescription;
 pub mod recorder;

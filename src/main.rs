@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use formcheck::form::{Exercise, FormConfig};
+use formcheck::form::Exercise;
 use formcheck::pose::{ModelKind, PoseModel};
-use formcheck::prescription::Prescription;
+use formcheck::prescription::{Prescription, effective_config};
 use formcheck::source::{self, SourceSpec};
 use formcheck::store::Store;
 
@@ -123,12 +123,11 @@ fn threads_default() -> usize {
 
 /// What `analyze --save` stores.
 struct SaveOptions {
-    /// The session's prescription.
-    plan: Prescription,
     /// Also a key frame of the worst rep (`--key-frames`).
     key_frames: bool,
 }
 
+#[allow(clippy::too_many_arguments)] // one per command-line option
 fn run_analyze(
     input: PathBuf,
     model: ModelKind,
@@ -136,8 +135,11 @@ fn run_analyze(
     quiet: bool,
     threads: Option<usize>,
     exercise: Option<Exercise>,
+    plan: Option<Prescription>,
     save: Option<SaveOptions>,
 ) -> anyhow::Result<bool> {
+    // The plan in force: --prescription, else (for a stored session) the default plan.
+    let plan = if save.is_some() { Some(plan.unwrap_or_else(Prescription::default_plan)) } else { plan };
     // A saved analysis: judge its keypoints again, no model needed.
     if input.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
         let Some(e) = exercise else {
@@ -146,7 +148,7 @@ fn run_analyze(
                 input.display()
             );
         };
-        let (result, states) = formcheck::analyze::rejudge(&input, e, FormConfig::default())?;
+        let (result, states) = formcheck::pipeline::analyze::rejudge(&input, e, effective_config(plan.as_ref(), e))?;
         print!("{}", result.summary(e));
         if let Some(out) = &json {
             std::fs::write(
@@ -176,10 +178,14 @@ fn run_analyze(
             b.set_position(done);
         }
     };
-    let form = exercise.map(|e| (e, save.as_ref().map_or_else(FormConfig::default, |s| s.plan.config_for(e))));
-    let analysis = formcheck::analyze::analyze(&input.display().to_string(), src, model, form, &mut progress)?;
+    let form = exercise.map(|e| (e, effective_config(plan.as_ref(), e)));
+    let analysis =
+        formcheck::pipeline::analyze::analyze(&input.display().to_string(), src, model, form, &mut progress)?;
     if let Some(b) = bar {
         b.finish_and_clear();
+    }
+    for w in &analysis.warnings {
+        eprintln!("warning: {w}");
     }
     if let Some(out) = &json {
         let text = serde_json::to_string(&analysis)?;
@@ -215,10 +221,10 @@ fn run_analyze(
         eprintln!("error: {}", e.lines().next().unwrap_or(e));
         return Ok(false);
     }
-    if let Some(SaveOptions { plan, key_frames }) = &save {
+    if let Some(SaveOptions { key_frames }) = &save {
         let store = Store::open_default()?;
         let clip = std::fs::canonicalize(&input).unwrap_or(input.clone());
-        let id = store.save_analysis(&analysis, &clip, Some(plan))?;
+        let id = store.save_analysis(&analysis, &clip, plan.as_ref())?;
         eprintln!("saved as session {id} in {}", store.path().display());
         if *key_frames {
             match formcheck::keyframe::of_worst_rep(&analysis, &input) {
@@ -343,11 +349,10 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Some(Command::Analyze { input, model, json, quiet, threads, exercise, save, key_frames }) => {
-            let plan = match (save, &cli.prescription) {
-                (false, _) => Ok(None),
-                (true, Some(p)) => Prescription::from_file(p).map(Some).map_err(anyhow::Error::from),
-                (true, None) => Ok(Some(Prescription::default_plan())),
-            };
+            // The therapist's thresholds judge with or without --save; --save without a
+            // prescription stores the default plan as the session's.
+            let plan =
+                cli.prescription.as_deref().map(Prescription::from_file).transpose().map_err(anyhow::Error::from);
             plan.and_then(|plan| {
                 run_analyze(
                     input,
@@ -356,7 +361,8 @@ fn main() -> ExitCode {
                     quiet,
                     threads,
                     exercise,
-                    plan.map(|plan| SaveOptions { plan, key_frames }),
+                    plan,
+                    save.then_some(SaveOptions { key_frames }),
                 )
             })
         }
@@ -389,6 +395,7 @@ fn main() -> ExitCode {
             model,
             exercise: Some(exercise),
             review: Some(clip),
+            prescription: cli.prescription,
             ..Default::default()
         })
         .map(|()| true),

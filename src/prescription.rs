@@ -121,17 +121,22 @@ impl SidePlankVariant {
     }
 }
 
+/// A side plank variant that is not one of the four.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown side plank variant `{0}`, expected one of `knees`, `feet`, `elbow-knees`, `elbow-feet`, `hand-knees`, `hand-feet`"
+)]
+pub struct UnknownVariant(pub String);
+
 impl TryFrom<String> for SidePlankVariant {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
+    type Error = UnknownVariant;
+    fn try_from(s: String) -> Result<Self, UnknownVariant> {
         match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "knees" | "elbow-knees" => Ok(Self { hand: false, feet: false }),
             "feet" | "elbow-feet" => Ok(Self { hand: false, feet: true }),
             "hand-knees" => Ok(Self { hand: true, feet: false }),
             "hand-feet" => Ok(Self { hand: true, feet: true }),
-            _ => Err(format!(
-                "unknown side plank variant `{s}`, expected one of `knees`, `feet`, `elbow-knees`, `elbow-feet`, `hand-knees`, `hand-feet`"
-            )),
+            _ => Err(UnknownVariant(s)),
         }
     }
 }
@@ -475,7 +480,7 @@ impl Prescription {
             if let Some(t) = &ex.tempo
                 && let Err(m) = parse_tempo(t)
             {
-                return Err(err(field("tempo"), m));
+                return Err(err(field("tempo"), m.to_string()));
             }
             let own = match ex.name {
                 Exercise::Hinge => "hinge",
@@ -512,17 +517,10 @@ impl Prescription {
         self.exercises.iter().find(|e| e.name == exercise)
     }
 
-    /// The form engine's thresholds for an exercise: defaults, then the exercise's overrides, then
-    /// the side plank's hold target from `hold_s`.
+    /// The form engine's thresholds for an exercise under this plan: [`effective_config`].
     #[must_use]
     pub fn config_for(&self, exercise: Exercise) -> FormConfig {
-        let Some(p) = self.plan_for(exercise) else { return FormConfig::default() };
-        // Validated when parsed; a plan built in code with bad overrides gets the defaults.
-        let mut cfg = toml::Value::Table(p.overrides.clone()).try_into::<FormConfig>().unwrap_or_default();
-        if let (Exercise::SidePlank, Some(h)) = (exercise, p.hold_s) {
-            cfg.side_plank.target_s = h;
-        }
-        cfg
+        effective_config(Some(self), exercise)
     }
 
     /// A few lines for a terminal: the dose of each exercise.
@@ -581,17 +579,37 @@ impl ExercisePlan {
     }
 }
 
+/// THE form engine's config for `exercise`: the defaults, then the prescription's overrides for
+/// it, then the side plank's hold target from `hold_s`. Every path that judges form uses it: live,
+/// `analyze` (with or without `--save`), re-judging a saved JSON, the review and the report. No
+/// prescription (or none for this exercise): the defaults.
+#[must_use]
+pub fn effective_config(plan: Option<&Prescription>, exercise: Exercise) -> FormConfig {
+    let Some(p) = plan.and_then(|plan| plan.plan_for(exercise)) else { return FormConfig::default() };
+    // Validated when parsed; a plan built in code with bad overrides gets the defaults.
+    let mut cfg = toml::Value::Table(p.overrides.clone()).try_into::<FormConfig>().unwrap_or_default();
+    if let (Exercise::SidePlank, Some(h)) = (exercise, p.hold_s) {
+        cfg.side_plank.target_s = h;
+    }
+    cfg
+}
+
 fn count_leaves(t: &toml::Table) -> usize {
     t.values().map(|v| if let toml::Value::Table(t) = v { count_leaves(t) } else { 1 }).sum()
 }
 
+/// A tempo that is not 2 to 4 numbers of seconds joined by '-'.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("tempo `{0}` should be 2 to 4 numbers of seconds (0 to 10) joined by '-', e.g. \"3-1-2\"")]
+pub struct BadTempo(pub String);
+
 /// Parses a tempo "3-1-2" into seconds per phase.
 ///
 /// # Errors
-/// A message saying what a tempo looks like.
-pub fn parse_tempo(t: &str) -> Result<Vec<f64>, String> {
+/// [`BadTempo`], which says what a tempo looks like.
+pub fn parse_tempo(t: &str) -> Result<Vec<f64>, BadTempo> {
     let parts: Vec<&str> = t.split('-').map(str::trim).collect();
-    let bad = || format!("tempo `{t}` should be 2 to 4 numbers of seconds (0 to 10) joined by '-', e.g. \"3-1-2\"");
+    let bad = || BadTempo(t.to_string());
     if !(2..=4).contains(&parts.len()) {
         return Err(bad());
     }

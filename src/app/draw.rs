@@ -6,13 +6,19 @@ use std::path::PathBuf;
 
 use egui::{Color32, RichText};
 
-use crate::form::DowelOverlay;
+use crate::form::{DowelOverlay, FormConfig};
 use crate::pose::skeleton::{BONES, Joint, Pose};
+
+/// The keypoint-confidence floor: the form engine's (`common.min_score`), so what is drawn as
+/// trusted is what the engine judges on.
+fn floor() -> f32 {
+    FormConfig::default().common.min_score
+}
 
 /// Colour of a joint by the model's confidence: red under the floor, amber when unsure, green when sure.
 #[must_use]
 pub fn confidence_color(score: f32) -> Color32 {
-    if score < 0.3 {
+    if score < floor() {
         Color32::from_rgb(220, 50, 47)
     } else if score < 0.6 {
         Color32::from_rgb(240, 170, 30)
@@ -77,9 +83,10 @@ pub fn draw_skeleton(painter: &egui::Painter, rect: egui::Rect, scale: f32, pose
         let k = pose.get(j);
         egui::pos2(rect.min.x + k.x * scale, rect.min.y + k.y * scale)
     };
+    let floor = floor();
     for (a, b) in BONES {
         let s = pose.get(a).score.min(pose.get(b).score);
-        if s >= 0.3 {
+        if s >= floor {
             painter.line_segment([at(a), at(b)], egui::Stroke::new(3.0, confidence_color(s).gamma_multiply(0.8)));
         }
     }

@@ -12,7 +12,6 @@
 pub mod draw;
 pub mod file_dialog;
 pub mod history;
-pub mod live;
 pub mod records;
 pub mod review;
 pub mod session;
@@ -26,11 +25,11 @@ pub use draw::{confidence_color, contact_color, draw_back, draw_dowel, draw_skel
 use crate::coach::{Coach, Dose, RED_FLAGS, how_to};
 use crate::demo::DemoSource;
 use crate::form::Exercise;
+use crate::pipeline::live::{self as live, LivePipeline};
 use crate::pose::ModelKind;
 use crate::session::driver::{SessionDriver, Voice};
 use crate::source::camera::{CameraEntry, CameraRequest, CameraSource};
 use crate::source::{self, FrameSource, SourceError, SourceKind, SourceSpec};
-use live::LivePipeline;
 use session::{LiveAction, LiveView};
 
 /// How the window was asked to start.
@@ -232,7 +231,9 @@ impl FormcheckApp {
             return;
         };
         self.message = None;
-        self.screen = Screen::Review(Box::new(review::ReviewView::start(path, e, self.launch.model, ctx)));
+        // Judged with the prescription in force, as live is.
+        let config = self.records.config_for(e);
+        self.screen = Screen::Review(Box::new(review::ReviewView::start(path, e, config, self.launch.model, ctx)));
     }
 
     fn apply_settings(&mut self, ctx: &egui::Context) {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use egui::{Color32, RichText};
 
 use super::draw::{draw_back, draw_dowel, draw_skeleton, pain_scale, report_outcome};
-use super::live::{LiveResult, LiveStatus};
+use crate::pipeline::live::{LiveResult, LiveStatus};
 use super::{Settings, settings_row};
 use crate::coach::{Coach, RED_FLAGS, SetTally, Stage, most_frequent_fault, pain_advice};
 use crate::form::{Cue, CuePriority, Exercise, FaultId, LiveState};

@@ -12,7 +12,7 @@
 //! the engine's, filtered by the coach), the most urgent is spoken, written to the record and put
 //! on the banner, which clears 3 s (frame time) later.
 
-use crate::app::live::{LivePipeline, LiveResult, LiveStatus};
+use crate::pipeline::live::{LivePipeline, LiveResult, LiveStatus};
 use crate::coach::{Coach, Inputs, Stage, body_confidence};
 use crate::form::Cue;
 use crate::recorder::Recorder;

@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use std::path::Path;
 
 use super::{KeyFrame, Result, SourceKind, Store, StoreError};
-use crate::analyze::Analysis;
+use crate::pipeline::analyze::Analysis;
 use crate::form::{Cue, Exercise, ExerciseReport, HoldRecord, RepRecord};
 use crate::pacing::{PainKind, RedFlag};
 use crate::prescription::Prescription;

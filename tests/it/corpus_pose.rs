@@ -2,7 +2,7 @@
 //! they are not. Labels and tolerances come from the corpus's MANIFEST.toml.
 
 use crate::support::{corpus_dir, manifest_stills};
-use formcheck::analyze::Analysis;
+use formcheck::pipeline::analyze::Analysis;
 
 fn run(rel: &str) -> Analysis {
     crate::support::analyze_corpus(rel, None)

@@ -3,7 +3,7 @@
 //! stopped early, the summary and the pain ratings; the set's reps, the cues shown and spoken, and
 //! the session written to a store in a temporary folder.
 
-use formcheck::app::live::LivePipeline;
+use formcheck::pipeline::live::LivePipeline;
 use formcheck::coach::{Coach, Dose, Stage};
 use formcheck::form::cues::number_word;
 use formcheck::form::{Exercise, FormConfig};

@@ -1,8 +1,8 @@
 //! The hip hinge on real footage (../shared/corpus), through the whole pipeline: model, tracking,
 //! smoothing, form engine. Expectations come from the corpus's MANIFEST.toml labels.
 
-use formcheck::analyze::Analysis;
 use formcheck::form::{Exercise, FaultId, Severity};
+use formcheck::pipeline::analyze::Analysis;
 
 fn run(rel: &str, exercise: Exercise) -> Analysis {
     crate::support::analyze_corpus(rel, Some(exercise))

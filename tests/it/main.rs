@@ -16,6 +16,7 @@ mod form_real_footage_birddog_plank;
 mod form_real_footage_hinge;
 mod form_side_plank;
 mod pacing;
+mod plan;
 mod plank_csv;
 mod prescription;
 mod recorder;

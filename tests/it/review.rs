@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use formcheck::analyze::Analysis;
 use formcheck::app::review::Timeline;
 use formcheck::app::{FormcheckApp, Launch};
 use formcheck::form::Exercise;
+use formcheck::pipeline::analyze::Analysis;
 use formcheck::pose::ModelKind;
 
 fn harness(app: FormcheckApp) -> Harness<'static, FormcheckApp> {
@@ -259,7 +259,7 @@ fn a_running_analysis_can_be_cancelled() {
 /// frames after a keyframe (the seek decodes from the keyframe and drops what is before).
 #[test]
 fn seeking_to_a_frame_gives_that_frame() {
-    use formcheck::app::review::{decode_at, seek_time};
+    use formcheck::pipeline::seek::{decode_at, seek_time};
     use formcheck::source::FrameSource;
     let clip = crate::support::corpus_file("clips/wahoo_good_mornings.mp4");
     let mut src = formcheck::source::video::VideoSource::open(&clip, formcheck::frame::PixelFormat::Yuv420p).unwrap();

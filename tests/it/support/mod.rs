@@ -52,14 +52,17 @@ pub fn formcheck_bin() -> PathBuf {
 
 /// Runs a corpus file through the whole pipeline (Thunder, tracking, smoothing) and, when given,
 /// the form engine with its default config. Panics, saying why, when the input fails.
-pub fn analyze_corpus(rel: &str, exercise: Option<formcheck::form::Exercise>) -> formcheck::analyze::Analysis {
+pub fn analyze_corpus(
+    rel: &str,
+    exercise: Option<formcheck::form::Exercise>,
+) -> formcheck::pipeline::analyze::Analysis {
     use formcheck::pose::{ModelKind, PoseModel};
     let path = corpus_file(rel);
     let src = formcheck::source::open_path(&path, formcheck::frame::PixelFormat::Yuv420p)
         .unwrap_or_else(|e| panic!("{rel}: {e}"));
     let model = PoseModel::load(ModelKind::Thunder, 2).unwrap_or_else(|e| panic!("{e}"));
     let form = exercise.map(|e| (e, formcheck::form::FormConfig::default()));
-    let a = formcheck::analyze::analyze(rel, src, model, form, &mut |_, _| {}).expect("analysis");
+    let a = formcheck::pipeline::analyze::analyze(rel, src, model, form, &mut |_, _| {}).expect("analysis");
     assert!(a.error.is_none(), "{rel}: {:?}", a.error);
     a
 }

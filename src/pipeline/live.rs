@@ -1,4 +1,5 @@
-//! The live pipeline behind the window: a capture thread and an inference thread.
+//! The live pipeline behind the window: a capture thread and an inference thread running the
+//! [`Stage`].
 //!
 //! capture ──newest frame──▶ inference ──newest result──▶ UI
 //! Each arrow is a [`Latest`] mailbox: when the model is slower than the camera, frames are dropped
@@ -14,11 +15,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::form::{Analyzer, Exercise, FormConfig, FormEvent, LiveState};
+use super::stage::{Frames, Stage, StageError};
+use crate::form::{Exercise, FormConfig, FormEvent, LiveState};
 use crate::frame::Frame;
 use crate::latest::Latest;
 use crate::pose::skeleton::{Pose, PoseSample};
-use crate::pose::{EstimatorOptions, ModelKind, PoseEstimator, PoseModel, StageTimes};
+use crate::pose::{ModelError, ModelKind, PoseModel, StageTimes};
 use crate::source::{FrameSource, SourceInfo};
 
 /// A frame as it left the capture thread.
@@ -64,13 +66,9 @@ pub enum LiveStatus {
     Failed(String),
 }
 
-/// The per-frame work after capture: pose (or the demo's known pose), the back, the form engine.
+/// The per-frame work after capture: the [`Stage`], plus the live figures (latency, fps).
 struct Worker {
-    estimator: Option<PoseEstimator>,
-    model_error: Option<String>,
-    back: Option<crate::back::BackStage>,
-    min_score: f32,
-    analyzer: Option<Analyzer>,
+    stage: Stage,
     recent: VecDeque<Instant>,
 }
 
@@ -81,39 +79,13 @@ impl Worker {
         exercise: Option<(Exercise, FormConfig)>,
         stills: bool,
     ) -> Self {
-        let options = if stills { EstimatorOptions::still() } else { EstimatorOptions::default() };
-        // The hinge's dowel contacts are judged on the person mask when it is reliable; with no
-        // segmentation model the keypoint proxies judge alone.
-        let back = match exercise.as_ref() {
-            Some((Exercise::Hinge, _)) => crate::back::BackStage::load(2).ok(),
-            _ => None,
-        };
-        Self {
-            estimator: model.map(|m| PoseEstimator::new(m, options)),
-            model_error,
-            back,
-            min_score: exercise.as_ref().map_or(0.3, |(_, c)| c.common.min_score),
-            analyzer: exercise.map(|(e, c)| Analyzer::new(e, c)),
-            recent: VecDeque::new(),
-        }
+        let frames = if stills { Frames::Slideshow } else { Frames::Stream };
+        Self { stage: Stage::new(model, model_error, exercise, frames), recent: VecDeque::new() }
     }
 
-    fn process(&mut self, c: Captured, dropped: u64, events: &mut Vec<FormEvent>) -> Result<LiveResult, String> {
-        let (sample, times, from_demo) = if let Some(pose) = c.known {
-            let s = PoseSample { t: c.frame.t, frame_size: (c.frame.width, c.frame.height), present: true, pose };
-            (s, StageTimes::default(), true)
-        } else if let Some(est) = self.estimator.as_mut() {
-            let r = est.estimate(&c.frame).map_err(|e| e.to_string())?;
-            (r.sample, r.times, false)
-        } else {
-            return Err(self.model_error.clone().unwrap_or_else(|| "no pose model is loaded".into()));
-        };
-        let reading = self.back.as_mut().and_then(|b| b.measure(&c.frame, &sample, self.min_score));
-        let input = self.back.as_ref().and_then(|b| b.engine_input(reading.as_ref()));
-        let form = self.analyzer.as_mut().map(|a| {
-            events.extend(a.push_with_back(&sample, input.as_ref()));
-            a.live()
-        });
+    fn process(&mut self, c: Captured, dropped: u64, events: &mut Vec<FormEvent>) -> Result<LiveResult, StageError> {
+        let r = self.stage.process(&c.frame, c.known)?;
+        events.extend(r.events);
         let now = Instant::now();
         self.recent.push_back(now);
         while self.recent.front().is_some_and(|&t| now - t > Duration::from_secs(1)) {
@@ -124,13 +96,13 @@ impl Worker {
             arrived: c.arrived,
             capture_ms: c.capture_ms,
             frame: c.frame,
-            sample,
-            times,
+            sample: r.sample,
+            times: r.times,
             fps: self.recent.len() as f64,
             dropped,
-            from_demo,
-            form,
-            back: reading,
+            from_demo: r.known,
+            form: r.form,
+            back: r.back,
         })
     }
 }
@@ -156,6 +128,8 @@ enum Mode {
 pub struct LivePipeline {
     pub info: SourceInfo,
     events: Events,
+    /// What the stage works around (the person mask unavailable), each said once.
+    warnings: Arc<Mutex<Vec<String>>>,
     mode: Mode,
 }
 
@@ -181,6 +155,7 @@ impl LivePipeline {
         let frames = Arc::new(Latest::<Captured>::new());
         let results = Arc::new(Latest::<LiveResult>::new());
         let events: Events = Arc::new(Mutex::new(Vec::new()));
+        let warnings = Arc::new(Mutex::new(Vec::new()));
         let status = Arc::new(Mutex::new(LiveStatus::Starting));
         let stop = Arc::new(AtomicBool::new(false));
         let set_status = {
@@ -228,9 +203,12 @@ impl LivePipeline {
         let inference = {
             let (frames, results, events, stop, set_status) =
                 (Arc::clone(&frames), Arc::clone(&results), Arc::clone(&events), Arc::clone(&stop), set_status);
+            let warned = Arc::clone(&warnings);
             let stills = info.stills;
             std::thread::Builder::new().name("inference".into()).spawn(move || {
+                // Loaded here, not on the UI's thread: the person mask's model takes a moment.
                 let mut worker = Worker::new(model, model_error, exercise, stills);
+                warned.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(worker.stage.warnings());
                 let mut running = false;
                 let mut batch = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
@@ -253,7 +231,7 @@ impl LivePipeline {
                             notify();
                         }
                         Err(e) => {
-                            set_status(LiveStatus::Failed(e));
+                            set_status(LiveStatus::Failed(e.to_string()));
                             break;
                         }
                     }
@@ -269,7 +247,7 @@ impl LivePipeline {
                 Err(e) => *status.lock().unwrap_or_else(PoisonError::into_inner) = LiveStatus::Failed(e.to_string()),
             }
         }
-        Self { info, events, mode: Mode::Threads { results, status, stop, threads } }
+        Self { info, events, warnings, mode: Mode::Threads { results, status, stop, threads } }
     }
 
     /// The same work on the caller's thread: each [`poll`](Self::poll) reads and processes
@@ -287,6 +265,7 @@ impl LivePipeline {
         Self {
             info,
             events: Arc::new(Mutex::new(Vec::new())),
+            warnings: Arc::new(Mutex::new(worker.stage.warnings().to_vec())),
             mode: Mode::Stepped { source, worker, per_poll: per_poll.max(1), status: LiveStatus::Starting },
         }
     }
@@ -323,7 +302,7 @@ impl LivePipeline {
                             *status = LiveStatus::Running;
                             last = Some(r);
                         }
-                        Err(e) => *status = LiveStatus::Failed(e),
+                        Err(e) => *status = LiveStatus::Failed(e.to_string()),
                     }
                 }
                 self.events.lock().unwrap_or_else(PoisonError::into_inner).append(&mut batch);
@@ -336,6 +315,13 @@ impl LivePipeline {
     #[must_use]
     pub fn drain_events(&self) -> Vec<FormEvent> {
         std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// What the pipeline works around, each said once (e.g. "person mask unavailable: ...; the
+    /// hinge's back is judged on keypoints only"); empty when all is well. The window shows them.
+    #[must_use]
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     #[must_use]
@@ -361,11 +347,11 @@ impl Drop for LivePipeline {
     }
 }
 
-/// Loads the model for the window, as a message on failure (the window shows it; the demo still works).
+/// Loads the model for the window, on every core (the window shows the error; the demo still works).
 ///
 /// # Errors
-/// The model error's message.
-pub fn load_model(kind: ModelKind) -> Result<PoseModel, String> {
+/// When the model or the runtime is missing or wrong.
+pub fn load_model(kind: ModelKind) -> Result<PoseModel, ModelError> {
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-    PoseModel::load(kind, threads).map_err(|e| e.to_string())
+    PoseModel::load(kind, threads)
 }

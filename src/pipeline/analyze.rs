@@ -1,4 +1,5 @@
-//! The pipeline without a window: every frame of a source through the pose stage, with timing.
+//! The pipeline without a window: every frame of a source through the [`Stage`], with timing;
+//! the JSON it writes, re-judging a saved one, and the summaries a therapist reads.
 //!
 //! Decoding runs on its own thread, one frame ahead of the model (a bounded channel, so memory stays
 //! flat). Unlike the live window, nothing is dropped here: every frame of a file is analysed.
@@ -8,9 +9,10 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::stage::{Frames, Stage};
 use crate::form::{Analyzer, Exercise, ExerciseReport, FormConfig, SpineCheck, spine_check};
 use crate::pose::skeleton::{Joint, PoseSample};
-use crate::pose::{EstimatorOptions, ModelKind, PoseEstimator, PoseModel, StageTimes};
+use crate::pose::{ModelKind, PoseModel, StageTimes};
 use crate::source::{FrameSource, SourceError, SourceInfo};
 
 /// One keypoint as written to JSON.
@@ -169,6 +171,10 @@ pub struct Analysis {
     /// Set when the input failed part-way; the frames before it are still here.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What an optional stage could not do (e.g. the person mask was unavailable), each said once;
+    /// not written to JSON.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// Peak resident set size of this process in MB, from /proc (0 where unavailable).
@@ -187,11 +193,13 @@ pub fn peak_memory_mb() -> f64 {
 /// Called after each frame with (frames done, frames expected if known).
 pub type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
 
-/// Runs every frame of `source` through the pose stage, and through the form engine for
-/// `exercise` when given (with its config).
+/// Runs every frame of `source` through the [`Stage`], judging `exercise` with its config (the
+/// effective one: [`crate::prescription::effective_config`]) when given.
 ///
 /// The source is consumed on a decoding thread. A source error mid-way ends the analysis with the
-/// frames so far and the error in [`Analysis::error`]; an error on the first frame is returned.
+/// frames so far and the error in [`Analysis::error`]; an error on the first frame is returned. A
+/// failed optional stage (the person mask) does not stop the analysis: it is in
+/// [`Analysis::warnings`], once.
 ///
 /// # Errors
 /// When the source fails before giving any frame, or the model fails.
@@ -203,9 +211,9 @@ pub fn analyze(
     progress: Progress<'_>,
 ) -> anyhow::Result<Analysis> {
     let info = source.info().clone();
-    let options = if info.stills { EstimatorOptions::still() } else { EstimatorOptions::default() };
     let kind = model.kind();
-    let mut estimator = PoseEstimator::new(model, options);
+    let frames_kind = if info.stills { Frames::Stills } else { Frames::Stream };
+    let mut stage = Stage::new(Some(model), None, exercise, frames_kind);
     let expected = info.frame_count;
     let (tx, rx) = sync_channel(2);
     let start = Instant::now();
@@ -231,13 +239,7 @@ pub fn analyze(
     let mut passes = 0u64;
     let mut error: Option<SourceError> = None;
     let mut last_t = 0.0;
-    let mut form = exercise.as_ref().map(|(e, c)| (Analyzer::new(*e, c.clone()), c.clone()));
     let mut spine = Vec::new();
-    // The hinge's dowel contacts are judged on the person mask when it is reliable.
-    let mut back = match &exercise {
-        Some((Exercise::Hinge, _)) => Some(crate::back::BackStage::load(2)?),
-        _ => None,
-    };
     for (next, known, name, ms) in rx {
         let frame = match next {
             Ok(Some(f)) => f,
@@ -248,61 +250,28 @@ pub fn analyze(
             }
         };
         decode_ms += ms;
-        if info.stills {
-            estimator.reset();
+        let r = stage.process(&frame, known)?;
+        sum.preprocess_ms += r.times.preprocess_ms;
+        sum.inference_ms += r.times.inference_ms;
+        sum.postprocess_ms += r.times.postprocess_ms;
+        passes += u64::from(r.passes);
+        if let Some(check) = r.spine {
+            spine.push(StillSpine { index: frame.index, file: name.clone(), check });
         }
-        let sample = if let Some(pose) = known {
-            PoseSample { t: frame.t, frame_size: (frame.width, frame.height), present: true, pose }
-        } else {
-            let r = estimator.estimate(&frame)?;
-            sum.preprocess_ms += r.times.preprocess_ms;
-            sum.inference_ms += r.times.inference_ms;
-            sum.postprocess_ms += r.times.postprocess_ms;
-            passes += u64::from(r.passes);
-            r.sample
-        };
-        if info.stills
-            && let Some(b) = back.as_mut()
-        {
-            b.reset();
-        }
-        let min_score = form.as_ref().map_or(0.3, |(_, c)| c.common.min_score);
-        let reading = back.as_mut().and_then(|b| b.measure(&frame, &sample, min_score));
-        if let Some((analyzer, config)) = form.as_mut() {
-            if info.stills {
-                if analyzer.exercise() == Exercise::Hinge && sample.present {
-                    let mut check = spine_check(&sample.pose, config);
-                    if let Some(r) = &reading {
-                        // The mask saw the back itself: its verdict outranks the keypoint proxies.
-                        check.judged = true;
-                        check.reason = None;
-                        check.rounded_back = r.rounded_back;
-                        check.head_off_dowel = r.head_off_dowel;
-                        check.method = r.measure().method;
-                    }
-                    spine.push(StillSpine { index: frame.index, file: name.clone(), check });
-                }
-            } else {
-                let input = back.as_ref().and_then(|b| b.engine_input(reading.as_ref()));
-                analyzer.push_with_back(&sample, input.as_ref());
-            }
-        }
-        let mut out = FrameOut::from_sample(frame.index, &sample, name);
-        out.back = reading.as_ref().map(|r| BackOut {
-            method: r.method,
-            thoracic_gap: r.thoracic_gap,
-            head_gap: r.head_gap,
-            sacrum_gap: r.sacrum_gap,
-            rounded_back: r.rounded_back,
-            head_off_dowel: r.head_off_dowel,
-            dowel_detected: r.dowel.is_some(),
-            carried_from: r.carried_from,
-            overlay: Some(r.overlay.clone()),
+        let mut out = FrameOut::from_sample(frame.index, &r.sample, name);
+        out.back = r.back.as_ref().map(|b| BackOut {
+            method: b.method,
+            thoracic_gap: b.thoracic_gap,
+            head_gap: b.head_gap,
+            sacrum_gap: b.sacrum_gap,
+            rounded_back: b.rounded_back,
+            head_off_dowel: b.head_off_dowel,
+            dowel_detected: b.dowel.is_some(),
+            carried_from: b.carried_from,
+            overlay: Some(b.overlay.clone()),
         });
-        out.back_refused = back.as_ref().and_then(|b| b.refusal()).map(crate::back::Unreliable::id);
-        if let Some((analyzer, _)) = form.as_ref().filter(|_| !info.stills) {
-            out.form = Some(FormState::from_live(analyzer.live()));
-        }
+        out.back_refused = r.back_refused.map(crate::back::Unreliable::id);
+        out.form = r.form.map(FormState::from_live);
         frames.push(out);
         last_t = frame.t;
         progress(frames.len() as u64, expected);
@@ -318,6 +287,7 @@ pub fn analyze(
     let per = |total: f64| if n == 0 { 0.0 } else { total / n as f64 };
     let input_seconds =
         if info.stills || n == 0 { 0.0 } else { last_t - frames[0].t + info.fps.map_or(0.0, |f| 1.0 / f) };
+    let (mask_ms, masked) = stage.mask_totals();
     let timing = Timing {
         frames: n,
         input_seconds,
@@ -328,16 +298,14 @@ pub fn analyze(
             preprocess: per(sum.preprocess_ms),
             inference: per(sum.inference_ms),
             postprocess: per(sum.postprocess_ms),
-            mask: per(back.as_ref().map_or(0.0, |b| b.total_ms)),
+            mask: per(mask_ms),
         },
         passes_per_frame: per(passes as f64),
-        masked_fraction: per(back.as_ref().map_or(0.0, |b| b.masked_frames as f64)),
+        masked_fraction: per(masked as f64),
         peak_memory_mb: peak_memory_mb(),
     };
-    let exercise = form.map(|(mut analyzer, _)| {
-        analyzer.finish();
-        ExerciseResult { report: analyzer.report(), spine }
-    });
+    let warnings = stage.warnings().to_vec();
+    let exercise = stage.finish().map(|report| ExerciseResult { report, spine });
     Ok(Analysis {
         input: input.to_string(),
         source: info,
@@ -346,6 +314,7 @@ pub fn analyze(
         timing,
         exercise,
         error: error.map(|e| e.to_string()),
+        warnings,
     })
 }
 
