@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use formcheck::capture::{self, SourceSpec};
 use formcheck::form::Exercise;
 use formcheck::pose::{ModelKind, PoseModel};
-use formcheck::prescription::{Prescription, effective_config};
-use formcheck::source::{self, SourceSpec};
-use formcheck::store::Store;
+use formcheck::session::prescription::{Prescription, effective_config};
+use formcheck::session::store::Store;
 
 #[derive(Parser, Debug)]
 #[command(name = "formcheck", version, about = "Coaches back-rehab exercises through a webcam, on this computer only.")]
@@ -161,7 +161,7 @@ fn run_analyze(
     }
     // Open the input first: a bad input is the commonest mistake and the cheapest to report.
     // YUV: the decoder's own format, so ffmpeg skips converting every pixel to RGB.
-    let src = source::open_path(&input, formcheck::frame::PixelFormat::Yuv420p)?;
+    let src = capture::open_path(&input, formcheck::frame::PixelFormat::Yuv420p)?;
     let model = PoseModel::load(model, threads.unwrap_or_else(threads_default))?;
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(src.info().frame_count.unwrap_or(0));
@@ -227,7 +227,7 @@ fn run_analyze(
         let id = store.save_analysis(&analysis, &clip, plan.as_ref())?;
         eprintln!("saved as session {id} in {}", store.path().display());
         if *key_frames {
-            match formcheck::keyframe::of_worst_rep(&analysis, &input) {
+            match formcheck::session::keyframe::of_worst_rep(&analysis, &input) {
                 Ok(Some(k)) => {
                     store.save_key_frame(id, &k)?;
                     eprintln!("key frame stored: {} ({} bytes)", k.caption, k.jpeg.len());
@@ -287,7 +287,7 @@ fn run_sessions() -> anyhow::Result<bool> {
         println!(
             "{:>5}  {}  {:<6} {} set(s), {} rep(s), {} hold(s)  {}{}",
             s.id,
-            formcheck::store::format_time(s.started_at),
+            formcheck::session::store::format_time(s.started_at),
             format!("{:?}", s.source_kind).to_lowercase(),
             s.sets,
             s.reps,
@@ -303,7 +303,8 @@ fn run_sessions() -> anyhow::Result<bool> {
 fn run_store_writer(db: &std::path::Path, reps: Option<u32>) -> anyhow::Result<bool> {
     use std::io::Write;
     let store = Store::open(db)?;
-    let session = store.begin_session(formcheck::store::SourceKind::Demo, None, Some(&Prescription::default_plan()))?;
+    let session =
+        store.begin_session(formcheck::session::store::SourceKind::Demo, None, Some(&Prescription::default_plan()))?;
     let set = store.begin_set(session, Exercise::Hinge)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "set {set}")?;
@@ -369,9 +370,9 @@ fn main() -> ExitCode {
         Some(Command::Cues { prepare }) => {
             let cues = formcheck::coach::spoken_cues();
             if prepare {
-                let dir = formcheck::speech::cache_dir();
+                let dir = formcheck::session::speech::cache_dir();
                 cues.iter()
-                    .try_for_each(|(id, text)| formcheck::speech::synthesize(&dir, id, text).map(|_| ()))
+                    .try_for_each(|(id, text)| formcheck::session::speech::synthesize(&dir, id, text).map(|_| ()))
                     .map(|()| {
                         println!("{} spoken cues ready in {}", cues.len(), dir.display());
                         true
@@ -400,7 +401,7 @@ fn main() -> ExitCode {
         })
         .map(|()| true),
         Some(Command::Cameras) => {
-            let cams = source::camera::list_cameras();
+            let cams = capture::camera::list_cameras();
             if cams.is_empty() {
                 println!("no cameras found");
             }

@@ -6,8 +6,8 @@ use egui::{Color32, RichText};
 
 use super::records::RecordsError;
 use crate::form::Exercise;
-use crate::pacing::PainKind;
-use crate::store::{SessionRecord, SourceKind, Store, StoreError};
+use crate::session::pacing::PainKind;
+use crate::session::store::{SessionRecord, SourceKind, Store, StoreError};
 
 /// One session's numbers for one exercise.
 #[derive(Debug, Clone, PartialEq)]
@@ -237,7 +237,7 @@ fn sessions_table(ui: &mut egui::Ui, points: &[HistoryPoint]) -> Option<i64> {
         let pain = |p: Option<u8>| p.map_or("-".to_string(), |v| v.to_string());
         for (i, p) in points.iter().enumerate() {
             ui.label(format!("{}", i + 1));
-            ui.label(crate::store::format_time(p.started_at));
+            ui.label(crate::session::store::format_time(p.started_at));
             ui.label(p.source.name());
             ui.label(format!("{}", p.sets));
             ui.label(format!("{} ({})", p.reps, p.clean_reps));

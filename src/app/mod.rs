@@ -22,14 +22,14 @@ use egui::{Color32, RichText};
 
 pub use draw::{confidence_color, contact_color, draw_back, draw_dowel, draw_skeleton};
 
+use crate::capture::camera::{CameraEntry, CameraRequest, CameraSource};
+use crate::capture::{self, FrameSource, SourceError, SourceKind, SourceSpec};
 use crate::coach::{Coach, Dose, RED_FLAGS, how_to};
 use crate::demo::DemoSource;
 use crate::form::Exercise;
 use crate::pipeline::live::{self as live, LivePipeline};
 use crate::pose::ModelKind;
 use crate::session::driver::{SessionDriver, Voice};
-use crate::source::camera::{CameraEntry, CameraRequest, CameraSource};
-use crate::source::{self, FrameSource, SourceError, SourceKind, SourceSpec};
 use session::{LiveAction, LiveView};
 
 /// How the window was asked to start.
@@ -82,7 +82,7 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
     eframe::run_native(
         "formcheck",
         options,
-        Box::new(move |_cc| Ok(Box::new(FormcheckApp::new(launch, source::camera::list_cameras())))),
+        Box::new(move |_cc| Ok(Box::new(FormcheckApp::new(launch, capture::camera::list_cameras())))),
     )
     .map_err(|e| {
         anyhow::anyhow!("could not open the window ({e}). On a machine without a display, run it under `xvfb-run`.")
@@ -177,7 +177,7 @@ impl FormcheckApp {
                 CameraSource::open(CameraRequest { index: *i, resolution: Some(self.camera_resolution) })
                     .map(|c| Box::new(c) as Box<dyn FrameSource>)
             }
-            SourceSpec::Path(p) => source::open_path(p, crate::frame::PixelFormat::Rgb24),
+            SourceSpec::Path(p) => capture::open_path(p, crate::frame::PixelFormat::Rgb24),
         };
         let src = match src {
             Ok(s) => s,
@@ -207,8 +207,8 @@ impl FormcheckApp {
         let recorder = match spec {
             _ if coach.is_none() => None,
             SourceSpec::Demo => None,
-            SourceSpec::Camera(_) => self.records.recorder(crate::store::SourceKind::Camera, None),
-            SourceSpec::Path(p) => self.records.recorder(crate::store::SourceKind::Clip, Some(p.clone())),
+            SourceSpec::Camera(_) => self.records.recorder(crate::session::store::SourceKind::Camera, None),
+            SourceSpec::Path(p) => self.records.recorder(crate::session::store::SourceKind::Clip, Some(p.clone())),
         };
         let pipeline = match self.launch.stepped {
             Some(k) => LivePipeline::stepped(src, model, None, exercise, k),

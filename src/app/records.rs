@@ -8,11 +8,11 @@ use egui::{Color32, RichText};
 
 use crate::coach::Dose;
 use crate::form::{Exercise, FormConfig};
-use crate::pacing::{Decision, PacingRules, PainKind, Suggestion};
 use crate::paths::PathsError;
-use crate::prescription::Prescription;
-use crate::recorder::Recorder;
-use crate::store::{SessionSummary, SourceKind, Store, StoreError};
+use crate::session::pacing::{Decision, PacingRules, PainKind, Suggestion};
+use crate::session::prescription::Prescription;
+use crate::session::recorder::Recorder;
+use crate::session::store::{SessionSummary, SourceKind, Store, StoreError};
 
 /// Why the record (the store) could not give or write something.
 #[derive(Debug, thiserror::Error)]
@@ -138,7 +138,7 @@ impl Records {
         self.suggestion = store
             .pain_history()
             .ok()
-            .map(|h| crate::pacing::suggest(&self.plan, &h, store.now(), &PacingRules::default()))
+            .map(|h| crate::session::pacing::suggest(&self.plan, &h, store.now(), &PacingRules::default()))
             .filter(|s| s.decision != Decision::Keep);
     }
 
@@ -273,7 +273,7 @@ impl Records {
         ui.label(
             RichText::new(format!(
                 "Next-day check-in: how is your back today, after the session of {}? (0 = no pain, 10 = worst)",
-                crate::store::format_time(s.started_at)
+                crate::session::store::format_time(s.started_at)
             ))
             .strong(),
         );

@@ -8,12 +8,12 @@ use std::path::PathBuf;
 use egui::{Color32, RichText};
 
 use super::draw::{draw_back, draw_dowel, draw_skeleton, pain_scale, report_outcome};
-use crate::pipeline::live::{LiveResult, LiveStatus};
 use super::{Settings, settings_row};
+use crate::capture::SourceKind;
 use crate::coach::{Coach, RED_FLAGS, SetTally, Stage, most_frequent_fault, pain_advice};
 use crate::form::{Cue, CuePriority, Exercise, FaultId, LiveState};
+use crate::pipeline::live::{LiveResult, LiveStatus};
 use crate::session::driver::{Command, SessionDriver};
-use crate::source::SourceKind;
 
 /// Colours of the cue banner by priority: safety red, major fault orange, minor amber, praise green.
 #[must_use]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::contour::{P2, add, dot, mul, norm, perp, seg_dist, sub, unit};
+use super::vec2::{P2, add, dot, mul, norm, perp, seg_dist, sub, unit};
 use crate::pose::skeleton::{Joint, Pose};
 
 /// The keypoints the contour needs, in source pixels (near side).

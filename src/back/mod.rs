@@ -31,6 +31,7 @@ mod reading;
 mod refusal;
 pub mod seg;
 mod stage;
+pub mod vec2;
 mod virtual_dowel;
 
 use serde::{Deserialize, Serialize};

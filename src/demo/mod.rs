@@ -28,12 +28,12 @@ mod script;
 
 use std::time::{Duration, Instant};
 
+use crate::capture::{FrameSource, SourceError, SourceInfo, SourceKind};
 use crate::form::Exercise;
 use crate::frame::Frame;
 #[cfg(test)]
 use crate::pose::skeleton::Joint;
 use crate::pose::skeleton::Pose;
-use crate::source::{FrameSource, SourceError, SourceInfo, SourceKind};
 pub(crate) use render::render;
 pub use script::*;
 

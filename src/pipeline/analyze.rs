@@ -10,10 +10,10 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::stage::{Frames, Stage};
+use crate::capture::{FrameSource, SourceError, SourceInfo};
 use crate::form::{Analyzer, Exercise, ExerciseReport, FormConfig, SpineCheck, spine_check};
 use crate::pose::skeleton::{Joint, PoseSample};
 use crate::pose::{ModelKind, PoseModel, StageTimes};
-use crate::source::{FrameSource, SourceError, SourceInfo};
 
 /// One keypoint as written to JSON.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -194,7 +194,7 @@ pub fn peak_memory_mb() -> f64 {
 pub type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
 
 /// Runs every frame of `source` through the [`Stage`], judging `exercise` with its config (the
-/// effective one: [`crate::prescription::effective_config`]) when given.
+/// effective one: [`crate::session::prescription::effective_config`]) when given.
 ///
 /// The source is consumed on a decoding thread. A source error mid-way ends the analysis with the
 /// frames so far and the error in [`Analysis::error`]; an error on the first frame is returned. A

@@ -16,12 +16,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::stage::{Frames, Stage, StageError};
+use crate::capture::{FrameSource, SourceInfo};
 use crate::form::{Exercise, FormConfig, FormEvent, LiveState};
 use crate::frame::Frame;
 use crate::latest::Latest;
 use crate::pose::skeleton::{Pose, PoseSample};
 use crate::pose::{ModelError, ModelKind, PoseModel, StageTimes};
-use crate::source::{FrameSource, SourceInfo};
 
 /// A frame as it left the capture thread.
 struct Captured {
@@ -165,7 +165,7 @@ impl LivePipeline {
 
         let capture = {
             let (frames, stop, set_status) = (Arc::clone(&frames), Arc::clone(&stop), set_status.clone());
-            let paced = info.paced && info.kind == crate::source::SourceKind::Video;
+            let paced = info.paced && info.kind == crate::capture::SourceKind::Video;
             std::thread::Builder::new().name("capture".into()).spawn(move || {
                 let mut source = source;
                 let start = Instant::now();

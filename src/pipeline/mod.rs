@@ -6,7 +6,7 @@
 //! - [`analyze`]: a decoding thread and every frame of a file (`formcheck analyze`, the review);
 //! - [`seek`]: the review's and key frames' pictures, by exact seek (no inference again).
 //!
-//! The form engine's config comes from [`crate::prescription::effective_config`] in every path.
+//! The form engine's config comes from [`crate::session::prescription::effective_config`] in every path.
 
 pub mod analyze;
 pub mod live;

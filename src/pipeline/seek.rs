@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::Duration;
 
+use crate::capture::SourceError;
 use crate::latest::Latest;
-use crate::source::SourceError;
 
 /// Frames decoded per seek: the requested one and the ones after it (stepping forward is free).
 const BATCH: usize = 8;

@@ -87,7 +87,7 @@ impl std::fmt::Debug for Stage {
 impl Stage {
     /// A stage with `model` (may be `None` for sources that know their pose; a frame without one
     /// then fails with `no_model`'s message), judging `exercise` with its effective config (see
-    /// [`crate::prescription::effective_config`]) when given.
+    /// [`crate::session::prescription::effective_config`]) when given.
     #[must_use]
     pub fn new(
         model: Option<PoseModel>,

@@ -2,7 +2,7 @@
 
 use super::Report;
 use crate::form::{Exercise, Severity};
-use crate::store::format_time;
+use crate::session::store::format_time;
 use std::collections::BTreeMap;
 
 fn csv_field(s: &str) -> String {

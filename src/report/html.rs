@@ -7,8 +7,8 @@ use maud::{DOCTYPE, Escaper, Markup, PreEscaped, Render, html};
 use super::svg::{Bar, bar_chart, pain_chart};
 use super::{RepRow, Report, dowel_text};
 use crate::form::{Exercise, FaultId, Severity};
-use crate::pacing::PainKind;
-use crate::store::format_time;
+use crate::session::pacing::PainKind;
+use crate::session::store::format_time;
 
 const CSS: &str = r"
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;background:#f4f6f8;color:#1d2733}

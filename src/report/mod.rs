@@ -23,9 +23,9 @@ pub use csv::{CSV_COLUMNS, to_csv};
 pub use html::to_html;
 
 use crate::form::{Exercise, FaultId, Severity, SpineMethod};
-use crate::pacing::{self, PacingRules, PainRating, Suggestion};
-use crate::prescription::Prescription;
-use crate::store::{SessionRecord, SessionSummary, Store, StoreError};
+use crate::session::pacing::{self, PacingRules, PainRating, Suggestion};
+use crate::session::prescription::Prescription;
+use crate::session::store::{SessionRecord, SessionSummary, Store, StoreError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -361,7 +361,7 @@ pub fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], now: i6
     }
     let pacing_plan = plan.clone().unwrap_or_else(Prescription::default_plan);
     let pacing = pacing::suggest(&pacing_plan, history, now, &PacingRules::default());
-    let hinge_cfg = crate::prescription::effective_config(plan.as_ref(), Exercise::Hinge).hinge;
+    let hinge_cfg = crate::session::prescription::effective_config(plan.as_ref(), Exercise::Hinge).hinge;
     Report {
         generated_at: now,
         session: rec.summary.clone(),

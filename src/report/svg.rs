@@ -3,7 +3,7 @@
 use maud::{Markup, html};
 
 use super::PainPoint;
-use crate::pacing::MILD_PAIN;
+use crate::session::pacing::MILD_PAIN;
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 

@@ -12,12 +12,12 @@
 //! the engine's, filtered by the coach), the most urgent is spoken, written to the record and put
 //! on the banner, which clears 3 s (frame time) later.
 
-use crate::pipeline::live::{LivePipeline, LiveResult, LiveStatus};
+use crate::capture::SourceInfo;
 use crate::coach::{Coach, Inputs, Stage, body_confidence};
 use crate::form::Cue;
-use crate::recorder::Recorder;
-use crate::source::SourceInfo;
-use crate::speech::Speaker;
+use crate::pipeline::live::{LivePipeline, LiveResult, LiveStatus};
+use crate::session::recorder::Recorder;
+use crate::session::speech::Speaker;
 
 /// How long a cue stays on the banner (s of frame time).
 const BANNER_S: f64 = 3.0;

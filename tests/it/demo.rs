@@ -1,12 +1,12 @@
 //! The built-in demo through the real form engine: each exercise's script, run unpaced for a fixed
 //! span of demo time, gives the reps, holds and faults its constants say it shows.
+use formcheck::capture::FrameSource;
 use formcheck::demo::{
     BIRD_DOG_FAULT, BIRD_DOG_FAULTY_REP, BIRD_DOG_HOLD_S, BIRD_DOG_REP_S, DemoSource, HINGE_FAULT, HINGE_FAULTY_REP,
     HINGE_REP_S, LEAD_IN_S, PLANK_HOLD_S, PLANK_SAG_S, SET_REPS, cycle_s, lead_in_s,
 };
 use formcheck::form::{Analyzer, Exercise, ExerciseReport, FaultId, FormConfig, FormEvent, Side};
 use formcheck::pose::skeleton::PoseSample;
-use formcheck::source::FrameSource;
 
 /// The demo of `ex` for `span_s` seconds of its own time (frame timestamps), through an analyzer.
 fn run_demo(ex: Exercise, span_s: f64) -> (Vec<FormEvent>, ExerciseReport) {

@@ -3,16 +3,16 @@
 //! stopped early, the summary and the pain ratings; the set's reps, the cues shown and spoken, and
 //! the session written to a store in a temporary folder.
 
-use formcheck::pipeline::live::LivePipeline;
 use formcheck::coach::{Coach, Dose, Stage};
+use formcheck::demo::{DemoSource, HINGE_FAULT, HINGE_FAULTY_REP, SET_REPS};
 use formcheck::form::cues::number_word;
 use formcheck::form::{Exercise, FormConfig};
-use formcheck::pacing::PainKind;
-use formcheck::prescription::Prescription;
-use formcheck::recorder::Recorder;
+use formcheck::pipeline::live::LivePipeline;
 use formcheck::session::driver::{Command, SessionDriver, ShownCue, Voice};
-use formcheck::demo::{DemoSource, HINGE_FAULT, HINGE_FAULTY_REP, SET_REPS};
-use formcheck::store::{SourceKind, Store};
+use formcheck::session::pacing::PainKind;
+use formcheck::session::prescription::Prescription;
+use formcheck::session::recorder::Recorder;
+use formcheck::session::store::{SourceKind, Store};
 
 /// Demo frames per step (as the window tests replay it).
 const PER_STEP: usize = 8;

@@ -120,7 +120,8 @@ fn referenced_paths(module: &ModPath, src: &str) -> BTreeSet<Vec<String>> {
     // `use` trees, braces and all.
     let mut rest = code.as_str();
     while let Some(pos) = rest.find("use ") {
-        let before_ok = pos == 0 || !rest.as_bytes()[pos - 1].is_ascii_alphanumeric() && rest.as_bytes()[pos - 1] != b'_';
+        let before_ok =
+            pos == 0 || !rest.as_bytes()[pos - 1].is_ascii_alphanumeric() && rest.as_bytes()[pos - 1] != b'_';
         let after = &rest[pos + 4..];
         let end = after.find(';').unwrap_or(after.len());
         if before_ok {
@@ -134,7 +135,8 @@ fn referenced_paths(module: &ModPath, src: &str) -> BTreeSet<Vec<String>> {
         let mut from = 0;
         while let Some(p) = code[from..].find(start_kw) {
             let p = from + p;
-            let boundary = p == 0 || !(bytes[p - 1].is_ascii_alphanumeric() || bytes[p - 1] == b'_' || bytes[p - 1] == b':');
+            let boundary =
+                p == 0 || !(bytes[p - 1].is_ascii_alphanumeric() || bytes[p - 1] == b'_' || bytes[p - 1] == b':');
             let mut e = p;
             while e < bytes.len() && (bytes[e].is_ascii_alphanumeric() || bytes[e] == b'_' || bytes[e] == b':') {
                 e += 1;
@@ -281,7 +283,10 @@ fn the_checker_finds_an_upward_import_and_a_cycle() {
     let p = problems(&bad);
     assert!(p.iter().any(|l| l.contains("form/mod.rs") && l.contains("`app`")), "{p:#?}");
     assert!(p.iter().any(|l| l.contains("pose/mod.rs") && l.contains("form::Analyzer")), "{p:#?}");
-    assert!(p.iter().any(|l| l.starts_with("cycle in app") && l.contains("records") && l.contains("session")), "{p:#?}");
+    assert!(
+        p.iter().any(|l| l.starts_with("cycle in app") && l.contains("records") && l.contains("session")),
+        "{p:#?}"
+    );
     assert!(p.iter().any(|l| l.starts_with("cycle in crate") && l.contains("app") && l.contains("form")), "{p:#?}");
     assert_eq!(p.len(), 4, "{p:#?}");
 

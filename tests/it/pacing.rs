@@ -1,11 +1,11 @@
 //! Pain-guided pacing: the rule table of docs/form-rules.md, and suggestions applied only on request.
 
 use formcheck::form::Exercise;
-use formcheck::pacing::{
+use formcheck::session::pacing::{
     Decision, PacingRules, PainKind, PainRating, RedFlag, SessionPain, URGENT_CARE_NOTICE, progress_one, regress_one,
     suggest,
 };
-use formcheck::prescription::{Prescription, SidePlankVariant};
+use formcheck::session::prescription::{Prescription, SidePlankVariant};
 
 const DAY: i64 = 86_400;
 const NOW: i64 = 1_800_000_000;

@@ -11,10 +11,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use formcheck::demo::DemoSource;
 use formcheck::form::{Exercise, FaultId, FormEvent, RepRecord};
 use formcheck::pipeline::live::LivePipeline;
-use formcheck::prescription::{Prescription, effective_config};
-use formcheck::demo::DemoSource;
+use formcheck::session::prescription::{Prescription, effective_config};
 
 use crate::support::{corpus_file, formcheck_bin};
 
@@ -158,7 +158,7 @@ fn analyze_without_save_judges_with_the_plan() {
 fn analyze_with_save_stores_the_plans_verdict() {
     default_run();
     let (s, id) = saved_run();
-    let store = formcheck::store::Store::open(&s.path("formcheck.db")).unwrap();
+    let store = formcheck::session::store::Store::open(&s.path("formcheck.db")).unwrap();
     let rec = store.load_session(*id).unwrap();
     let reps: Vec<RepRecord> = rec.set_records.iter().flat_map(|set| set.reps.clone()).collect();
     all_too_fast(&reps, "the stored session");
@@ -195,7 +195,7 @@ fn rejudging_a_saved_analysis_uses_the_plan() {
 fn the_report_shows_the_plans_verdict() {
     default_run();
     let (s, id) = saved_run();
-    let store = formcheck::store::Store::open(&s.path("formcheck.db")).unwrap();
+    let store = formcheck::session::store::Store::open(&s.path("formcheck.db")).unwrap();
     let report = formcheck::report::build(&store, *id).unwrap();
     assert!(!report.reps.is_empty(), "the report lists the reps");
     assert!(

@@ -2,7 +2,7 @@
 //! and key path it must report; and `formcheck --prescription FILE --check`.
 
 use formcheck::form::Exercise;
-use formcheck::prescription::{Prescription, SidePlankVariant, line_col};
+use formcheck::session::prescription::{Prescription, SidePlankVariant, line_col};
 use std::process::Command;
 
 const HINGE: &str = "[[exercise]]\nname = \"hinge\"\nsets = 3\nreps = 6\n";

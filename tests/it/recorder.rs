@@ -3,10 +3,10 @@
 
 use formcheck::coach::{Coach, Dose, Inputs, Stage};
 use formcheck::form::{Cue, CuePriority, Exercise, FaultId, FormEvent, LiveState, View};
-use formcheck::pacing::PainKind;
-use formcheck::prescription::Prescription;
-use formcheck::recorder::Recorder;
-use formcheck::store::{SourceKind, Store};
+use formcheck::session::pacing::PainKind;
+use formcheck::session::prescription::Prescription;
+use formcheck::session::recorder::Recorder;
+use formcheck::session::store::{SourceKind, Store};
 
 fn standing(t: f64) -> LiveState {
     LiveState { view: View::Side, in_view: true, phase: "standing".into(), ..LiveState::empty(t) }

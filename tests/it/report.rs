@@ -6,8 +6,8 @@
 //! Key frames: with `--key-frames` exactly one annotated JPEG of the worst rep is stored and the
 //! HTML embeds it as a `data:` URI; without the flag no picture is stored and the report says so.
 
-use formcheck::pacing::PainKind;
-use formcheck::store::Store;
+use formcheck::session::pacing::PainKind;
+use formcheck::session::store::Store;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -118,8 +118,9 @@ fn report_of_an_analysed_clip() {
         let store = Store::open(&db).unwrap();
         let rec = store.load_session(id).unwrap();
         store.set_now(Some(rec.summary.started_at - 2 * 86_400));
-        let earlier =
-            store.begin_session(formcheck::store::SourceKind::Camera, None, rec.prescription.as_ref()).unwrap();
+        let earlier = store
+            .begin_session(formcheck::session::store::SourceKind::Camera, None, rec.prescription.as_ref())
+            .unwrap();
         store.record_pain(earlier, PainKind::Before, 1, None, &[]).unwrap();
         store.record_pain(earlier, PainKind::After, 2, None, &[]).unwrap();
         store.record_pain(earlier, PainKind::NextDay, 1, None, &[]).unwrap();
@@ -165,9 +166,9 @@ fn report_of_an_analysed_clip() {
     assert_eq!(frames.len(), 1, "one key frame with --key-frames");
     let k = &frames[0];
     assert_eq!(rec.key_frames, frames);
-    let worst = formcheck::keyframe::worst_rep(reps).expect("a worst rep");
+    let worst = formcheck::session::keyframe::worst_rep(reps).expect("a worst rep");
     assert_eq!(k.rep_index, worst.index, "the key frame shows the worst rep");
-    assert!((k.t_s - formcheck::keyframe::key_time(worst)).abs() < 0.1, "at its worst moment: {} s", k.t_s);
+    assert!((k.t_s - formcheck::session::keyframe::key_time(worst)).abs() < 0.1, "at its worst moment: {} s", k.t_s);
     assert!(k.caption.starts_with(&format!("Rep {} at ", worst.index)), "{}", k.caption);
     assert!(k.caption.contains("thoracic gap"), "{}", k.caption);
     let pic =

@@ -3,9 +3,9 @@
 //! a rep) holding markup come out as visible text, never as elements or attributes.
 
 use formcheck::form::{Exercise, FaultId, HingeRep, HoldRecord, RepRecord, SpineMethod};
-use formcheck::pacing::PainKind;
-use formcheck::prescription::Prescription;
-use formcheck::store::{KeyFrame, SourceKind, Store};
+use formcheck::session::pacing::PainKind;
+use formcheck::session::prescription::Prescription;
+use formcheck::session::store::{KeyFrame, SourceKind, Store};
 use quick_xml::events::Event;
 use std::collections::BTreeMap;
 use std::path::Path;

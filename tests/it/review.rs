@@ -259,10 +259,10 @@ fn a_running_analysis_can_be_cancelled() {
 /// frames after a keyframe (the seek decodes from the keyframe and drops what is before).
 #[test]
 fn seeking_to_a_frame_gives_that_frame() {
+    use formcheck::capture::FrameSource;
     use formcheck::pipeline::seek::{decode_at, seek_time};
-    use formcheck::source::FrameSource;
     let clip = crate::support::corpus_file("clips/wahoo_good_mornings.mp4");
-    let mut src = formcheck::source::video::VideoSource::open(&clip, formcheck::frame::PixelFormat::Yuv420p).unwrap();
+    let mut src = formcheck::capture::video::VideoSource::open(&clip, formcheck::frame::PixelFormat::Yuv420p).unwrap();
     let mut times = Vec::new();
     while times.len() < 140 {
         times.push(src.next_frame().unwrap().expect("140 frames").t);

@@ -6,9 +6,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use formcheck::form::{
     BirdDogRep, Cue, CuePriority, Exercise, ExerciseReport, FaultId, HingeRep, HoldRecord, RepRecord, Side, SpineMethod,
 };
-use formcheck::pacing::{PainKind, RedFlag};
-use formcheck::prescription::Prescription;
-use formcheck::store::{CHECKIN_AFTER_S, KeyFrame, SCHEMA_V1, SCHEMA_VERSION, SourceKind, Store, StoreError};
+use formcheck::session::pacing::{PainKind, RedFlag};
+use formcheck::session::prescription::Prescription;
+use formcheck::session::store::{CHECKIN_AFTER_S, KeyFrame, SCHEMA_V1, SCHEMA_VERSION, SourceKind, Store, StoreError};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -68,7 +68,7 @@ fn start_screen_without_camera_offers_demo_and_files() {
 
 #[test]
 fn start_screen_lists_cameras_when_there_are_some() {
-    let cams = vec![formcheck::source::camera::CameraEntry { index: 0, name: "Test Cam".into() }];
+    let cams = vec![formcheck::capture::camera::CameraEntry { index: 0, name: "Test Cam".into() }];
     let mut h = harness(FormcheckApp::new(test_launch(), cams));
     h.run();
     h.get_by_label("Use camera 0: Test Cam");
@@ -78,7 +78,7 @@ fn start_screen_lists_cameras_when_there_are_some() {
 #[test]
 fn opening_a_missing_file_shows_the_reason_and_stays_on_start() {
     let launch =
-        Launch { source: Some(formcheck::source::SourceSpec::Path("/nonexistent/clip.mp4".into())), ..test_launch() };
+        Launch { source: Some(formcheck::capture::SourceSpec::Path("/nonexistent/clip.mp4".into())), ..test_launch() };
     let mut h = harness(FormcheckApp::new(launch, Vec::new()));
     h.run();
     h.get_by_label_contains("/nonexistent/clip.mp4: file not found");
@@ -254,7 +254,7 @@ fn release_binary_runs_a_guided_demo_set_in_a_real_window() {
 fn asking_for_a_camera_that_is_not_there_says_so_and_stays_on_start() {
     // No camera at all (this machine, CI): "no camera found"; cameras but not this one: "no such
     // camera". Either way a message, not a crash, and the demo still offered.
-    let launch = Launch { source: Some(formcheck::source::SourceSpec::Camera(999)), ..test_launch() };
+    let launch = Launch { source: Some(formcheck::capture::SourceSpec::Camera(999)), ..test_launch() };
     let mut h = harness(FormcheckApp::new(launch, Vec::new()));
     h.run();
     let said =
@@ -269,7 +269,7 @@ fn the_demo_shows_and_checks_the_chosen_exercise() {
     // The side plank: its demo is filmed from the front, so the setup check passes ("Facing the
     // camera") and counting starts without any "turn" guidance.
     let launch = Launch {
-        source: Some(formcheck::source::SourceSpec::Demo),
+        source: Some(formcheck::capture::SourceSpec::Demo),
         exercise: Some(formcheck::form::Exercise::SidePlank),
         stepped: Some(4),
         ..test_launch()
@@ -375,7 +375,7 @@ fn guided_hinge_session_from_picker_to_summary() {
 #[test]
 fn keyboard_controls_the_session() {
     let launch = Launch {
-        source: Some(formcheck::source::SourceSpec::Demo),
+        source: Some(formcheck::capture::SourceSpec::Demo),
         exercise: Some(Exercise::Hinge),
         dose: Some(Dose { sets: 2, reps: 6, hold_s: 0.0, rest_s: 30.0 }),
         stepped: Some(2),
@@ -423,7 +423,7 @@ fn guided_side_plank_set_runs_to_its_summary() {
 fn guided_set_runs_to_its_summary(exercise: Exercise, dose: Dose, name: &str) {
     {
         let launch = Launch {
-            source: Some(formcheck::source::SourceSpec::Demo),
+            source: Some(formcheck::capture::SourceSpec::Demo),
             exercise: Some(exercise),
             dose: Some(dose),
             stepped: Some(8),
@@ -523,7 +523,7 @@ fn the_plan_edited_in_the_app_is_saved_and_used_next_time() {
     let saved = launch.data_dir.clone().unwrap().join("prescription.toml");
     assert!(saved.is_file(), "the plan was not written to {}", saved.display());
     h.get_by_label_contains("Plan saved to");
-    formcheck::prescription::Prescription::from_file(&saved).expect("the saved plan parses");
+    formcheck::session::prescription::Prescription::from_file(&saved).expect("the saved plan parses");
     let mut h = tall_harness(FormcheckApp::new(launch, Vec::new()));
     h.run();
     h.get_by_label_contains(&format!("from {}", saved.display()));
@@ -537,13 +537,13 @@ fn a_flare_suggests_an_easier_dose_applied_only_when_confirmed() {
     let dir = launch.data_dir.clone().unwrap();
     std::fs::create_dir_all(&dir).unwrap();
     {
-        let store = formcheck::store::Store::open(&dir.join("formcheck.db")).unwrap();
-        let plan = formcheck::prescription::Prescription::default_plan();
-        let s = store.begin_session(formcheck::store::SourceKind::Camera, None, Some(&plan)).unwrap();
+        let store = formcheck::session::store::Store::open(&dir.join("formcheck.db")).unwrap();
+        let plan = formcheck::session::prescription::Prescription::default_plan();
+        let s = store.begin_session(formcheck::session::store::SourceKind::Camera, None, Some(&plan)).unwrap();
         let set = store.begin_set(s, Exercise::Hinge).unwrap();
-        store.record_pain(s, formcheck::pacing::PainKind::Before, 2, None, &[]).unwrap();
+        store.record_pain(s, formcheck::session::pacing::PainKind::Before, 2, None, &[]).unwrap();
         store.end_set(set, 0.0).unwrap();
-        store.record_pain(s, formcheck::pacing::PainKind::After, 6, Some(set), &[]).unwrap();
+        store.record_pain(s, formcheck::session::pacing::PainKind::After, 6, Some(set), &[]).unwrap();
         store.end_session(s).unwrap();
     }
     let mut h = harness(FormcheckApp::new(launch, Vec::new()));
@@ -566,9 +566,9 @@ fn the_next_day_check_in_is_asked_and_recorded() {
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("formcheck.db");
     let session = {
-        let store = formcheck::store::Store::open(&db).unwrap();
-        store.set_now(Some(formcheck::store::unix_now() - 20 * 3600));
-        let s = store.begin_session(formcheck::store::SourceKind::Camera, None, None).unwrap();
+        let store = formcheck::session::store::Store::open(&db).unwrap();
+        store.set_now(Some(formcheck::session::store::unix_now() - 20 * 3600));
+        let s = store.begin_session(formcheck::session::store::SourceKind::Camera, None, None).unwrap();
         let set = store.begin_set(s, Exercise::Hinge).unwrap();
         store.end_set(set, 0.0).unwrap();
         store.end_session(s).unwrap();
@@ -581,11 +581,11 @@ fn the_next_day_check_in_is_asked_and_recorded() {
     h.run();
     h.get_by_label("Thank you: 5/10 recorded for that session.");
     assert!(h.query_by_label_contains("Next-day check-in").is_none(), "asked again after the answer");
-    let store = formcheck::store::Store::open(&db).unwrap();
+    let store = formcheck::session::store::Store::open(&db).unwrap();
     let pain = store.load_session(session).unwrap().pain;
     assert_eq!(
         pain.iter().map(|p| (p.kind, p.score)).collect::<Vec<_>>(),
-        vec![(formcheck::pacing::PainKind::NextDay, 5)]
+        vec![(formcheck::session::pacing::PainKind::NextDay, 5)]
     );
 }
 
@@ -624,21 +624,21 @@ fn history_charts_the_recorded_sessions() {
         bird_dog: None,
     };
     {
-        let store = formcheck::store::Store::open(&dir.join("formcheck.db")).unwrap();
+        let store = formcheck::session::store::Store::open(&dir.join("formcheck.db")).unwrap();
         let day = 86_400;
         for (k, (reps, faulty, depth, before, after)) in
             [(6u32, 2u32, 55.0f32, 3u8, 4u8), (6, 1, 62.0, 3, 3), (5, 0, 66.0, 2, 2)].into_iter().enumerate()
         {
             store.set_now(Some(1_790_000_000 + k as i64 * day));
-            let s = store.begin_session(formcheck::store::SourceKind::Camera, None, None).unwrap();
-            store.record_pain(s, formcheck::pacing::PainKind::Before, before, None, &[]).unwrap();
+            let s = store.begin_session(formcheck::session::store::SourceKind::Camera, None, None).unwrap();
+            store.record_pain(s, formcheck::session::pacing::PainKind::Before, before, None, &[]).unwrap();
             let set = store.begin_set(s, Exercise::Hinge).unwrap();
             for i in 1..=reps {
                 let f = if i <= faulty { vec![FaultId::RoundedBack] } else { vec![] };
                 store.record_rep(set, &rep(i, f, depth - i as f32)).unwrap();
             }
             store.end_set(set, 0.0).unwrap();
-            store.record_pain(s, formcheck::pacing::PainKind::After, after, Some(set), &[]).unwrap();
+            store.record_pain(s, formcheck::session::pacing::PainKind::After, after, Some(set), &[]).unwrap();
             store.end_session(s).unwrap();
         }
     }

@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::anyhow;
 
+use crate::capture::{FrameSource, SourceError, SourceInfo};
 use crate::form::{Exercise, FormConfig};
 use crate::frame::{Frame, PixelFormat};
 use crate::pipeline::analyze::{Analysis, analyze};
 use crate::pose::ModelKind;
 use crate::pose::skeleton::Pose;
-use crate::source::{FrameSource, SourceError, SourceInfo};
 
 /// A source that ends (cleanly) as soon as `cancel` is set: stopping an analysis mid-way.
 struct Cancellable {
@@ -65,7 +65,7 @@ pub(super) fn start_job(
     let ctx2 = ctx.clone();
     let (d, n, c, s) = (Arc::clone(&done), Arc::clone(&total), Arc::clone(&cancel), Arc::clone(&stage));
     let run = move || -> anyhow::Result<Analysis> {
-        let src = crate::source::open_path(&path, PixelFormat::Yuv420p)?;
+        let src = crate::capture::open_path(&path, PixelFormat::Yuv420p)?;
         if src.info().stills {
             return Err(anyhow!(
                 "{}: review needs a video clip, and this is a photo or a folder of photos. Open it with \"Open file\" instead.",

@@ -76,7 +76,7 @@ pub struct ReviewView {
 
 impl ReviewView {
     /// Starts analysing `path` for `exercise` on a background thread, judged with `config` (the
-    /// prescription in force: [`crate::prescription::effective_config`]).
+    /// prescription in force: [`crate::session::prescription::effective_config`]).
     #[must_use]
     pub fn start(path: PathBuf, exercise: Exercise, config: FormConfig, model: ModelKind, ctx: &egui::Context) -> Self {
         let job = start_job(path.clone(), exercise, config, model, ctx.clone());

@@ -58,7 +58,7 @@ pub fn analyze_corpus(
 ) -> formcheck::pipeline::analyze::Analysis {
     use formcheck::pose::{ModelKind, PoseModel};
     let path = corpus_file(rel);
-    let src = formcheck::source::open_path(&path, formcheck::frame::PixelFormat::Yuv420p)
+    let src = formcheck::capture::open_path(&path, formcheck::frame::PixelFormat::Yuv420p)
         .unwrap_or_else(|e| panic!("{rel}: {e}"));
     let model = PoseModel::load(ModelKind::Thunder, 2).unwrap_or_else(|e| panic!("{e}"));
     let form = exercise.map(|e| (e, formcheck::form::FormConfig::default()));

@@ -109,7 +109,7 @@ pub(super) fn migrate(conn: &rusqlite::Connection, path: &std::path::Path) -> Re
     let version: i64 =
         conn.query_row("PRAGMA user_version", [], |r| r.get(0)).at(path, "reading the schema version")?;
     if version > SCHEMA_VERSION {
-        return Err(super::StoreError::Newer { path: path.to_path_buf(), version });
+        return Err(super::StoreError::Newer { path: path.to_path_buf(), version, known: SCHEMA_VERSION });
     }
     let steps: [(i64, &str); 2] = [(1, SCHEMA_V1), (2, SCHEMA_V2)];
     for (to, sql) in steps {

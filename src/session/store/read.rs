@@ -7,8 +7,8 @@ use super::{
 };
 use super::{Store, StoreError};
 use crate::form::{Cue, CuePriority, Exercise};
-use crate::pacing::{PainKind, PainRating, SessionPain};
-use crate::prescription::Prescription;
+use crate::session::pacing::{PainKind, PainRating, SessionPain};
+use crate::session::prescription::Prescription;
 
 impl Store {
     /// Sessions awaiting their next-day check-in at `now`: ended between [`CHECKIN_AFTER_S`] and
@@ -245,7 +245,7 @@ impl Store {
     }
 
     /// Every session's pain ratings and prescription, oldest first: the input of
-    /// [`crate::pacing::suggest`].
+    /// [`crate::session::pacing::suggest`].
     ///
     /// # Errors
     /// On a database error.

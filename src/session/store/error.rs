@@ -2,8 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use super::schema::SCHEMA_VERSION;
-
 /// What went wrong with the store (every variant names the file, except a missing data folder).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -20,8 +18,8 @@ pub enum StoreError {
     #[error("store {}: the store needs WAL journaling, got {mode}", path.display())]
     NotWal { path: PathBuf, mode: String },
     /// The file was written by a newer formcheck.
-    #[error("store {}: the store is from a newer formcheck (schema {version}, this one knows {SCHEMA_VERSION})", path.display())]
-    Newer { path: PathBuf, version: i64 },
+    #[error("store {}: the store is from a newer formcheck (schema {version}, this one knows {known})", path.display())]
+    Newer { path: PathBuf, version: i64, known: i64 },
     /// No session with this id.
     #[error("store {}: no session {id}", path.display())]
     NoSession { path: PathBuf, id: i64 },

@@ -15,7 +15,7 @@
 //! 4. Otherwise keep the plan, saying why.
 
 use crate::form::Exercise;
-use crate::prescription::{ExercisePlan, Prescription, SidePlankVariant};
+use crate::session::prescription::{ExercisePlan, Prescription, SidePlankVariant};
 use serde::{Deserialize, Serialize};
 
 /// The spec's pain limits, defined once, in the coach (the lower layer, which the live session's

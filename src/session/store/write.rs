@@ -5,10 +5,10 @@ use rusqlite::{OptionalExtension, params};
 use std::path::Path;
 
 use super::{KeyFrame, Result, SourceKind, Store, StoreError};
-use crate::pipeline::analyze::Analysis;
 use crate::form::{Cue, Exercise, ExerciseReport, HoldRecord, RepRecord};
-use crate::pacing::{PainKind, RedFlag};
-use crate::prescription::Prescription;
+use crate::pipeline::analyze::Analysis;
+use crate::session::pacing::{PainKind, RedFlag};
+use crate::session::prescription::Prescription;
 
 impl Store {
     /// Starts a session; `prescription` is snapshotted (as TOML) so later edits do not rewrite

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use crate::coach::{Coach, Stage};
 use crate::form::Cue;
-use crate::pacing::PainKind;
-use crate::prescription::Prescription;
-use crate::store::{SourceKind, Store};
+use crate::session::pacing::PainKind;
+use crate::session::prescription::Prescription;
+use crate::session::store::{SourceKind, Store};
 
 #[derive(Debug, Clone, Copy, Default)]
 struct SetIds {

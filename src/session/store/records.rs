@@ -5,10 +5,10 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
 use crate::form::{Cue, Exercise, HoldRecord, RepRecord};
-use crate::pacing::PainRating;
-use crate::prescription::Prescription;
+use crate::session::pacing::PainRating;
+use crate::session::prescription::Prescription;
 
-/// A key frame: one picture of a rep with the overlay drawn on it (see [`crate::keyframe`]).
+/// A key frame: one picture of a rep with the overlay drawn on it (see [`crate::session::keyframe`]).
 ///
 /// In JSON (e.g. [`super::Store::export_all`]) the JPEG is written as standard base64 with padding
 /// (`jpeg_base64`), so an export holds everything the store holds.

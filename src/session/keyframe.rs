@@ -15,7 +15,7 @@ use crate::form::{FaultId, FormConfig, RepRecord, Severity};
 use crate::pipeline::analyze::Analysis;
 use crate::pipeline::overlay::draw_overlay;
 use crate::pipeline::seek::{decode_at, seek_time};
-use crate::store::KeyFrame;
+use crate::session::store::KeyFrame;
 
 /// Widest key frame (px); narrower clips keep their size.
 pub const MAX_WIDTH: u32 = 960;
