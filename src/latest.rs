@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// The mailbox. Share it in an `Arc`.
 #[derive(Debug)]
-pub struct Latest<T> {
+pub(crate) struct Latest<T> {
     slot: Mutex<Slot<T>>,
     ready: Condvar,
 }
@@ -26,7 +26,7 @@ impl<T> Default for Latest<T> {
 
 impl<T> Latest<T> {
     #[must_use]
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
@@ -35,7 +35,7 @@ impl<T> Latest<T> {
     }
 
     /// Puts a value, replacing one not yet taken (which is then dropped). Returns whether one was dropped.
-    pub fn put(&self, value: T) -> bool {
+    pub(crate) fn put(&self, value: T) -> bool {
         let mut s = self.lock();
         let dropped = s.value.replace(value).is_some();
         if dropped {
@@ -46,7 +46,7 @@ impl<T> Latest<T> {
     }
 
     /// Takes the value, waiting up to `timeout` for one. `None` on timeout or when closed and empty.
-    pub fn take_timeout(&self, timeout: Duration) -> Option<T> {
+    pub(crate) fn take_timeout(&self, timeout: Duration) -> Option<T> {
         let mut s = self.lock();
         if s.value.is_none() && !s.closed {
             s = self
@@ -58,19 +58,19 @@ impl<T> Latest<T> {
     }
 
     /// Marks the stream ended: waiting readers wake up.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.lock().closed = true;
         self.ready.notify_all();
     }
 
     #[must_use]
-    pub fn is_closed(&self) -> bool {
+    pub(crate) fn is_closed(&self) -> bool {
         self.lock().closed
     }
 
     /// How many values were replaced before anyone took them (dropped frames).
     #[must_use]
-    pub fn overwritten(&self) -> u64 {
+    pub(crate) fn overwritten(&self) -> u64 {
         self.lock().overwritten
     }
 }

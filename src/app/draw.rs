@@ -17,7 +17,7 @@ fn floor() -> f32 {
 
 /// Colour of a joint by the model's confidence: red under the floor, amber when unsure, green when sure.
 #[must_use]
-pub fn confidence_color(score: f32) -> Color32 {
+pub(crate) fn confidence_color(score: f32) -> Color32 {
     if score < floor() {
         Color32::from_rgb(220, 50, 47)
     } else if score < 0.6 {
@@ -29,7 +29,7 @@ pub fn confidence_color(score: f32) -> Color32 {
 
 /// Colour of a dowel contact: green while it holds, red when lost, grey when not judged.
 #[must_use]
-pub fn contact_color(ok: Option<bool>) -> Color32 {
+pub(crate) fn contact_color(ok: Option<bool>) -> Color32 {
     match ok {
         Some(true) => Color32::from_rgb(40, 200, 90),
         Some(false) => Color32::from_rgb(230, 40, 40),
@@ -39,7 +39,7 @@ pub fn contact_color(ok: Option<bool>) -> Color32 {
 
 /// The virtual dowel: a line through the head, upper-back and sacrum estimates, each contact
 /// coloured by whether it holds.
-pub fn draw_dowel(painter: &egui::Painter, rect: egui::Rect, scale: f32, d: &DowelOverlay) {
+pub(crate) fn draw_dowel(painter: &egui::Painter, rect: egui::Rect, scale: f32, d: &DowelOverlay) {
     let at = |p: (f32, f32)| egui::pos2(rect.min.x + p.0 * scale, rect.min.y + p.1 * scale);
     let contacts = [(at(d.head), d.head_ok), (at(d.thoracic), d.thoracic_ok), (at(d.sacrum), d.sacrum_ok)];
     paint_dowel(painter, [at(d.head), at(d.sacrum)], &contacts);
@@ -57,7 +57,7 @@ fn paint_dowel(painter: &egui::Painter, ends: [egui::Pos2; 2], contacts: &[(egui
 
 /// The back as the person mask sees it: the traced contour, the dowel line (real or virtual) and
 /// the contacts, green or red; "dowel detected" when a real one is held.
-pub fn draw_back(painter: &egui::Painter, rect: egui::Rect, scale: f32, o: &crate::back::BackOverlay) {
+pub(crate) fn draw_back(painter: &egui::Painter, rect: egui::Rect, scale: f32, o: &crate::back::BackOverlay) {
     let at = |p: [f32; 2]| egui::pos2(rect.min.x + p[0] * scale, rect.min.y + p[1] * scale);
     let contour: Vec<egui::Pos2> = o.contour.iter().map(|&p| at(p)).collect();
     painter.add(egui::Shape::line(contour, egui::Stroke::new(3.0, Color32::from_rgb(60, 200, 230))));
@@ -75,7 +75,7 @@ pub fn draw_back(painter: &egui::Painter, rect: egui::Rect, scale: f32, o: &crat
 }
 
 /// Draws bones and joints over the image shown in `rect` (frame pixels times `scale`).
-pub fn draw_skeleton(painter: &egui::Painter, rect: egui::Rect, scale: f32, pose: &Pose, present: bool) {
+pub(crate) fn draw_skeleton(painter: &egui::Painter, rect: egui::Rect, scale: f32, pose: &Pose, present: bool) {
     if !present {
         return;
     }

@@ -17,7 +17,7 @@ use egui::RichText;
 ///
 /// # Errors
 /// When the folder cannot be read.
-pub fn entries(dir: &Path, extensions: &[&str]) -> std::io::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+pub(crate) fn entries(dir: &Path, extensions: &[&str]) -> std::io::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let (mut dirs, mut files) = (Vec::new(), Vec::new());
     for e in std::fs::read_dir(dir)? {
         let p = e?.path();
@@ -41,7 +41,7 @@ pub fn entries(dir: &Path, extensions: &[&str]) -> std::io::Result<(Vec<PathBuf>
 
 /// An open file dialog.
 #[derive(Debug, Clone)]
-pub struct FileDialog {
+pub(crate) struct FileDialog {
     title: String,
     extensions: Vec<String>,
     dir: PathBuf,
@@ -50,7 +50,7 @@ pub struct FileDialog {
 
 /// What the dialog did this frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DialogResult {
+pub(crate) enum DialogResult {
     Open,
     Chosen(PathBuf),
     Cancelled,
@@ -60,7 +60,7 @@ impl FileDialog {
     /// A dialog titled `title` listing files with these extensions, starting in `start` (or the
     /// home folder).
     #[must_use]
-    pub fn new(title: &str, extensions: &[&str], start: Option<&Path>) -> Self {
+    pub(crate) fn new(title: &str, extensions: &[&str], start: Option<&Path>) -> Self {
         let dir = start
             .filter(|d| d.is_dir())
             .map(Path::to_path_buf)
@@ -74,14 +74,8 @@ impl FileDialog {
         }
     }
 
-    /// The folder shown.
-    #[must_use]
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Draws the dialog in a window over the screen.
-    pub fn show(&mut self, ctx: &egui::Context) -> DialogResult {
+    pub(crate) fn show(&mut self, ctx: &egui::Context) -> DialogResult {
         let mut result = DialogResult::Open;
         let exts: Vec<&str> = self.extensions.iter().map(String::as_str).collect();
         egui::Window::new(self.title.as_str()).collapsible(false).default_size([560.0, 460.0]).show(ctx, |ui| {

@@ -11,7 +11,7 @@ use crate::session::store::{SessionRecord, SourceKind, Store, StoreError};
 
 /// One session's numbers for one exercise.
 #[derive(Debug, Clone, PartialEq)]
-pub struct HistoryPoint {
+pub(crate) struct HistoryPoint {
     pub session_id: i64,
     pub started_at: i64,
     pub source: SourceKind,
@@ -31,7 +31,7 @@ pub struct HistoryPoint {
 impl HistoryPoint {
     /// The numbers of `exercise` in a session (None when the session has no set of it).
     #[must_use]
-    pub fn from_record(rec: &SessionRecord, exercise: Exercise) -> Option<Self> {
+    pub(crate) fn from_record(rec: &SessionRecord, exercise: Exercise) -> Option<Self> {
         let sets: Vec<_> = rec.sets_of(exercise).collect();
         if sets.is_empty() {
             return None;
@@ -59,7 +59,7 @@ impl HistoryPoint {
 
     /// Share of clean reps, 0..=1 (None without reps).
     #[must_use]
-    pub fn clean_share(&self) -> Option<f64> {
+    pub(crate) fn clean_share(&self) -> Option<f64> {
         (self.reps > 0).then(|| f64::from(self.clean_reps) / f64::from(self.reps))
     }
 }
@@ -68,7 +68,7 @@ impl HistoryPoint {
 ///
 /// # Errors
 /// On a database error.
-pub fn load(store: &Store, exercise: Exercise) -> Result<Vec<HistoryPoint>, StoreError> {
+pub(crate) fn load(store: &Store, exercise: Exercise) -> Result<Vec<HistoryPoint>, StoreError> {
     let mut out = Vec::new();
     for s in store.list_sessions()? {
         if let Some(p) = HistoryPoint::from_record(&store.load_session(s.id)?, exercise) {
@@ -80,7 +80,7 @@ pub fn load(store: &Store, exercise: Exercise) -> Result<Vec<HistoryPoint>, Stor
 }
 
 /// The history screen's state.
-pub struct HistoryView {
+pub(crate) struct HistoryView {
     exercise: Exercise,
     points: Result<Vec<HistoryPoint>, RecordsError>,
     report: Option<super::records::ReportOutcome>,
@@ -88,7 +88,7 @@ pub struct HistoryView {
 
 impl HistoryView {
     #[must_use]
-    pub fn new(records: &super::records::Records, exercise: Exercise) -> Self {
+    pub(crate) fn new(records: &super::records::Records, exercise: Exercise) -> Self {
         let mut v = Self { exercise, points: Ok(Vec::new()), report: None };
         v.reload(records);
         v
@@ -101,14 +101,8 @@ impl HistoryView {
         };
     }
 
-    /// The points shown (for tests).
-    #[must_use]
-    pub fn points(&self) -> &[HistoryPoint] {
-        self.points.as_deref().unwrap_or_default()
-    }
-
     /// Lays out the screen; returns true to go back.
-    pub fn show(&mut self, ui: &mut egui::Ui, records: &super::records::Records) -> bool {
+    pub(crate) fn show(&mut self, ui: &mut egui::Ui, records: &super::records::Records) -> bool {
         let mut back = false;
         egui::CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {

@@ -9,18 +9,16 @@
 //! draws the driver's state and sends it the user's commands. Per-pass work is cheap: the driver
 //! takes the newest result from the live pipeline and never waits.
 
-pub mod draw;
-pub mod file_dialog;
-pub mod history;
-pub mod records;
+pub(crate) mod draw;
+pub(crate) mod file_dialog;
+pub(crate) mod history;
+pub(crate) mod records;
 pub mod review;
 pub mod session;
 
 use std::path::PathBuf;
 
 use egui::{Color32, RichText};
-
-pub use draw::{confidence_color, contact_color, draw_back, draw_dowel, draw_skeleton};
 
 use crate::capture::camera::{CameraEntry, CameraRequest, CameraSource};
 use crate::capture::{self, FrameSource, SourceError, SourceKind, SourceSpec};
@@ -442,7 +440,7 @@ impl FormcheckApp {
 }
 
 /// Font scale and high contrast, on the start screen and the live screen.
-pub fn settings_row(ui: &mut egui::Ui, settings: &mut Settings) {
+pub(crate) fn settings_row(ui: &mut egui::Ui, settings: &mut Settings) {
     ui.horizontal(|ui| {
         ui.label("Text size:");
         for (label, s) in [("normal", 1.0), ("large", 1.3), ("extra large", 1.7)] {

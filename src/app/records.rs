@@ -16,7 +16,7 @@ use crate::session::store::{SessionSummary, SourceKind, Store, StoreError};
 
 /// Why the record (the store) could not give or write something.
 #[derive(Debug, thiserror::Error)]
-pub enum RecordsError {
+pub(crate) enum RecordsError {
     /// The store did not open (the start screen says why).
     #[error("the record could not be opened")]
     NoStore,
@@ -29,11 +29,11 @@ pub enum RecordsError {
 }
 
 /// Where a report was written, or why it was not.
-pub type ReportOutcome = Result<PathBuf, RecordsError>;
+pub(crate) type ReportOutcome = Result<PathBuf, RecordsError>;
 
 /// What the start screen asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordsAction {
+pub(crate) enum RecordsAction {
     EditPlan,
     History,
 }
@@ -44,7 +44,7 @@ struct Editor {
 }
 
 /// The plan in force and the store behind the window.
-pub struct Records {
+pub(crate) struct Records {
     data_dir: Result<PathBuf, PathsError>,
     store: Result<Store, StoreError>,
     plan: Prescription,
@@ -75,7 +75,7 @@ impl Records {
     /// `prescription` if given, else the plan last saved in the app, else the usual plan. A bad
     /// file leaves the previous plan in force and says why.
     #[must_use]
-    pub fn load(data_dir: Option<&Path>, prescription: Option<&Path>) -> Self {
+    pub(crate) fn load(data_dir: Option<&Path>, prescription: Option<&Path>) -> Self {
         let data_dir = match data_dir {
             Some(d) => Ok(d.to_path_buf()),
             None => crate::paths::data_dir(),
@@ -132,7 +132,7 @@ impl Records {
     }
 
     /// Re-reads the pacing suggestion and the pending check-in from the store.
-    pub fn refresh(&mut self) {
+    pub(crate) fn refresh(&mut self) {
         let Ok(store) = &self.store else { return };
         self.checkin = store.pending_checkin().ok().flatten();
         self.suggestion = store
@@ -142,21 +142,15 @@ impl Records {
             .filter(|s| s.decision != Decision::Keep);
     }
 
-    /// The plan in force.
-    #[must_use]
-    pub fn plan(&self) -> &Prescription {
-        &self.plan
-    }
-
     /// The store, when it opened.
     #[must_use]
-    pub fn store(&self) -> Option<&Store> {
+    pub(crate) fn store(&self) -> Option<&Store> {
         self.store.as_ref().ok()
     }
 
     /// The dose of `exercise` in the plan (the usual dose when the plan leaves it out).
     #[must_use]
-    pub fn dose_for(&self, exercise: Exercise) -> Dose {
+    pub(crate) fn dose_for(&self, exercise: Exercise) -> Dose {
         let usual = Dose::default_for(exercise);
         self.plan.plan_for(exercise).map_or(usual, |p| Dose {
             sets: p.sets,
@@ -168,19 +162,19 @@ impl Records {
 
     /// The form engine's thresholds for `exercise`, with the plan's overrides.
     #[must_use]
-    pub fn config_for(&self, exercise: Exercise) -> FormConfig {
+    pub(crate) fn config_for(&self, exercise: Exercise) -> FormConfig {
         self.plan.config_for(exercise)
     }
 
     /// The therapist's notes for `exercise` (and the plan's), if any.
     #[must_use]
-    pub fn notes_for(&self, exercise: Exercise) -> Option<String> {
+    pub(crate) fn notes_for(&self, exercise: Exercise) -> Option<String> {
         self.plan.plan_for(exercise).and_then(|p| p.notes.clone())
     }
 
     /// A recorder on its own connection to the store (None when the store did not open).
     #[must_use]
-    pub fn recorder(&self, source: SourceKind, clip: Option<PathBuf>) -> Option<Recorder> {
+    pub(crate) fn recorder(&self, source: SourceKind, clip: Option<PathBuf>) -> Option<Recorder> {
         let store = Store::open(self.store.as_ref().ok()?.path()).ok()?;
         Some(Recorder::new(store, source, clip, self.plan.clone()))
     }
@@ -189,7 +183,7 @@ impl Records {
     ///
     /// # Errors
     /// When the store is not open or the file cannot be written.
-    pub fn write_report(&self, id: i64) -> ReportOutcome {
+    pub(crate) fn write_report(&self, id: i64) -> ReportOutcome {
         let (Ok(store), Ok(dir)) = (&self.store, &self.data_dir) else { return Err(RecordsError::NoStore) };
         let report = crate::report::build(store, id)?;
         let dir = dir.join("reports");
@@ -202,7 +196,7 @@ impl Records {
 
     /// What needs an answer first (top of the start screen): a bad prescription file, the
     /// next-day check-in, the pacing suggestion.
-    pub fn alerts_ui(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn alerts_ui(&mut self, ui: &mut egui::Ui) {
         if let Some(e) = &self.plan_error {
             ui.colored_label(Color32::from_rgb(230, 80, 60), e.as_str());
         }
@@ -216,7 +210,7 @@ impl Records {
     }
 
     /// The start screen's "Your plan and record" group.
-    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<RecordsAction> {
+    pub(crate) fn ui(&mut self, ui: &mut egui::Ui) -> Option<RecordsAction> {
         let mut action = None;
         ui.group(|ui| {
             ui.horizontal(|ui| {
@@ -390,14 +384,8 @@ impl Records {
         }
     }
 
-    /// Whether the plan editor is open.
-    #[must_use]
-    pub fn editing(&self) -> bool {
-        self.editor.is_some()
-    }
-
     /// Opens the plan editor on the plan in force.
-    pub fn open_editor(&mut self) {
+    pub(crate) fn open_editor(&mut self) {
         let text = self
             .plan_path
             .as_ref()
@@ -408,7 +396,7 @@ impl Records {
     }
 
     /// The plan editor screen. Returns true when it closes.
-    pub fn editor_ui(&mut self, ui: &mut egui::Ui) -> bool {
+    pub(crate) fn editor_ui(&mut self, ui: &mut egui::Ui) -> bool {
         let Some(ed) = self.editor.as_mut() else { return true };
         let mut close = false;
         let mut save = None;

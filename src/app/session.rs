@@ -17,7 +17,7 @@ use crate::session::driver::{Command, SessionDriver};
 
 /// Colours of the cue banner by priority: safety red, major fault orange, minor amber, praise green.
 #[must_use]
-pub fn banner_colors(p: CuePriority) -> (Color32, Color32) {
+pub(crate) fn banner_colors(p: CuePriority) -> (Color32, Color32) {
     match p {
         CuePriority::Safety => (Color32::from_rgb(190, 30, 30), Color32::WHITE),
         CuePriority::MajorFault => (Color32::from_rgb(225, 100, 10), Color32::BLACK),
@@ -31,7 +31,7 @@ pub const KEYS_HELP: &str = "Space start / pause · N next set or side · M mute
 
 /// The 95th (or any) percentile of `xs`, nearest rank.
 #[must_use]
-pub fn percentile(xs: &[f64], p: f64) -> Option<f64> {
+pub(crate) fn percentile(xs: &[f64], p: f64) -> Option<f64> {
     if xs.is_empty() {
         return None;
     }
@@ -43,7 +43,7 @@ pub fn percentile(xs: &[f64], p: f64) -> Option<f64> {
 
 /// What the live screen asks of the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LiveAction {
+pub(crate) enum LiveAction {
     /// Back to the start screen (the session ends).
     Back,
     /// Write the report of this stored session.
@@ -52,7 +52,7 @@ pub enum LiveAction {
 
 /// The live screen's own state: the picture on screen and its latency, the debug overlay, the
 /// report written. The session itself is the [`SessionDriver`], which the app steps.
-pub struct LiveView {
+pub(crate) struct LiveView {
     texture: Option<egui::TextureHandle>,
     /// The driver's result count when the texture was last uploaded.
     shown: u64,
@@ -79,12 +79,6 @@ impl LiveView {
             log: debug,
             last_log: None,
         }
-    }
-
-    /// Frame-to-screen latency percentile over the last 300 frames (ms).
-    #[must_use]
-    pub fn latency_percentile(&self, p: f64) -> Option<f64> {
-        percentile(&self.latency.iter().copied().collect::<Vec<_>>(), p)
     }
 
     /// The outcome of the report the user asked for.
@@ -162,7 +156,7 @@ impl LiveView {
     }
 
     /// Lays out the live screen of `driver`'s session and sends it the user's commands.
-    pub fn show(
+    pub(crate) fn show(
         &mut self,
         ui: &mut egui::Ui,
         driver: &mut SessionDriver,
@@ -236,6 +230,9 @@ impl LiveView {
     fn central(&mut self, ui: &mut egui::Ui, driver: &mut SessionDriver) -> Option<i64> {
         if let Some(e) = driver.record_error() {
             ui.colored_label(Color32::from_rgb(230, 80, 60), e);
+        }
+        for w in driver.warnings() {
+            ui.colored_label(Color32::from_rgb(200, 140, 20), w);
         }
         match &driver.status() {
             LiveStatus::Failed(m) => {

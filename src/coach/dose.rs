@@ -30,7 +30,7 @@ impl Dose {
 
     /// "3 sets of 6", "6 per side", "20 s per side" (with the set count when more than one).
     #[must_use]
-    pub fn describe(&self, exercise: Exercise) -> String {
+    pub(crate) fn describe(&self, exercise: Exercise) -> String {
         let per = match exercise {
             Exercise::Hinge => format!("{} reps", self.reps),
             Exercise::BirdDog => format!("{} per side", self.reps),

@@ -93,7 +93,7 @@ impl Coach {
 
     /// Same, with other timings.
     #[must_use]
-    pub fn with_timing(exercise: Exercise, dose: Dose, timing: CoachTiming) -> Self {
+    pub(crate) fn with_timing(exercise: Exercise, dose: Dose, timing: CoachTiming) -> Self {
         let dose = Dose { sets: dose.sets.max(1), reps: dose.reps.max(1), hold_s: dose.hold_s.max(1.0), ..dose };
         Self {
             exercise,
@@ -125,7 +125,7 @@ impl Coach {
     }
 
     #[must_use]
-    pub fn dose(&self) -> Dose {
+    pub(crate) fn dose(&self) -> Dose {
         self.dose
     }
 
@@ -153,7 +153,7 @@ impl Coach {
 
     /// 1-based number of the current (or last) set; 0 before the first.
     #[must_use]
-    pub fn set_number(&self) -> u32 {
+    pub(crate) fn set_number(&self) -> u32 {
         self.sets.len() as u32
     }
 
@@ -170,7 +170,7 @@ impl Coach {
     }
 
     /// The coach's own cues since the last call (setup hints, set and side changes).
-    pub fn take_cues(&mut self) -> Vec<Cue> {
+    pub(crate) fn take_cues(&mut self) -> Vec<Cue> {
         std::mem::take(&mut self.pending)
     }
 
@@ -230,7 +230,7 @@ impl Coach {
     }
 
     /// Esc: stop the session and show the summary.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if self.stage == Stage::Active {
             let short = self.sets.last().is_some_and(|s| !self.dose_reached(s));
             if let Some(s) = self.sets.last_mut() {

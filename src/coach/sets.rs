@@ -19,7 +19,7 @@ fn side_name(i: usize) -> &'static str {
 impl Coach {
     /// The large readout: reps in this set, or seconds held on this side.
     #[must_use]
-    pub fn readout(&self) -> String {
+    pub(crate) fn readout(&self) -> String {
         let Some(s) = self.sets.last() else { return "-".into() };
         match self.exercise {
             Exercise::SidePlank => {

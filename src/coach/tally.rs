@@ -76,7 +76,7 @@ impl SetTally {
 
     /// How many reps or holds each fault appeared in.
     #[must_use]
-    pub fn fault_counts(&self) -> BTreeMap<FaultId, u32> {
+    pub(crate) fn fault_counts(&self) -> BTreeMap<FaultId, u32> {
         let mut m = BTreeMap::new();
         for f in self.reps.iter().flat_map(|r| &r.faults).chain(self.holds.iter().flat_map(|h| &h.faults)) {
             *m.entry(*f).or_insert(0) += 1;
@@ -105,7 +105,7 @@ impl Coach {
     }
 
     #[must_use]
-    pub fn pain_before(&self) -> Option<u8> {
+    pub(crate) fn pain_before(&self) -> Option<u8> {
         self.pain_before
     }
 

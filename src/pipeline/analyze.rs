@@ -179,7 +179,7 @@ pub struct Analysis {
 
 /// Peak resident set size of this process in MB, from /proc (0 where unavailable).
 #[must_use]
-pub fn peak_memory_mb() -> f64 {
+pub(crate) fn peak_memory_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -191,7 +191,7 @@ pub fn peak_memory_mb() -> f64 {
 }
 
 /// Called after each frame with (frames done, frames expected if known).
-pub type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
+pub(crate) type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
 
 /// Runs every frame of `source` through the [`Stage`], judging `exercise` with its config (the
 /// effective one: [`crate::session::prescription::effective_config`]) when given.

@@ -57,7 +57,7 @@ pub struct LiveResult {
 
 /// Something the UI should know about the pipeline.
 #[derive(Debug, Clone, PartialEq)]
-pub enum LiveStatus {
+pub(crate) enum LiveStatus {
     Starting,
     Running,
     /// The source ended normally (end of a file).
@@ -144,7 +144,7 @@ impl LivePipeline {
     /// demo); a source that needs the model and has none fails with `model_error`'s message.
     /// `notify` is called after each new result (the window's repaint request).
     #[must_use]
-    pub fn start(
+    pub(crate) fn start(
         source: Box<dyn FrameSource>,
         model: Option<PoseModel>,
         model_error: Option<String>,
@@ -320,12 +320,12 @@ impl LivePipeline {
     /// What the pipeline works around, each said once (e.g. "person mask unavailable: ...; the
     /// hinge's back is judged on keypoints only"); empty when all is well. The window shows them.
     #[must_use]
-    pub fn warnings(&self) -> Vec<String> {
+    pub(crate) fn warnings(&self) -> Vec<String> {
         self.warnings.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     #[must_use]
-    pub fn status(&self) -> LiveStatus {
+    pub(crate) fn status(&self) -> LiveStatus {
         match &self.mode {
             Mode::Threads { status, .. } => status.lock().unwrap_or_else(PoisonError::into_inner).clone(),
             Mode::Stepped { status, .. } => status.clone(),
@@ -351,7 +351,7 @@ impl Drop for LivePipeline {
 ///
 /// # Errors
 /// When the model or the runtime is missing or wrong.
-pub fn load_model(kind: ModelKind) -> Result<PoseModel, ModelError> {
+pub(crate) fn load_model(kind: ModelKind) -> Result<PoseModel, ModelError> {
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     PoseModel::load(kind, threads)
 }

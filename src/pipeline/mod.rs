@@ -12,4 +12,4 @@ pub mod analyze;
 pub mod live;
 pub(crate) mod overlay;
 pub mod seek;
-pub mod stage;
+pub(crate) mod stage;

@@ -36,7 +36,7 @@ fn contact_color(ok: Option<bool>) -> Rgb<u8> {
 /// contact is lost, else red) and its contacts from the mask's overlay, or else the keypoint
 /// estimate of the dowel contacts; then the skeleton's bones and joints.
 /// Keypoints under `min_score` (the form engine's floor) are not drawn.
-pub fn draw_overlay(img: &mut RgbImage, frame: &FrameOut, scale: f32, min_score: f32) {
+pub(crate) fn draw_overlay(img: &mut RgbImage, frame: &FrameOut, scale: f32, min_score: f32) {
     let at = |p: [f32; 2]| [p[0] * scale, p[1] * scale];
     let lw = (img.width() as f32 / 320.0).max(2.0);
     if let Some(o) = frame.back.as_ref().and_then(|b| b.overlay.as_ref()) {

@@ -73,7 +73,7 @@ type Batch = Result<Vec<(usize, Vec<u8>)>, SeekError>;
 
 /// Fetches the picture of any frame: requests go to a worker thread (newest wins), answers come
 /// back in batches and are cached.
-pub struct FrameFetcher {
+pub(crate) struct FrameFetcher {
     requests: Arc<Latest<usize>>,
     answers: Receiver<Batch>,
     cache: VecDeque<(usize, Vec<u8>)>,
@@ -94,7 +94,7 @@ impl FrameFetcher {
     /// Starts the worker on `path`, whose frames are at `times`, decoding at `size`; `notify` is
     /// called when an answer is ready (the window's repaint request).
     #[must_use]
-    pub fn start(path: PathBuf, times: Vec<f64>, size: (u32, u32), notify: impl Fn() + Send + 'static) -> Self {
+    pub(crate) fn start(path: PathBuf, times: Vec<f64>, size: (u32, u32), notify: impl Fn() + Send + 'static) -> Self {
         let requests = Arc::new(Latest::<usize>::new());
         let (tx, answers) = channel();
         let req = Arc::clone(&requests);
@@ -116,7 +116,7 @@ impl FrameFetcher {
 
     /// Takes in whatever the worker decoded; returns the picture of frame `k` if it is cached, and
     /// asks for it otherwise.
-    pub fn get(&mut self, k: usize) -> Option<&[u8]> {
+    pub(crate) fn get(&mut self, k: usize) -> Option<&[u8]> {
         loop {
             match self.answers.try_recv() {
                 Ok(Ok(batch)) => {

@@ -24,7 +24,7 @@ const MASK_THREADS: usize = 2;
 
 /// Why a frame could not be processed.
 #[derive(Debug, thiserror::Error)]
-pub enum StageError {
+pub(crate) enum StageError {
     /// The source has no known pose and no pose model is loaded; the message says why.
     #[error("{0}")]
     NoModel(String),
@@ -34,7 +34,7 @@ pub enum StageError {
 
 /// How the frames relate to each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Frames {
+pub(crate) enum Frames {
     /// A stream (video, camera, demo): tracked from frame to frame, through the form engine.
     Stream,
     /// Independent stills, judged one by one (`analyze` on images): each frame is found afresh,
@@ -47,7 +47,7 @@ pub enum Frames {
 
 /// One frame's result.
 #[derive(Debug, Clone)]
-pub struct FrameResult {
+pub(crate) struct FrameResult {
     pub sample: PoseSample,
     /// The pose model's time (zero for a known pose).
     pub times: StageTimes,
@@ -68,7 +68,7 @@ pub struct FrameResult {
 }
 
 /// The per-frame work: see the module's documentation.
-pub struct Stage {
+pub(crate) struct Stage {
     estimator: Option<PoseEstimator>,
     no_model: Option<String>,
     back: Option<BackStage>,
@@ -89,7 +89,7 @@ impl Stage {
     /// then fails with `no_model`'s message), judging `exercise` with its effective config (see
     /// [`crate::session::prescription::effective_config`]) when given.
     #[must_use]
-    pub fn new(
+    pub(crate) fn new(
         model: Option<PoseModel>,
         no_model: Option<String>,
         exercise: Option<(Exercise, FormConfig)>,
@@ -125,19 +125,13 @@ impl Stage {
 
     /// What the stage could not do and works around (said once; empty when all is well).
     #[must_use]
-    pub fn warnings(&self) -> &[String] {
+    pub(crate) fn warnings(&self) -> &[String] {
         &self.warnings
-    }
-
-    /// The exercise judged, if any.
-    #[must_use]
-    pub fn exercise(&self) -> Option<Exercise> {
-        self.analyzer.as_ref().map(Analyzer::exercise)
     }
 
     /// Milliseconds spent on the person mask and the back so far, and the frames it ran on.
     #[must_use]
-    pub fn mask_totals(&self) -> (f64, u64) {
+    pub(crate) fn mask_totals(&self) -> (f64, u64) {
         self.back.as_ref().map_or((0.0, 0), |b| (b.total_ms, b.masked_frames))
     }
 
@@ -146,7 +140,7 @@ impl Stage {
     ///
     /// # Errors
     /// When the model fails, or there is neither a known pose nor a model.
-    pub fn process(&mut self, frame: &Frame, known: Option<Pose>) -> Result<FrameResult, StageError> {
+    pub(crate) fn process(&mut self, frame: &Frame, known: Option<Pose>) -> Result<FrameResult, StageError> {
         let stills = self.frames == Frames::Stills;
         let from_known = known.is_some();
         if stills && let Some(est) = self.estimator.as_mut() {
@@ -197,7 +191,7 @@ impl Stage {
 
     /// Ends the exercise (closes an open rep or hold) and gives the engine's verdict.
     #[must_use]
-    pub fn finish(&mut self) -> Option<crate::form::ExerciseReport> {
+    pub(crate) fn finish(&mut self) -> Option<crate::form::ExerciseReport> {
         self.analyzer.as_mut().map(|a| {
             a.finish();
             a.report()

@@ -242,7 +242,7 @@ pub fn build(store: &Store, id: i64) -> Result<Report, StoreError> {
 
 /// One exercise's dose and form quality in a session (the report's table, the history's charts).
 #[must_use]
-pub fn exercise_quality(rec: &SessionRecord, e: Exercise) -> ExerciseQuality {
+pub(crate) fn exercise_quality(rec: &SessionRecord, e: Exercise) -> ExerciseQuality {
     let p = rec.prescription.as_ref().and_then(|p| p.plan_for(e));
     let sets: Vec<_> = rec.sets_of(e).collect();
     let reps = sets.iter().flat_map(|s| &s.reps);
@@ -267,7 +267,7 @@ pub fn exercise_quality(rec: &SessionRecord, e: Exercise) -> ExerciseQuality {
 
 /// Builds a report from a loaded session and the pain log.
 #[must_use]
-pub fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], now: i64) -> Report {
+pub(crate) fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], now: i64) -> Report {
     let plan = rec.prescription.clone();
     let mut exercises: Vec<Exercise> =
         plan.as_ref().map(|p| p.exercises.iter().map(|e| e.name).collect()).unwrap_or_default();
@@ -404,7 +404,7 @@ fn fault_summary(e: Exercise, f: FaultId) -> FaultSummary {
 /// Whether a real dowel was used, over the hinge reps: "A real dowel was detected on N of M reps"
 /// or "No real dowel was detected: ...".
 #[must_use]
-pub fn dowel_text(hinge: &[&RepRow]) -> String {
+pub(crate) fn dowel_text(hinge: &[&RepRow]) -> String {
     let m = hinge.len();
     let n = hinge.iter().filter(|x| x.real_dowel == Some(true)).count();
     if n == 0 {

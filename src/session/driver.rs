@@ -235,7 +235,7 @@ impl SessionDriver {
 
     /// How many results have arrived so far.
     #[must_use]
-    pub fn results(&self) -> u64 {
+    pub(crate) fn results(&self) -> u64 {
         self.results
     }
 
@@ -271,13 +271,19 @@ impl SessionDriver {
 
     /// The source being watched.
     #[must_use]
-    pub fn source(&self) -> &SourceInfo {
+    pub(crate) fn source(&self) -> &SourceInfo {
         &self.pipeline.info
+    }
+
+    /// What the pipeline works around (the person mask unavailable), each said once.
+    #[must_use]
+    pub(crate) fn warnings(&self) -> Vec<String> {
+        self.pipeline.warnings()
     }
 
     /// The pipeline's state (starting, running, ended, failed).
     #[must_use]
-    pub fn status(&self) -> LiveStatus {
+    pub(crate) fn status(&self) -> LiveStatus {
         self.pipeline.status()
     }
 }

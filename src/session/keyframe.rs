@@ -18,9 +18,9 @@ use crate::pipeline::seek::{decode_at, seek_time};
 use crate::session::store::KeyFrame;
 
 /// Widest key frame (px); narrower clips keep their size.
-pub const MAX_WIDTH: u32 = 960;
+pub(crate) const MAX_WIDTH: u32 = 960;
 /// JPEG quality (0-100).
-pub const JPEG_QUALITY: u8 = 80;
+pub(crate) const JPEG_QUALITY: u8 = 80;
 
 fn major_faults(r: &RepRecord) -> usize {
     r.faults.iter().filter(|f| f.severity() == Severity::Major).count()
@@ -61,7 +61,7 @@ pub fn key_time(r: &RepRecord) -> f64 {
 
 /// "Rep 3 at 12.4 s: rounded_back, too_fast; thoracic gap 0.08 torso lengths".
 #[must_use]
-pub fn caption(r: &RepRecord, t: f64) -> String {
+pub(crate) fn caption(r: &RepRecord, t: f64) -> String {
     let faults = if r.faults.is_empty() {
         "no fault".to_string()
     } else {
@@ -79,7 +79,7 @@ pub fn caption(r: &RepRecord, t: f64) -> String {
 
 /// The key frame's size for a `w` x `h` source: at most [`MAX_WIDTH`] wide, even sides.
 #[must_use]
-pub fn frame_size(w: u32, h: u32) -> (u32, u32) {
+pub(crate) fn frame_size(w: u32, h: u32) -> (u32, u32) {
     let f = if w > MAX_WIDTH { f64::from(MAX_WIDTH) / f64::from(w) } else { 1.0 };
     let even = |x: u32| ((f64::from(x) * f / 2.0).round() as u32 * 2).max(2);
     (even(w), even(h))
@@ -100,7 +100,7 @@ pub fn of_worst_rep(analysis: &Analysis, clip: &Path) -> Result<Option<KeyFrame>
 ///
 /// # Errors
 /// When the analysis has no frame, ffmpeg cannot decode it, or the JPEG cannot be encoded.
-pub fn render(analysis: &Analysis, clip: &Path, rep: &RepRecord) -> Result<KeyFrame> {
+pub(crate) fn render(analysis: &Analysis, clip: &Path, rep: &RepRecord) -> Result<KeyFrame> {
     let t = key_time(rep);
     let k = analysis
         .frames

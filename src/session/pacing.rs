@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 /// pain advice uses too): above [`MILD_PAIN`] is more than the mild ache the spec allows (after a
 /// set it is a flare, rule 2; a tolerated session stays at or below it, rule 3); at or above
 /// [`SEVERE_PAIN`] is severe (the urgent-care notice).
-pub use crate::coach::{MILD_PAIN, SEVERE_PAIN};
+pub(crate) use crate::coach::{MILD_PAIN, SEVERE_PAIN};
 
 /// What the patient must read when pain is severe or a red flag is reported (from the spec).
 pub const URGENT_CARE_NOTICE: &str = "Stop and seek urgent medical evaluation if you have any of these: loss of \
@@ -44,7 +44,7 @@ pub enum PainKind {
 impl PainKind {
     /// "before", "after", "next_day".
     #[must_use]
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             PainKind::Before => "before",
             PainKind::After => "after",
@@ -54,7 +54,7 @@ impl PainKind {
 
     /// From [`PainKind::name`].
     #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         match s {
             "before" => Some(PainKind::Before),
             "after" => Some(PainKind::After),
@@ -81,13 +81,9 @@ pub enum RedFlag {
 }
 
 impl RedFlag {
-    /// Every red flag, in the order to ask about them.
-    pub const ALL: [RedFlag; 5] =
-        [RedFlag::BowelBladder, RedFlag::LegWeakness, RedFlag::Fever, RedFlag::CancerWeightLoss, RedFlag::NightSweats];
-
     /// What to ask or show.
     #[must_use]
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             RedFlag::BowelBladder => "Loss of bowel or bladder control",
             RedFlag::LegWeakness => "Progressive leg weakness",
@@ -131,12 +127,12 @@ pub struct SessionPain {
 impl SessionPain {
     /// The baseline: the last rating before the session.
     #[must_use]
-    pub fn before(&self) -> Option<u8> {
+    pub(crate) fn before(&self) -> Option<u8> {
         self.ratings.iter().filter(|r| r.kind == PainKind::Before).map(|r| r.score).next_back()
     }
     /// The worst rating after a set or the session.
     #[must_use]
-    pub fn worst_after(&self) -> Option<u8> {
+    pub(crate) fn worst_after(&self) -> Option<u8> {
         self.ratings.iter().filter(|r| r.kind == PainKind::After).map(|r| r.score).max()
     }
     /// The next-day check-in (the last one if repeated).
@@ -146,7 +142,7 @@ impl SessionPain {
     }
     /// The worst rating of any kind.
     #[must_use]
-    pub fn worst(&self) -> Option<u8> {
+    pub(crate) fn worst(&self) -> Option<u8> {
         self.ratings.iter().map(|r| r.score).max()
     }
     /// Red flags reported with any rating.
@@ -232,7 +228,7 @@ impl Suggestion {
 
     /// One line per change, after the reason.
     #[must_use]
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         let mut s = self.reason.clone();
         for c in &self.changes {
             s.push_str(&format!("\n  {}: {}", c.exercise.label(), c.text));
@@ -343,19 +339,19 @@ fn step(plan: &Prescription, f: fn(&ExercisePlan) -> Option<(ExercisePlan, Strin
 }
 
 /// Most reps a progression goes to (the spec's bird dog range tops at 10 per side).
-pub const MAX_REPS: u32 = 10;
+pub(crate) const MAX_REPS: u32 = 10;
 /// Fewest reps a regression goes to.
-pub const MIN_REPS: u32 = 3;
+pub(crate) const MIN_REPS: u32 = 3;
 /// Longest hold a progression goes to (the spec: "building toward 30 to 45 s").
-pub const MAX_HOLD_S: f64 = 45.0;
+pub(crate) const MAX_HOLD_S: f64 = 45.0;
 /// Shortest hold a regression goes to.
-pub const MIN_HOLD_S: f64 = 10.0;
+pub(crate) const MIN_HOLD_S: f64 = 10.0;
 /// A hold on the knees this long or longer progresses to the feet (at [`FEET_START_HOLD_S`]).
-pub const KNEES_TO_FEET_AT_S: f64 = 30.0;
+pub(crate) const KNEES_TO_FEET_AT_S: f64 = 30.0;
 /// The hold after moving from the knees to the feet.
-pub const FEET_START_HOLD_S: f64 = 20.0;
+pub(crate) const FEET_START_HOLD_S: f64 = 20.0;
 /// Most sets a progression goes to.
-pub const MAX_SETS: u32 = 3;
+pub(crate) const MAX_SETS: u32 = 3;
 
 /// One regression step: fewer reps (a third fewer, at least [`MIN_REPS`]) then fewer sets; side
 /// plank on the feet goes to the knees, otherwise 5 s shorter (at least [`MIN_HOLD_S`]).

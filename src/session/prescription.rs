@@ -32,13 +32,13 @@ use std::ops::Range;
 use std::path::Path;
 
 /// Rep limits a prescription may ask for (per set; per side for the bird dog).
-pub const REPS_RANGE: std::ops::RangeInclusive<u32> = 1..=50;
+pub(crate) const REPS_RANGE: std::ops::RangeInclusive<u32> = 1..=50;
 /// Set limits.
-pub const SETS_RANGE: std::ops::RangeInclusive<u32> = 1..=10;
+pub(crate) const SETS_RANGE: std::ops::RangeInclusive<u32> = 1..=10;
 /// Hold limits (s per side).
-pub const HOLD_RANGE_S: std::ops::RangeInclusive<f64> = 5.0..=120.0;
+pub(crate) const HOLD_RANGE_S: std::ops::RangeInclusive<f64> = 5.0..=120.0;
 /// Rest limits (s).
-pub const REST_RANGE_S: std::ops::RangeInclusive<f64> = 0.0..=600.0;
+pub(crate) const REST_RANGE_S: std::ops::RangeInclusive<f64> = 0.0..=600.0;
 
 /// A whole prescription.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,7 +111,7 @@ impl SidePlankVariant {
 
     /// "elbow-knees", ... as in [`crate::form::HoldRecord::variant`].
     #[must_use]
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match (self.hand, self.feet) {
             (false, false) => "elbow-knees",
             (false, true) => "elbow-feet",
@@ -567,14 +567,14 @@ impl ExercisePlan {
 
     /// Total reps prescribed for the exercise (both sides for the bird dog), if counted in reps.
     #[must_use]
-    pub fn total_reps(&self) -> Option<u32> {
+    pub(crate) fn total_reps(&self) -> Option<u32> {
         let per_side = if self.name == Exercise::BirdDog { 2 } else { 1 };
         self.reps.map(|r| r * self.sets * per_side)
     }
 
     /// Holds prescribed (one per side per set), if held.
     #[must_use]
-    pub fn total_holds(&self) -> Option<u32> {
+    pub(crate) fn total_holds(&self) -> Option<u32> {
         self.hold_s.map(|_| self.sets * 2)
     }
 }
@@ -601,13 +601,13 @@ fn count_leaves(t: &toml::Table) -> usize {
 /// A tempo that is not 2 to 4 numbers of seconds joined by '-'.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("tempo `{0}` should be 2 to 4 numbers of seconds (0 to 10) joined by '-', e.g. \"3-1-2\"")]
-pub struct BadTempo(pub String);
+pub(crate) struct BadTempo(pub String);
 
 /// Parses a tempo "3-1-2" into seconds per phase.
 ///
 /// # Errors
 /// [`BadTempo`], which says what a tempo looks like.
-pub fn parse_tempo(t: &str) -> Result<Vec<f64>, BadTempo> {
+pub(crate) fn parse_tempo(t: &str) -> Result<Vec<f64>, BadTempo> {
     let parts: Vec<&str> = t.split('-').map(str::trim).collect();
     let bad = || BadTempo(t.to_string());
     if !(2..=4).contains(&parts.len()) {

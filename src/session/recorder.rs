@@ -53,7 +53,7 @@ impl Recorder {
 
     /// The store written to.
     #[must_use]
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 /// Whether cues can be heard, and if not, why (shown once in the window).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SpeechStatus {
+pub(crate) enum SpeechStatus {
     Starting,
     Ready,
     /// No audio output could be opened: cues are visual only.
@@ -24,7 +24,7 @@ pub enum SpeechStatus {
 impl SpeechStatus {
     /// A sentence for the user, when cues cannot be heard.
     #[must_use]
-    pub fn problem(&self) -> Option<String> {
+    pub(crate) fn problem(&self) -> Option<String> {
         match self {
             SpeechStatus::NoDevice(e) => Some(format!("No sound device ({e}): cues are shown on screen only.")),
             SpeechStatus::NoVoice(e) => {
@@ -115,7 +115,7 @@ impl Speaker {
     /// Starts the speech thread. It opens the default audio output; if that fails the status
     /// says so and every cue is silently dropped.
     #[must_use]
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let (tx, rx) = channel();
         let status = Arc::new(Mutex::new(SpeechStatus::Starting));
         let st = Arc::clone(&status);
@@ -128,13 +128,13 @@ impl Speaker {
     }
 
     /// Speaks `text` (replacing whatever is being said: one cue at a time). Ignored when muted.
-    pub fn say(&self, id: &str, text: &str) {
+    pub(crate) fn say(&self, id: &str, text: &str) {
         if !self.muted {
             let _ = self.tx.send(Msg::Say { id: id.to_string(), text: text.to_string() });
         }
     }
 
-    pub fn set_muted(&mut self, muted: bool) {
+    pub(crate) fn set_muted(&mut self, muted: bool) {
         self.muted = muted;
     }
 
@@ -144,19 +144,19 @@ impl Speaker {
     }
 
     /// Volume 0..=1.
-    pub fn set_volume(&mut self, volume: f32) {
+    pub(crate) fn set_volume(&mut self, volume: f32) {
         self.volume = volume.clamp(0.0, 1.0);
         let _ = self.tx.send(Msg::Volume(self.volume));
     }
 
     #[must_use]
-    pub fn volume(&self) -> f32 {
+    pub(crate) fn volume(&self) -> f32 {
         self.volume
     }
 
     /// Waits (at most `timeout`) until the speech thread has opened the audio output or found
     /// there is none.
-    pub fn wait_started(&self, timeout: std::time::Duration) {
+    pub(crate) fn wait_started(&self, timeout: std::time::Duration) {
         let deadline = std::time::Instant::now() + timeout;
         while self.status() == SpeechStatus::Starting && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(10));
@@ -164,7 +164,7 @@ impl Speaker {
     }
 
     #[must_use]
-    pub fn status(&self) -> SpeechStatus {
+    pub(crate) fn status(&self) -> SpeechStatus {
         self.status.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }

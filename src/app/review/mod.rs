@@ -34,13 +34,13 @@ pub const REVIEW_KEYS_HELP: &str = "Left / Right arrow: step a frame · Esc: bac
 
 /// A fault as people read it: "rounded back".
 #[must_use]
-pub fn fault_name(f: FaultId) -> String {
+pub(crate) fn fault_name(f: FaultId) -> String {
     f.id().replace('_', " ")
 }
 
 /// Colour of a fault band: major red-orange, minor amber.
 #[must_use]
-pub fn severity_color(s: Severity) -> Color32 {
+pub(crate) fn severity_color(s: Severity) -> Color32 {
     match s {
         Severity::Major => Color32::from_rgb(225, 70, 40),
         Severity::Minor => Color32::from_rgb(235, 185, 40),
@@ -54,7 +54,7 @@ const THUMB_MAX_SIDE: u32 = 960;
 /// The size the review decodes a `w` x `h` clip at: even numbers, the longer side at most
 /// [`THUMB_MAX_SIDE`].
 #[must_use]
-pub fn thumb_size(w: u32, h: u32) -> (u32, u32) {
+pub(crate) fn thumb_size(w: u32, h: u32) -> (u32, u32) {
     let long = w.max(h);
     let f = if long > THUMB_MAX_SIDE { f64::from(THUMB_MAX_SIDE) / f64::from(long) } else { 1.0 };
     let even = |x: u32| ((f64::from(x) * f / 2.0).round() as u32 * 2).max(2);
@@ -78,7 +78,13 @@ impl ReviewView {
     /// Starts analysing `path` for `exercise` on a background thread, judged with `config` (the
     /// prescription in force: [`crate::session::prescription::effective_config`]).
     #[must_use]
-    pub fn start(path: PathBuf, exercise: Exercise, config: FormConfig, model: ModelKind, ctx: &egui::Context) -> Self {
+    pub(crate) fn start(
+        path: PathBuf,
+        exercise: Exercise,
+        config: FormConfig,
+        model: ModelKind,
+        ctx: &egui::Context,
+    ) -> Self {
         let job = start_job(path.clone(), exercise, config, model, ctx.clone());
         Self { path, exercise, state: State::Analysing(job) }
     }
@@ -169,7 +175,7 @@ impl ReviewView {
     }
 
     /// Lays out the screen. Returns true when the user asked to go back to the start screen.
-    pub fn show(&mut self, ui: &mut egui::Ui) -> bool {
+    pub(crate) fn show(&mut self, ui: &mut egui::Ui) -> bool {
         let ctx = ui.ctx().clone();
         self.poll(&ctx);
         let mut back = ui.input(|i| i.key_pressed(egui::Key::Escape));
@@ -256,7 +262,7 @@ fn summary_line(a: &Analysis, exercise: Exercise) -> String {
 
 /// The "Review a recording" group of the start screen: a path and the button. Returns the path
 /// to analyse when the button was pressed (the exercise comes from the picker above it).
-pub fn start_group(ui: &mut egui::Ui, path: &mut String, exercise: Option<Exercise>) -> Option<PathBuf> {
+pub(crate) fn start_group(ui: &mut egui::Ui, path: &mut String, exercise: Option<Exercise>) -> Option<PathBuf> {
     let mut go = None;
     ui.group(|ui| {
         ui.label(RichText::new("Review a recording").strong());

@@ -48,7 +48,7 @@ impl Timeline {
     /// Builds the timeline from the analysed frames (their `active_faults`) and the report (reps,
     /// holds and the faults each rep or hold was given).
     #[must_use]
-    pub fn new(frames: &[FrameOut], report: Option<&ExerciseReport>) -> Self {
+    pub(crate) fn new(frames: &[FrameOut], report: Option<&ExerciseReport>) -> Self {
         let times: Vec<f64> = frames.iter().map(|f| f.t).collect();
         let mut rows: Vec<FaultRow> = Vec::new();
         let row_of = |rows: &mut Vec<FaultRow>, fault: FaultId| -> usize {
@@ -152,14 +152,14 @@ impl Timeline {
 
     /// Frame `i` moved by `delta` frames, kept within the clip.
     #[must_use]
-    pub fn step(&self, i: usize, delta: i64) -> usize {
+    pub(crate) fn step(&self, i: usize, delta: i64) -> usize {
         let last = self.times.len().saturating_sub(1) as i64;
         (i as i64 + delta).clamp(0, last.max(0)) as usize
     }
 
     /// Every fault onset (the start of each band), ascending, without repeats.
     #[must_use]
-    pub fn onsets(&self) -> Vec<f64> {
+    pub(crate) fn onsets(&self) -> Vec<f64> {
         let mut v: Vec<f64> = self.faults.iter().flat_map(|r| r.bands.iter().map(|b| b.start_s)).collect();
         v.sort_by(f64::total_cmp);
         v.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
@@ -180,7 +180,7 @@ impl Timeline {
 
     /// The horizontal position of `t` on a timeline drawn from `x0` to `x1`.
     #[must_use]
-    pub fn x_of(&self, t: f64, x0: f32, x1: f32) -> f32 {
+    pub(crate) fn x_of(&self, t: f64, x0: f32, x1: f32) -> f32 {
         let (a, b) = (self.start(), self.end());
         let f = if b > a { ((t - a) / (b - a)).clamp(0.0, 1.0) } else { 0.0 };
         x0 + (x1 - x0) * f as f32
@@ -188,7 +188,7 @@ impl Timeline {
 
     /// The time at horizontal position `x` on a timeline drawn from `x0` to `x1`.
     #[must_use]
-    pub fn t_at(&self, x: f32, x0: f32, x1: f32) -> f64 {
+    pub(crate) fn t_at(&self, x: f32, x0: f32, x1: f32) -> f64 {
         let f = if x1 > x0 { f64::from(((x - x0) / (x1 - x0)).clamp(0.0, 1.0)) } else { 0.0 };
         self.start() + (self.end() - self.start()) * f
     }

@@ -41,10 +41,10 @@ use std::path::{Path, PathBuf};
 /// A next-day check-in is asked this long after a session ended (s)...
 pub const CHECKIN_AFTER_S: i64 = 12 * 3600;
 /// ...and no longer after this (s): older sessions are no longer "the day before".
-pub const CHECKIN_WITHIN_S: i64 = 72 * 3600;
+pub(crate) const CHECKIN_WITHIN_S: i64 = 72 * 3600;
 
 /// The store's results.
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The store. One connection; not shared between threads (open one per thread if needed: WAL lets
 /// readers and one writer work at once).
@@ -121,7 +121,7 @@ impl Store {
 
     /// The store's clock.
     #[must_use]
-    pub fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         self.now_override.get().unwrap_or_else(unix_now)
     }
 

@@ -47,7 +47,7 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             SourceKind::Camera => "camera",
             SourceKind::Clip => "clip",
@@ -136,7 +136,7 @@ pub struct SessionRecord {
 
 impl SessionRecord {
     /// The sets of one exercise.
-    pub fn sets_of(&self, e: Exercise) -> impl Iterator<Item = &SetRecord> {
+    pub(crate) fn sets_of(&self, e: Exercise) -> impl Iterator<Item = &SetRecord> {
         self.set_records.iter().filter(move |s| s.exercise == e)
     }
 }
