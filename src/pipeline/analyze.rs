@@ -9,11 +9,28 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::stage::{Frames, Stage};
+use super::stage::{Frames, Stage, StageError};
 use crate::capture::{FrameSource, SourceError, SourceInfo};
 use crate::form::{Analyzer, Exercise, ExerciseReport, FormConfig, SpineCheck, spine_check};
 use crate::pose::skeleton::{Joint, PoseSample};
 use crate::pose::{ModelKind, PoseModel, StageTimes};
+
+/// Why an analysis could not run (or a saved one could not be re-judged).
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    #[error("could not start the decoding thread: {0}")]
+    Thread(std::io::Error),
+    #[error(transparent)]
+    Stage(#[from] StageError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("could not read {}: {cause}", path.display())]
+    Read { path: std::path::PathBuf, cause: std::io::Error },
+    #[error("{} is not JSON written by `formcheck analyze --json`: {cause}", path.display())]
+    NotJson { path: std::path::PathBuf, cause: serde_json::Error },
+    #[error("{}: no `frames` with keypoints: not written by `formcheck analyze --json`", path.display())]
+    NoFrames { path: std::path::PathBuf },
+}
 
 /// One keypoint as written to JSON.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -209,7 +226,7 @@ pub fn analyze(
     model: PoseModel,
     exercise: Option<(Exercise, FormConfig)>,
     progress: Progress<'_>,
-) -> anyhow::Result<Analysis> {
+) -> Result<Analysis, AnalyzeError> {
     let info = source.info().clone();
     let kind = model.kind();
     let frames_kind = if info.stills { Frames::Stills } else { Frames::Stream };
@@ -217,22 +234,25 @@ pub fn analyze(
     let expected = info.frame_count;
     let (tx, rx) = sync_channel(2);
     let start = Instant::now();
-    let decoder = std::thread::Builder::new().name("decode".into()).spawn(move || {
-        let mut source = source;
-        loop {
-            let t0 = Instant::now();
-            let next = source.next_frame();
-            let ms = t0.elapsed().as_secs_f64() * 1e3;
-            let (known, name) = match &next {
-                Ok(Some(f)) => (source.known_pose(f), source.frame_name(f)),
-                _ => (None, None),
-            };
-            let end = !matches!(next, Ok(Some(_)));
-            if tx.send((next, known, name, ms)).is_err() || end {
-                break;
+    let decoder = std::thread::Builder::new()
+        .name("decode".into())
+        .spawn(move || {
+            let mut source = source;
+            loop {
+                let t0 = Instant::now();
+                let next = source.next_frame();
+                let ms = t0.elapsed().as_secs_f64() * 1e3;
+                let (known, name) = match &next {
+                    Ok(Some(f)) => (source.known_pose(f), source.frame_name(f)),
+                    _ => (None, None),
+                };
+                let end = !matches!(next, Ok(Some(_)));
+                if tx.send((next, known, name, ms)).is_err() || end {
+                    break;
+                }
             }
-        }
-    })?;
+        })
+        .map_err(AnalyzeError::Thread)?;
     let mut frames = Vec::new();
     let mut sum = StageTimes::default();
     let mut decode_ms = 0.0;
@@ -327,13 +347,11 @@ pub fn rejudge(
     path: &std::path::Path,
     exercise: Exercise,
     config: FormConfig,
-) -> anyhow::Result<(ExerciseResult, Vec<(f64, FormState)>)> {
-    use anyhow::Context;
-    let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not JSON written by `formcheck analyze --json`", path.display()))?;
-    let bad =
-        || anyhow::anyhow!("{}: no `frames` with keypoints: not written by `formcheck analyze --json`", path.display());
+) -> Result<(ExerciseResult, Vec<(f64, FormState)>), AnalyzeError> {
+    let text = std::fs::read_to_string(path).map_err(|cause| AnalyzeError::Read { path: path.to_path_buf(), cause })?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|cause| AnalyzeError::NotJson { path: path.to_path_buf(), cause })?;
+    let bad = || AnalyzeError::NoFrames { path: path.to_path_buf() };
     let size = (v["source"]["width"].as_u64().unwrap_or(0) as u32, v["source"]["height"].as_u64().unwrap_or(0) as u32);
     let stills = v["source"]["stills"].as_bool().unwrap_or(false);
     let frames = v["frames"].as_array().ok_or_else(bad)?;

@@ -13,3 +13,5 @@ pub mod live;
 pub(crate) mod overlay;
 pub mod seek;
 pub(crate) mod stage;
+
+pub use stage::StageError;

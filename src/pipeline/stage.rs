@@ -24,7 +24,7 @@ const MASK_THREADS: usize = 2;
 
 /// Why a frame could not be processed.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum StageError {
+pub enum StageError {
     /// The source has no known pose and no pose model is loaded; the message says why.
     #[error("{0}")]
     NoModel(String),

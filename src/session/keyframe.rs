@@ -8,7 +8,6 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow, bail};
 use image::RgbImage;
 
 use crate::form::{FaultId, FormConfig, RepRecord, Severity};
@@ -16,6 +15,23 @@ use crate::pipeline::analyze::Analysis;
 use crate::pipeline::overlay::draw_overlay;
 use crate::pipeline::seek::{decode_at, seek_time};
 use crate::session::store::KeyFrame;
+
+/// Why the key frame could not be made (the session is still saved without it).
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFrameError {
+    #[error("the analysis has no frame")]
+    NoFrame,
+    #[error("the source has no picture size")]
+    NoPictureSize,
+    #[error("{}: ffmpeg gave no frame at {t:.2} s", clip.display())]
+    NoFrameAt { clip: std::path::PathBuf, t: f64 },
+    #[error("the decoded frame has the wrong size")]
+    WrongSize,
+    #[error(transparent)]
+    Seek(#[from] crate::pipeline::seek::SeekError),
+    #[error("encoding the key frame: {0}")]
+    Encode(image::ImageError),
+}
 
 /// Widest key frame (px); narrower clips keep their size.
 pub(crate) const MAX_WIDTH: u32 = 960;
@@ -90,7 +106,7 @@ pub(crate) fn frame_size(w: u32, h: u32) -> (u32, u32) {
 ///
 /// # Errors
 /// When ffmpeg cannot decode the frame, or the picture cannot be encoded.
-pub fn of_worst_rep(analysis: &Analysis, clip: &Path) -> Result<Option<KeyFrame>> {
+pub fn of_worst_rep(analysis: &Analysis, clip: &Path) -> Result<Option<KeyFrame>, KeyFrameError> {
     let Some(result) = &analysis.exercise else { return Ok(None) };
     let Some(rep) = worst_rep(&result.report.reps) else { return Ok(None) };
     render(analysis, clip, rep).map(Some)
@@ -100,7 +116,7 @@ pub fn of_worst_rep(analysis: &Analysis, clip: &Path) -> Result<Option<KeyFrame>
 ///
 /// # Errors
 /// When the analysis has no frame, ffmpeg cannot decode it, or the JPEG cannot be encoded.
-pub(crate) fn render(analysis: &Analysis, clip: &Path, rep: &RepRecord) -> Result<KeyFrame> {
+pub(crate) fn render(analysis: &Analysis, clip: &Path, rep: &RepRecord) -> Result<KeyFrame, KeyFrameError> {
     let t = key_time(rep);
     let k = analysis
         .frames
@@ -108,11 +124,11 @@ pub(crate) fn render(analysis: &Analysis, clip: &Path, rep: &RepRecord) -> Resul
         .enumerate()
         .min_by(|a, b| (a.1.t - t).abs().total_cmp(&(b.1.t - t).abs()))
         .map(|(k, _)| k)
-        .ok_or_else(|| anyhow!("the analysis has no frame"))?;
+        .ok_or(KeyFrameError::NoFrame)?;
     let frame = &analysis.frames[k];
     let (sw, sh) = (analysis.source.width, analysis.source.height);
     if sw == 0 || sh == 0 {
-        bail!("the source has no picture size");
+        return Err(KeyFrameError::NoPictureSize);
     }
     let (w, h) = frame_size(sw, sh);
     let times: Vec<f64> = analysis.frames.iter().map(|f| f.t).collect();
@@ -120,13 +136,13 @@ pub(crate) fn render(analysis: &Analysis, clip: &Path, rep: &RepRecord) -> Resul
     let pixels = decode_at(clip, seek, 1, w, h)?
         .into_iter()
         .next()
-        .ok_or_else(|| anyhow!("{}: ffmpeg gave no frame at {:.2} s", clip.display(), frame.t))?;
-    let mut img = RgbImage::from_raw(w, h, pixels).ok_or_else(|| anyhow!("the decoded frame has the wrong size"))?;
+        .ok_or_else(|| KeyFrameError::NoFrameAt { clip: clip.to_path_buf(), t: frame.t })?;
+    let mut img = RgbImage::from_raw(w, h, pixels).ok_or(KeyFrameError::WrongSize)?;
     draw_overlay(&mut img, frame, w as f32 / sw as f32, FormConfig::default().common.min_score);
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
         .encode_image(&img)
-        .context("encoding the key frame")?;
+        .map_err(KeyFrameError::Encode)?;
     Ok(KeyFrame { rep_index: rep.index, t_s: frame.t, jpeg, caption: caption(rep, frame.t) })
 }
 

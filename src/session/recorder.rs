@@ -9,7 +9,7 @@ use crate::coach::{Coach, Stage};
 use crate::form::Cue;
 use crate::session::pacing::PainKind;
 use crate::session::prescription::Prescription;
-use crate::session::store::{SourceKind, Store};
+use crate::session::store::{SourceKind, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, Default)]
 struct SetIds {
@@ -57,7 +57,7 @@ impl Recorder {
         &self.store
     }
 
-    fn session_id(&mut self) -> anyhow::Result<i64> {
+    fn session_id(&mut self) -> Result<i64, StoreError> {
         if let Some(s) = self.session {
             return Ok(s);
         }
@@ -70,7 +70,7 @@ impl Recorder {
     ///
     /// # Errors
     /// On a database error (the caller shows it; the session goes on).
-    pub fn sync(&mut self, coach: &Coach) -> anyhow::Result<()> {
+    pub fn sync(&mut self, coach: &Coach) -> Result<(), StoreError> {
         if coach.sets().is_empty() && coach.pain_before().is_none() {
             return Ok(());
         }
@@ -119,7 +119,7 @@ impl Recorder {
     ///
     /// # Errors
     /// On a database error.
-    pub fn cue(&mut self, cue: &Cue) -> anyhow::Result<()> {
+    pub fn cue(&mut self, cue: &Cue) -> Result<(), StoreError> {
         match self.sets.last() {
             Some(s) if !s.ended => Ok(self.store.record_cue(s.id, cue)?),
             _ => Ok(()),

@@ -109,13 +109,7 @@ fn saved_run() -> &'static (Scratch, i64) {
         let plan = s.plan();
         let json = s.path("saved.json");
         let stdout = analyze_clip(s.dir.path(), &json, &[os("--save"), os("--prescription"), plan.as_os_str()]);
-        let id = stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("session "))
-            .unwrap_or_else(|| panic!("no session id printed:\n{stdout}"))
-            .trim()
-            .parse()
-            .unwrap();
+        let id = crate::support::saved_session_id(&stdout);
         (s, id)
     })
 }

@@ -104,13 +104,7 @@ fn report_of_an_analysed_clip() {
         "--threads",
         "2",
     ]));
-    let id: i64 = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("session "))
-        .unwrap_or_else(|| panic!("no session id printed:\n{stdout}"))
-        .trim()
-        .parse()
-        .unwrap();
+    let id: i64 = crate::support::saved_session_id(&stdout);
 
     // Pain ratings for the session, and an earlier session for the trend.
     let db = data.path().join("formcheck.db");

@@ -85,7 +85,7 @@ pub(super) fn start_job(
             }
         };
         let input = path.display().to_string();
-        analyze(&input, src, model, Some((exercise, config)), &mut progress)
+        Ok(analyze(&input, src, model, Some((exercise, config)), &mut progress)?)
     };
     let failed = tx.clone();
     let spawned = std::thread::Builder::new().name("review-analysis".into()).spawn(move || {

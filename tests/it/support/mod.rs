@@ -66,3 +66,14 @@ pub fn analyze_corpus(
     assert!(a.error.is_none(), "{rel}: {:?}", a.error);
     a
 }
+
+/// The session id `formcheck analyze ... --save` prints (`session N`).
+pub fn saved_session_id(stdout: &str) -> i64 {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("session "))
+        .unwrap_or_else(|| panic!("no session id printed:\n{stdout}"))
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("the printed session id is not a number ({e}):\n{stdout}"))
+}
