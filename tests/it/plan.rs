@@ -201,7 +201,6 @@ fn the_report_shows_the_plans_verdict() {
 
 #[test]
 fn the_review_judges_with_the_prescription_in_force() {
-    use egui_kittest::Harness;
     use formcheck::app::{FormcheckApp, Launch};
     default_run();
     let s = Scratch::new();
@@ -213,9 +212,7 @@ fn the_review_judges_with_the_prescription_in_force() {
         data_dir: Some(s.path("data")),
         ..Launch::default()
     };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut FormcheckApp| app.show(ui), FormcheckApp::new(launch, Vec::new()));
+    let mut h = crate::support::app_harness(FormcheckApp::new(launch, Vec::new()), egui::vec2(1280.0, 800.0), false);
     let deadline = Instant::now() + Duration::from_secs(240);
     while h.state().review().is_none_or(formcheck::app::review::ReviewView::is_analysing) {
         assert!(Instant::now() < deadline, "the review's analysis never finished");

@@ -14,10 +14,7 @@ use formcheck::pipeline::analyze::Analysis;
 use formcheck::pose::ModelKind;
 
 fn harness(app: FormcheckApp) -> Harness<'static, FormcheckApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .wgpu()
-        .build_ui_state(|ui, app: &mut FormcheckApp| app.show(ui), app)
+    crate::support::app_harness(app, egui::vec2(1280.0, 800.0), true)
 }
 
 fn review_launch(clip: PathBuf) -> Launch {

@@ -40,14 +40,7 @@ fn tall_harness(app: FormcheckApp) -> Harness<'static, FormcheckApp> {
 }
 
 fn harness_sized(app: FormcheckApp, size: egui::Vec2) -> Harness<'static, FormcheckApp> {
-    Harness::builder().with_size(size).wgpu().build_ui_state(
-        |ui, app: &mut FormcheckApp| {
-            // As eframe does: the app's logic (the session driver), then the drawing.
-            app.logic(ui.ctx());
-            app.show(ui);
-        },
-        app,
-    )
+    crate::support::app_harness(app, size, true)
 }
 
 fn snapshot(h: &mut Harness<'_, FormcheckApp>, name: &str) {

@@ -77,3 +77,21 @@ pub fn saved_session_id(stdout: &str) -> i64 {
         .parse()
         .unwrap_or_else(|e| panic!("the printed session id is not a number ({e}):\n{stdout}"))
 }
+
+/// The window in a test harness of `size`, stepped as eframe does: the app's logic (the session
+/// driver, a review or source asked for at launch), then the drawing.
+pub fn app_harness(
+    app: formcheck::app::FormcheckApp,
+    size: egui::Vec2,
+    wgpu: bool,
+) -> egui_kittest::Harness<'static, formcheck::app::FormcheckApp> {
+    let builder = egui_kittest::Harness::builder().with_size(size);
+    let builder = if wgpu { builder.wgpu() } else { builder };
+    builder.build_ui_state(
+        |ui, app: &mut formcheck::app::FormcheckApp| {
+            app.logic(ui.ctx());
+            app.show(ui);
+        },
+        app,
+    )
+}
