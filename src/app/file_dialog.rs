@@ -2,12 +2,16 @@
 //! without a desktop): the folders and the matching files of one folder, up one level, home, and a
 //! path field.
 //!
-//! Why not the `egui-file-dialog` crate (pure egui, so the window tests would keep working): no
-//! release of it builds against the egui this app uses (0.37). Checked on crates.io in
-//! December 2026: its newest release, 0.15.0, requires `egui = "^0.36.0"`, and each earlier one an
-//! older egui (0.14.x: ^0.35, 0.13: ^0.34, 0.12: ^0.33, 0.11: ^0.32); two egui versions cannot
-//! share one window. Replace this file with it once a release depends on egui 0.37 (or whichever
-//! egui this app is on then).
+//! Why not a crate. Checked on crates.io in December 2026:
+//! - `egui-file-dialog` (pure egui, so the window tests would keep working): no release builds
+//!   against the egui this app uses (0.37). Its newest, 0.15.0, requires `egui = "^0.36.0"`, and each
+//!   earlier one an older egui (0.14.x: ^0.35, 0.13: ^0.34, 0.12: ^0.33, 0.11: ^0.32); two egui
+//!   versions cannot share one window.
+//! - `egui_file` 0.29.0 does depend on egui 0.37, but it labels folders, files and its buttons with
+//!   emoji (📂 🗀 🗋 ⬆ ⟲) that egui 0.37's built-in fonts no longer have: in the window tests the
+//!   first frame panics ("No glyph for 📂"), and in the app they would draw as empty boxes, so a
+//!   patient could not tell a folder from a file. Tried and reverted.
+//! Replace this file with one of them once it builds against this egui and draws with its fonts.
 
 use std::path::{Path, PathBuf};
 
