@@ -11,6 +11,7 @@
 //!   emoji (📂 🗀 🗋 ⬆ ⟲) that egui 0.37's built-in fonts no longer have: in the window tests the
 //!   first frame panics ("No glyph for 📂"), and in the app they would draw as empty boxes, so a
 //!   patient could not tell a folder from a file. Tried and reverted.
+//!
 //! Replace this file with one of them once it builds against this egui and draws with its fonts.
 
 use std::path::{Path, PathBuf};
