@@ -6,19 +6,14 @@ use std::path::PathBuf;
 
 use egui::{Color32, RichText};
 
-use crate::form::{DowelOverlay, FormConfig};
-use crate::pose::skeleton::{BONES, Joint, Pose};
+use crate::form::DowelOverlay;
+use crate::pose::skeleton::{BONES, Joint, MIN_KEYPOINT_SCORE, Pose};
 
-/// The keypoint-confidence floor: the form engine's (`common.min_score`), so what is drawn as
-/// trusted is what the engine judges on.
-fn floor() -> f32 {
-    FormConfig::default().common.min_score
-}
-
-/// Colour of a joint by the model's confidence: red under the floor, amber when unsure, green when sure.
+/// Colour of a joint by the model's confidence: red under the floor ([`MIN_KEYPOINT_SCORE`], the one the
+/// engine judges on), amber when unsure, green when sure.
 #[must_use]
 pub(crate) fn confidence_color(score: f32) -> Color32 {
-    if score < floor() {
+    if score < MIN_KEYPOINT_SCORE {
         Color32::from_rgb(220, 50, 47)
     } else if score < 0.6 {
         Color32::from_rgb(240, 170, 30)
@@ -83,10 +78,9 @@ pub(crate) fn draw_skeleton(painter: &egui::Painter, rect: egui::Rect, scale: f3
         let k = pose.get(j);
         egui::pos2(rect.min.x + k.x * scale, rect.min.y + k.y * scale)
     };
-    let floor = floor();
     for (a, b) in BONES {
         let s = pose.get(a).score.min(pose.get(b).score);
-        if s >= floor {
+        if s >= MIN_KEYPOINT_SCORE {
             painter.line_segment([at(a), at(b)], egui::Stroke::new(3.0, confidence_color(s).gamma_multiply(0.8)));
         }
     }

@@ -16,7 +16,7 @@
 use crate::back::{BackReading, BackStage, Unreliable};
 use crate::form::{Analyzer, Exercise, FormConfig, FormEvent, LiveState, SpineCheck, spine_check};
 use crate::frame::Frame;
-use crate::pose::skeleton::{Pose, PoseSample};
+use crate::pose::skeleton::{MIN_KEYPOINT_SCORE, Pose, PoseSample};
 use crate::pose::{EstimatorOptions, ModelError, PoseEstimator, PoseModel, StageTimes};
 
 /// Threads the person mask's model uses.
@@ -110,8 +110,7 @@ impl Stage {
             },
             _ => None,
         };
-        let min_score =
-            exercise.as_ref().map_or_else(|| FormConfig::default().common.min_score, |(_, c)| c.common.min_score);
+        let min_score = exercise.as_ref().map_or(MIN_KEYPOINT_SCORE, |(_, c)| c.common.min_score);
         Self {
             estimator: model.map(|m| PoseEstimator::new(m, options)),
             no_model,

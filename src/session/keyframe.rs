@@ -10,10 +10,11 @@ use std::path::Path;
 
 use image::RgbImage;
 
-use crate::form::{FaultId, FormConfig, RepRecord, Severity};
+use crate::form::{FaultId, RepRecord, Severity};
 use crate::pipeline::analyze::Analysis;
 use crate::pipeline::overlay::draw_overlay;
 use crate::pipeline::seek::{decode_at, seek_time};
+use crate::pose::skeleton::MIN_KEYPOINT_SCORE;
 use crate::session::store::KeyFrame;
 
 /// Why the key frame could not be made (the session is still saved without it).
@@ -138,7 +139,7 @@ pub(crate) fn render(analysis: &Analysis, clip: &Path, rep: &RepRecord) -> Resul
         .next()
         .ok_or_else(|| KeyFrameError::NoFrameAt { clip: clip.to_path_buf(), t: frame.t })?;
     let mut img = RgbImage::from_raw(w, h, pixels).ok_or(KeyFrameError::WrongSize)?;
-    draw_overlay(&mut img, frame, w as f32 / sw as f32, FormConfig::default().common.min_score);
+    draw_overlay(&mut img, frame, w as f32 / sw as f32, MIN_KEYPOINT_SCORE);
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
         .encode_image(&img)
