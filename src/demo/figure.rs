@@ -367,7 +367,7 @@ pub fn sample(t: f64, pose: Pose, noise: Noise, rng: &mut Rng) -> PoseSample {
         }
         p.set(j, k);
     }
-    PoseSample { t, frame_size: FRAME, present: true, pose: p }
+    PoseSample { t, frame_size: FRAME, present: true, pose: p, body: None }
 }
 
 /// Drop `joints` (score 0) in a pose.

@@ -370,6 +370,7 @@ pub fn rejudge(
             frame_size: size,
             present: f["present"].as_bool().unwrap_or(false),
             pose,
+            body: None,
         };
         if stills {
             if exercise == Exercise::Hinge && sample.present {

@@ -147,7 +147,7 @@ impl Stage {
         }
         let (sample, times, passes) = if let Some(pose) = known {
             (
-                PoseSample { t: frame.t, frame_size: (frame.width, frame.height), present: true, pose },
+                PoseSample { t: frame.t, frame_size: (frame.width, frame.height), present: true, pose, body: None },
                 StageTimes::default(),
                 0,
             )

@@ -172,7 +172,7 @@ impl PoseEstimator {
         }
         times.postprocess_ms += t0.elapsed().as_secs_f64() * 1e3;
         Ok(PoseResult {
-            sample: PoseSample { t: frame.t, frame_size: (frame.width, frame.height), present, pose },
+            sample: PoseSample { t: frame.t, frame_size: (frame.width, frame.height), present, pose, body: None },
             region,
             tracked,
             passes,

@@ -183,4 +183,84 @@ pub struct PoseSample {
     /// Whether the pose stage decided a person is present.
     pub present: bool,
     pub pose: Pose,
+    /// BlazePose only: its 33 landmarks and the 3D world landmarks (`None` for MoveNet and the demo).
+    /// The COCO-17 [`Pose`] above is filled from the same landmarks, so every rule still works on it.
+    #[serde(skip)]
+    pub body: Option<Body3d>,
+}
+
+/// Number of BlazePose landmarks (MediaPipe's order, see [`Landmark`]).
+pub const LANDMARK_COUNT: usize = 33;
+
+/// BlazePose's 33 landmarks, in MediaPipe's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum Landmark {
+    Nose = 0,
+    LeftEyeInner,
+    LeftEye,
+    LeftEyeOuter,
+    RightEyeInner,
+    RightEye,
+    RightEyeOuter,
+    LeftEar,
+    RightEar,
+    MouthLeft,
+    MouthRight,
+    LeftShoulder,
+    RightShoulder,
+    LeftElbow,
+    RightElbow,
+    LeftWrist,
+    RightWrist,
+    LeftPinky,
+    RightPinky,
+    LeftIndex,
+    RightIndex,
+    LeftThumb,
+    RightThumb,
+    LeftHip,
+    RightHip,
+    LeftKnee,
+    RightKnee,
+    LeftAnkle,
+    RightAnkle,
+    LeftHeel,
+    RightHeel,
+    LeftFootIndex,
+    RightFootIndex,
+}
+
+impl Landmark {
+    #[must_use]
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What BlazePose gives beyond COCO-17, for one frame.
+///
+/// * `image`: the 33 landmarks in pixels of the original frame; `score` is the landmark's
+///   visibility (sigmoid of the model's visibility logit), as for MoveNet's keypoint score.
+/// * `presence`: the sigmoid of the model's presence logit per landmark (is it in the crop at all).
+/// * `world`: the 3D world landmarks in metres, origin at the centre of the hips, MediaPipe's axes
+///   rotated back into the frame: x to the image's right, y down, z away from the camera. Angles
+///   measured on them do not depend on the camera's yaw.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Body3d {
+    pub image: [Keypoint; LANDMARK_COUNT],
+    pub presence: [f32; LANDMARK_COUNT],
+    pub world: [[f32; 3]; LANDMARK_COUNT],
+}
+
+impl Body3d {
+    #[must_use]
+    pub fn world(&self, l: Landmark) -> [f32; 3] {
+        self.world[l.index()]
+    }
+
+    #[must_use]
+    pub fn image(&self, l: Landmark) -> Keypoint {
+        self.image[l.index()]
+    }
 }

@@ -16,7 +16,7 @@ fn run_demo(ex: Exercise, span_s: f64) -> (Vec<FormEvent>, ExerciseReport) {
     let mut ev = vec![];
     while let Some(f) = src.next_frame().unwrap() {
         let pose = src.known_pose(&f).expect("the demo knows its pose");
-        ev.extend(a.push(&PoseSample { t: f.t, frame_size: (f.width, f.height), present: true, pose }));
+        ev.extend(a.push(&PoseSample { t: f.t, frame_size: (f.width, f.height), present: true, pose, body: None }));
     }
     ev.extend(a.finish());
     (ev, a.report())
