@@ -277,16 +277,17 @@ def main():
                         for k, v in (("score logit", t_sc), ("regressors", t_reg)):
                             r = ranges.setdefault((m, k, rname), [np.inf, -np.inf])
                             r[0], r[1] = min(r[0], float(v.min())), max(r[1], float(v.max()))
-                        sc, _, _, kps = decode_top(t_sc, t_reg)
-                        hx, hy = to_img(*kps[0])
-                        if (hips[:, 2] > 0.3).all():
+                        def hip_check(scores, reg):
+                            sc, _, _, kps = decode_top(scores, reg)
+                            hx, hy = to_img(*kps[0])
+                            if not (hips[:, 2] > 0.3).all():
+                                return sc, np.nan
                             hc = hips[:, :2].mean(0)
-                            hip_err = float(np.hypot(hx - hc[0], hy - hc[1]) / side)
-                        else:
-                            hip_err = np.nan
-                        evid.setdefault((m, vname, rname), []).append((sc, hip_err))
+                            return sc, float(np.hypot(hx - hc[0], hy - hc[1]) / side)
+                        evid.setdefault((m, vname, rname, "tflite"), []).append(hip_check(t_sc, t_reg))
                         for lab, _ in onnx_sets:
                             o_sc, o_reg = onnx_detector(run_onnx(onx[(lab, m)], x))
+                            evid.setdefault((m, vname, rname, "onnx " + lab), []).append(hip_check(o_sc, o_reg))
                             compare_detector(st, (m, vname, rname, lab), t_sc, t_reg, o_sc, o_reg)
                     else:
                         t = tflite_landmark(t)
@@ -298,22 +299,27 @@ def main():
                                      ("activation_heatmap (raw)", t["activation_heatmap"])):
                             r = ranges.setdefault((m, k, rname), [np.inf, -np.inf])
                             r[0], r[1] = min(r[0], float(v.min())), max(r[1], float(v.max()))
-                        bp = ld[BP_FOR_COCO, :2] / 256.0 * side + np.array([x0, y0])
-                        err = np.hypot(*(bp[good] - pts[good, :2]).T) / side
-                        evid.setdefault((m, vname, rname), []).append(
-                            (float(t["output_poseflag"].ravel()[0]), float(np.median(err)) if err.size else np.nan))
+                        def lm_check(out):
+                            ld = out["ld_3d"][0].reshape(39, 5)
+                            bp = ld[BP_FOR_COCO, :2] / 256.0 * side + np.array([x0, y0])
+                            err = np.hypot(*(bp[good] - pts[good, :2]).T) / side
+                            return float(out["output_poseflag"].ravel()[0]), float(np.median(err)) if err.size else np.nan
+                        evid.setdefault((m, vname, rname, "tflite"), []).append(lm_check(t))
                         for lab, _ in onnx_sets:
-                            compare_landmark(st, (m, vname, rname, lab), t, run_onnx(onx[(lab, m)], x))
+                            o = run_onnx(onx[(lab, m)], x)
+                            evid.setdefault((m, vname, rname, "onnx " + lab), []).append(lm_check(o))
+                            compare_landmark(st, (m, vname, rname, lab), t, o)
         print("done %s (crop x0=%.0f y0=%.0f side=%.0f)" % (stem, x0, y0, side), flush=True)
 
-    print("\n## 1. Input range the original .tflite expects (%d images)" % len(images))
-    print("| model | input | range | mean top score / pose flag | images with score/flag > 0.5 | median error vs MoveNet (crop sides) |")
-    print("|---|---|---|---|---|---|")
-    for (m, v, r), vals in evid.items():
+    print("\n## 1. Input range each model expects, and plausibility per model file (%d images)" % len(images))
+    print("Error vs MoveNet: detector = its top detection's hip centre (keypoint 0) vs MoveNet's mid-hip; "
+          "landmarks = median over the 17 COCO-equivalent landmarks; in crop sides.")
+    print("| model | input | range | run | mean top score / pose flag | images with score/flag > 0.5 | median error vs MoveNet |")
+    print("|---|---|---|---|---|---|---|")
+    for (m, v, r, src), vals in sorted(evid.items()):
         a = np.array(vals)
-        what = "detector hip centre (kp0) vs MoveNet hips" if m == "detector" else "17 landmarks vs MoveNet"
-        print("| %s | %s | %s | %.3f | %d/%d | %.3f (%s) |" % (m, v, r, np.nanmean(a[:, 0]), int((a[:, 0] > 0.5).sum()),
-                                                          len(a), np.nanmedian(a[:, 1]), what))
+        print("| %s | %s | %s | %s | %.3f | %d/%d | %.3f |" % (m, v, r, src, np.nanmean(a[:, 0]), int((a[:, 0] > 0.5).sum()),
+                                                          len(a), np.nanmedian(a[:, 1])))
 
     print("\n## 2. ONNX vs .tflite (max abs = max over images, mean abs = mean of per-image means)")
     print("| model | input | range | onnx set | output | max abs diff | mean abs diff | n |")
