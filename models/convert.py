@@ -38,7 +38,8 @@ Usage:
     python convert.py MODEL.json OUTPUT.onnx [--opset 17]
     python convert.py --all PACKAGE_MODELS_DIR OUTPUT_DIR [--opset 17]
 
-``--all`` converts movenet-lightning, movenet-thunder and selfie.
+``--all`` converts every model in MODELS (MoveNet lightning/thunder, selfie,
+BlazePose detector/lite/full/heavy).
 """
 import argparse
 import os
