@@ -62,7 +62,8 @@ def sigmoid(z):
 
 
 # ---------------------------------------------------------------- runtimes
-def tflite_interpreter(path, xnnpack):
+def tflite_interpreter(content, xnnpack):
+    """content: the .tflite file's bytes."""
     try:
         from ai_edge_litert.interpreter import Interpreter, OpResolverType
         runtime = "ai-edge-litert"
@@ -71,8 +72,6 @@ def tflite_interpreter(path, xnnpack):
         Interpreter, OpResolverType = tf.lite.Interpreter, tf.lite.experimental.OpResolverType
         runtime = "tensorflow.lite"
     kw = {} if xnnpack else {"experimental_op_resolver_type": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES}
-    with open(path, "rb") as f:
-        content = f.read()
     it = Interpreter(model_content=content, num_threads=2, **kw)
     it.allocate_tensors()
     return it, runtime
@@ -236,15 +235,16 @@ def main():
           % (len(det_bytes), det_bytes[4:8]))
     if len(det_bytes) < DETECTOR_BYTES or det_bytes[4:8] != b"TFL3":
         sys.exit("detector: not a TFLite flatbuffer of >= %d bytes" % DETECTOR_BYTES)
-    det_tfl = "/tmp/pose_detection_from_packed_assets.tflite"
-    with open(det_tfl, "wb") as f:
-        f.write(det_bytes[:DETECTOR_BYTES])
-
     tfl = {}
     for m in models:
-        path = det_tfl if m == "detector" else os.path.join(args.mp_package, LANDMARK_TFLITE[m])
-        tfl[m], runtime = tflite_interpreter(path, args.xnnpack)
-        print("tflite %-8s %s  in %s  out %s" % (m, os.path.basename(path),
+        if m == "detector":
+            name, content = "pose_solution_packed_assets.data[0:%d]" % DETECTOR_BYTES, det_bytes[:DETECTOR_BYTES]
+        else:
+            name = LANDMARK_TFLITE[m]
+            with open(os.path.join(args.mp_package, name), "rb") as f:
+                content = f.read()
+        tfl[m], runtime = tflite_interpreter(content, args.xnnpack)
+        print("tflite %-8s %s  in %s  out %s" % (m, name,
               [(d["name"], list(d["shape"])) for d in tfl[m].get_input_details()],
               [(d["name"], list(d["shape"])) for d in tfl[m].get_output_details()]))
     print("reference runtime: %s (%s); onnxruntime %s" % (runtime, "XNNPACK" if args.xnnpack else "builtin kernels, no delegate", ort.__version__))
