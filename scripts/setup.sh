@@ -3,15 +3,17 @@
 # each step checks first and does nothing when its work is already done.
 #   - Debian packages: libclang-dev (nokhwa), ffmpeg (video files), xvfb (window without a display),
 #     libasound2-dev (audio), espeak-ng (spoken cues), pkg-config, chromium (the report test renders
-#     the HTML report headless)
-#   - ONNX Runtime 1.31.1 shared library, taken from the PyPI wheel into .ort/ (git-ignored)
+#     the HTML report headless), desktop-file-utils (the package test validates the desktop entry)
+#   - ONNX Runtime 1.31.1 shared library and its licence notices, taken from the PyPI wheel into
+#     .ort/ (git-ignored); scripts/package.sh ships all three
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ORT_VERSION=1.31.1
 ORT_DIR="$PWD/.ort"
 ORT_LIB="$ORT_DIR/libonnxruntime.so.$ORT_VERSION"
-DEB_PACKAGES=(libclang-dev ffmpeg xvfb xauth imagemagick libasound2-dev espeak-ng pkg-config unzip chromium)
+DEB_PACKAGES=(libclang-dev ffmpeg xvfb xauth imagemagick libasound2-dev espeak-ng pkg-config unzip chromium
+  desktop-file-utils)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -29,7 +31,7 @@ else
   say "Debian packages present"
 fi
 
-if [ -f "$ORT_LIB" ]; then
+if [ -f "$ORT_LIB" ] && [ -f "$ORT_DIR/LICENSE" ] && [ -f "$ORT_DIR/ThirdPartyNotices.txt" ]; then
   say "ONNX Runtime $ORT_VERSION present in .ort/"
 else
   say "fetching ONNX Runtime $ORT_VERSION from the PyPI wheel"
@@ -40,7 +42,8 @@ else
     -d "$tmp" "onnxruntime==$ORT_VERSION"
   wheel=$(ls "$tmp"/onnxruntime-*.whl)
   mkdir -p "$ORT_DIR"
-  unzip -q -o -j "$wheel" "onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" -d "$ORT_DIR"
+  unzip -q -o -j "$wheel" "onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" \
+    onnxruntime/LICENSE onnxruntime/ThirdPartyNotices.txt -d "$ORT_DIR"
   say "ONNX Runtime installed at $ORT_LIB"
 fi
 ln -sf "libonnxruntime.so.$ORT_VERSION" "$ORT_DIR/libonnxruntime.so"

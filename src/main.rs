@@ -11,8 +11,40 @@ use formcheck::pose::{ModelKind, PoseModel};
 use formcheck::session::prescription::{Prescription, effective_config};
 use formcheck::session::store::Store;
 
+/// The end of `--help` and the man page: examples, the files formcheck uses, exit status.
+const AFTER_HELP: &str = "\
+Examples:
+  formcheck                                       open the window (start screen)
+  formcheck --source demo --exercise hinge        the built-in demo, no camera needed
+  formcheck --source camera --exercise bird-dog   coach from the webcam
+  formcheck analyze clip.mp4 --exercise hinge --save
+  formcheck report --last --out report.html
+
+Files:
+  ~/.local/share/formcheck/formcheck.db
+      the stored sessions (FORMCHECK_DATA or XDG_DATA_HOME moves them)
+  ~/.cache/formcheck/cues/
+      spoken cues, made by espeak-ng (XDG_CACHE_HOME moves them)
+  PREFIX/lib/formcheck/models/
+      the models of the program PREFIX/bin/formcheck (FORMCHECK_MODELS: another folder)
+  PREFIX/lib/formcheck/libonnxruntime.so.1.31.1
+      ONNX Runtime (ORT_DYLIB_PATH: another file)
+
+Needs the ffmpeg and espeak-ng programs. Video never leaves this computer.
+
+Exit status: 0 on success; non-zero on failure, with a message that says what to do.";
+
 #[derive(Parser, Debug)]
-#[command(name = "formcheck", version, about = "Coaches back-rehab exercises through a webcam, on this computer only.")]
+#[command(
+    name = "formcheck",
+    version,
+    about = "Coaches back-rehab exercises through a webcam, on this computer only.",
+    long_about = "Coaches back-rehab exercises through a webcam, on this computer only.\n\n\
+                  formcheck watches a person do a hip hinge with a dowel, a bird dog or a side plank, \
+                  counts reps and holds, and says when the form is off, against a therapist's plan. \
+                  Without a command it opens the window; the commands below work without one.",
+    after_long_help = AFTER_HELP
+)]
 struct Cli {
     /// Open the window straight on this source: `demo`, `camera`, `camera:N`, or a video/image file.
     #[arg(long, value_name = "SOURCE")]
@@ -104,6 +136,13 @@ enum Command {
     },
     /// List the stored sessions, newest first.
     Sessions,
+    /// Packaging helper: writes the manual pages (roff, section 1: formcheck.1 and one per command)
+    /// into a folder.
+    #[command(hide = true)]
+    Man {
+        /// The folder.
+        out: PathBuf,
+    },
     /// Test helper: records reps into a new session forever (or --reps), printing each rep number
     /// once its record call returned.
     #[command(hide = true)]
@@ -392,6 +431,12 @@ fn main() -> ExitCode {
         Some(Command::Report { session, last: _, out, csv, json }) => run_report(session, out, csv, json),
         Some(Command::Sessions) => run_sessions(),
         Some(Command::StoreWriter { db, reps }) => run_store_writer(&db, reps),
+        Some(Command::Man { out }) => {
+            use clap::CommandFactory;
+            clap_mangen::generate_to(Cli::command(), &out)
+                .map(|()| true)
+                .map_err(|e| anyhow::anyhow!("could not write the manual pages into {}: {e}", out.display()))
+        }
         Some(Command::Review { clip, exercise, model }) => formcheck::app::run(formcheck::app::Launch {
             model,
             exercise: Some(exercise),

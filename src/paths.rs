@@ -6,6 +6,9 @@
 //!   `~/.local/share/formcheck`.
 //! - Spoken cues: `$XDG_CACHE_HOME/formcheck/cues`, else `~/.cache/formcheck/cues` (the system's
 //!   temporary folder when there is no home folder at all).
+//! - The files an installed formcheck ships (models, ONNX Runtime): `lib/formcheck/` beside the
+//!   `bin/` folder the program runs from, e.g. `/usr/lib/formcheck` for `/usr/bin/formcheck` (the
+//!   `.deb`) or `formcheck-VERSION/lib/formcheck` in the portable tarball. See [`installed_lib_dir`].
 
 use std::path::PathBuf;
 
@@ -52,6 +55,20 @@ pub fn database_path() -> Result<PathBuf, PathsError> {
 #[must_use]
 pub fn cue_cache_dir() -> PathBuf {
     project().map_or_else(|| std::env::temp_dir().join("formcheck"), |p| p.cache_dir().to_path_buf()).join("cues")
+}
+
+/// The folder of the files an installed formcheck ships (`models/`, the ONNX Runtime library):
+/// `<prefix>/lib/formcheck` when the running program is `<prefix>/bin/formcheck` and that folder
+/// exists (the layout `scripts/package.sh` gives both packages); None in a repository checkout (`target/release/formcheck`) or anywhere else. Found from
+/// the program's own path (symbolic links resolved), never from the working directory, so it holds
+/// wherever the package was unpacked.
+#[must_use]
+pub fn installed_lib_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
+    let prefix = exe.parent()?.parent()?;
+    let dir = prefix.join("lib").join("formcheck");
+    dir.is_dir().then_some(dir)
 }
 
 /// The home folder, if there is one (where a file dialog starts when nothing better is known).

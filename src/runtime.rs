@@ -1,10 +1,11 @@
 //! Finding and loading the ONNX Runtime shared library.
 //!
 //! formcheck links ONNX Runtime dynamically (`ort`'s `load-dynamic`), so the library must be found at
-//! start. We look, in order, in `ORT_DYLIB_PATH`, beside the executable, and in the project's `.ort/`
-//! folder that `scripts/setup.sh` fills from the PyPI wheel. Nothing here panics: `ort::init()` would
-//! panic on a missing library, so we only ever call `ort::init_from` on a path we chose, and every
-//! failure becomes a [`RuntimeError`] that says how to fix it.
+//! start. We look, in order, in `ORT_DYLIB_PATH`, in an installed formcheck's `lib/formcheck/` (the
+//! packages' layout: `<prefix>/bin/formcheck` beside `<prefix>/lib/formcheck/`), beside the
+//! executable, and in the project's `.ort/` folder that `scripts/setup.sh` fills from the PyPI wheel.
+//! Nothing here panics: `ort::init()` would panic on a missing library, so we only ever call
+//! `ort::init_from` on a path we chose, and every failure becomes a [`RuntimeError`] that says how to fix it.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -18,7 +19,8 @@ const LIB_NAMES: [&str; 2] = ["libonnxruntime.so.1.31.1", "libonnxruntime.so"];
 /// Why the runtime could not be loaded, with every place that was tried.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "ONNX Runtime could not be loaded.\n{tried}\nFix: run `scripts/setup.sh` (it fetches ONNX Runtime {ORT_VERSION} into .ort/), \
+    "ONNX Runtime could not be loaded.\n{tried}\nFix: reinstall formcheck (its packages ship the library in lib/formcheck/); \
+     in a checkout run `scripts/setup.sh` (it fetches ONNX Runtime {ORT_VERSION} into .ort/), \
      or set ORT_DYLIB_PATH to a libonnxruntime.so of version {ORT_VERSION}."
 )]
 pub struct RuntimeError {
@@ -33,6 +35,9 @@ pub(crate) fn candidate_paths() -> Vec<PathBuf> {
     if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
         out.push(PathBuf::from(p));
     }
+    if let Some(dir) = installed_lib_dir() {
+        out.extend(LIB_NAMES.iter().map(|n| dir.join(n)));
+    }
     if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
         out.extend(LIB_NAMES.iter().map(|n| dir.join(n)));
     }
@@ -40,6 +45,15 @@ pub(crate) fn candidate_paths() -> Vec<PathBuf> {
         out.extend(LIB_NAMES.iter().map(|n| dir.join(n)));
     }
     out
+}
+
+/// `<prefix>/lib/formcheck` for a program at `<prefix>/bin/formcheck`, when it exists. The same rule
+/// as `paths::installed_lib_dir` (this layer may not import that sibling): keep the two in step.
+fn installed_lib_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
+    let dir = exe.parent()?.parent()?.join("lib").join("formcheck");
+    dir.is_dir().then_some(dir)
 }
 
 /// The project's `.ort/` folder: in the first ancestor of the executable that holds `Cargo.toml`

@@ -32,7 +32,7 @@ pub enum SegError {
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
     #[error(
-        "segmentation model not found: {path}\nFix: selfie.onnx ships in the project's models/ folder; set FORMCHECK_MODELS to that folder if the executable was moved."
+        "segmentation model not found: {path}\nFix: selfie.onnx ships in the package's lib/formcheck/models/ folder (reinstall formcheck) or in the project's models/ folder; set FORMCHECK_MODELS to that folder if the executable was moved."
     )]
     Missing { path: PathBuf },
     #[error(

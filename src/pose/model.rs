@@ -53,7 +53,7 @@ pub enum ModelError {
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
     #[error(
-        "model file not found: {path}\nFix: the models ship in the project's models/ folder; set FORMCHECK_MODELS to that folder if the executable was moved."
+        "model file not found: {path}\nFix: the models ship in the package's lib/formcheck/models/ folder (reinstall formcheck) or in the project's models/ folder; set FORMCHECK_MODELS to that folder if the executable was moved."
     )]
     Missing { path: PathBuf },
     #[error(
@@ -68,14 +68,20 @@ pub enum ModelError {
     Inference(String),
 }
 
-/// Folders searched for model files: `FORMCHECK_MODELS`, `models/` beside the executable, and the
-/// project's `models/` folder.
+/// Folders searched for model files: `FORMCHECK_MODELS` alone when set; else, for an installed
+/// formcheck, only its own `lib/formcheck/models` ([`crate::paths::installed_lib_dir`]: no repository
+/// is consulted, so a package that lacks a model says so); else `models/` beside the executable, the
+/// project's `models/` found above the executable, and the `models/` of the checkout it was built from.
 #[must_use]
 pub(crate) fn model_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     if let Some(d) = std::env::var_os("FORMCHECK_MODELS").filter(|d| !d.is_empty()) {
         // An explicit choice is the only place looked at: a test or a user pointing elsewhere means it.
         dirs.push(PathBuf::from(d));
+        return dirs;
+    }
+    if let Some(lib) = crate::paths::installed_lib_dir() {
+        dirs.push(lib.join("models"));
         return dirs;
     }
     if let Ok(exe) = std::env::current_exe() {

@@ -17,6 +17,7 @@ mod form_real_footage_hinge;
 mod form_side_plank;
 mod layers;
 mod pacing;
+mod package;
 mod plan;
 mod plank_csv;
 mod prescription;
