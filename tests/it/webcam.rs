@@ -162,24 +162,83 @@ fn describe(r: &ExerciseReport, offset: f64) -> String {
 }
 
 /// A clip's labelled verdict: what is wrong with `r` (times on the segment's clock, which starts
-/// at `offset` s of the original), given the reference's report `reference`. Empty: right.
-type Check = fn(r: &ExerciseReport, reference: &ExerciseReport, offset: f64) -> Vec<String>;
+/// at `offset` s of the original); the labelled times only when `times`. Empty: right.
+type Check = fn(r: &ExerciseReport, offset: f64, times: bool) -> Vec<String>;
+
+/// The labels' time precision (MANIFEST: +-0.5 s): a variant's reps and holds must start and end
+/// within it of the reference's, and count as many seconds in form.
+const TIME_TOLERANCE_S: f64 = 0.5;
+
+/// How the verdict on a variant differs from the verdict on the reference: the reps and holds, in
+/// order, with their sides, their major faults, their times (within [`TIME_TOLERANCE_S`]) and a
+/// hold's seconds in form. Minor faults (cues about tempo, soft knees, reach height) are printed,
+/// not compared. Empty: unchanged.
+fn changes(r: &ExerciseReport, reference: &ExerciseReport) -> Vec<String> {
+    let mut bad = Vec::new();
+    if r.reps.len() != reference.reps.len() || r.holds.len() != reference.holds.len() {
+        bad.push(format!(
+            "{} reps and {} holds, the reference has {} and {}",
+            r.reps.len(),
+            r.holds.len(),
+            reference.reps.len(),
+            reference.holds.len()
+        ));
+    }
+    if sides(r) != sides(reference) {
+        bad.push(format!("sides {:?}, the reference's are {:?}", sides(r), sides(reference)));
+    }
+    let near = |a: f64, b: f64| (a - b).abs() <= TIME_TOLERANCE_S;
+    for (x, y) in r.reps.iter().zip(&reference.reps) {
+        if major(&x.faults) != major(&y.faults) {
+            bad.push(format!(
+                "rep {}: major faults {:?}, the reference's {:?}",
+                x.index,
+                major(&x.faults),
+                major(&y.faults)
+            ));
+        }
+        if !near(x.start_s, y.start_s) || !near(x.end_s, y.end_s) {
+            bad.push(format!(
+                "rep {} at {:.2}-{:.2} s, the reference's at {:.2}-{:.2} s",
+                x.index, x.start_s, x.end_s, y.start_s, y.end_s
+            ));
+        }
+    }
+    for (x, y) in r.holds.iter().zip(&reference.holds) {
+        if major(&x.faults) != major(&y.faults) {
+            bad.push(format!(
+                "hold {}: major faults {:?}, the reference's {:?}",
+                x.index,
+                major(&x.faults),
+                major(&y.faults)
+            ));
+        }
+        if !near(x.start_s, y.start_s) || !near(x.end_s, y.end_s) || !near(x.seconds_in_form, y.seconds_in_form) {
+            bad.push(format!(
+                "hold {} at {:.2}-{:.2} s, {:.2} s in form; the reference's at {:.2}-{:.2} s, {:.2} s",
+                x.index, x.start_s, x.end_s, x.seconds_in_form, y.start_s, y.end_s, y.seconds_in_form
+            ));
+        }
+    }
+    bad
+}
 
 /// The sides of the reps and holds, in order.
 fn sides(r: &ExerciseReport) -> Vec<Option<Side>> {
     r.reps.iter().map(|x| x.side).chain(r.holds.iter().map(|h| h.side)).collect()
 }
 
-/// wahoo_good_mornings.mp4 (MANIFEST): 3 full-view reps 6.5-9.0, 10.0-12.0, 13.3-15.8 (+-0.5 s),
-/// no major fault on them.
-fn good_mornings(r: &ExerciseReport, _reference: &ExerciseReport, offset: f64) -> Vec<String> {
+/// wahoo_good_mornings.mp4 (MANIFEST): 3 full-view reps completed before 17.0 s, on the labels
+/// 6.5-9.0, 10.0-12.0, 13.3-15.8 (+-0.5 s), no major fault on them.
+fn good_mornings(r: &ExerciseReport, offset: f64, times: bool) -> Vec<String> {
     let mut bad = Vec::new();
-    if r.reps.len() != 3 {
-        bad.push(format!("{} reps, not 3", r.reps.len()));
+    let before: Vec<_> = r.reps.iter().filter(|x| x.end_s + offset < 17.0).collect();
+    if before.len() != 3 {
+        bad.push(format!("{} reps completed before 17.0 s, not 3", before.len()));
     }
-    for (rep, (from, to)) in r.reps.iter().zip([(6.5, 9.0), (10.0, 12.0), (13.3, 15.8)]) {
+    for (rep, (from, to)) in before.iter().zip([(6.5, 9.0), (10.0, 12.0), (13.3, 15.8)]) {
         let overlap = (rep.end_s + offset).min(to + 0.5) - (rep.start_s + offset).max(from - 0.5);
-        if overlap <= 0.5 * (to - from) {
+        if times && overlap <= 0.5 * (to - from) {
             bad.push(format!("rep {} off its label {from}-{to} s", rep.index));
         }
         if !major(&rep.faults).is_empty() {
@@ -190,8 +249,8 @@ fn good_mornings(r: &ExerciseReport, _reference: &ExerciseReport, offset: f64) -
 }
 
 /// wahoo_side_plank.mp4 (MANIFEST): one hold within 12.0-15.8 (+-0.5 s; the setup ends at 11.8,
-/// the close-up starts at 16.0) with 2.5 to 5.5 s in form, no rep; on the reference's side.
-fn side_plank(r: &ExerciseReport, reference: &ExerciseReport, offset: f64) -> Vec<String> {
+/// the close-up starts at 16.0) with 2.5 to 5.5 s in form, no rep, on a side.
+fn side_plank(r: &ExerciseReport, offset: f64, times: bool) -> Vec<String> {
     let mut bad = Vec::new();
     if !r.reps.is_empty() {
         bad.push(format!("{} reps in a side plank", r.reps.len()));
@@ -200,30 +259,30 @@ fn side_plank(r: &ExerciseReport, reference: &ExerciseReport, offset: f64) -> Ve
         bad.push(format!("{} holds, not 1", r.holds.len()));
     }
     if let Some(h) = r.holds.first() {
-        if h.start_s + offset < 11.8 - 0.5 || h.end_s + offset > 16.0 + 0.5 {
+        if times && (h.start_s + offset < 11.8 - 0.5 || h.end_s + offset > 16.0 + 0.5) {
             bad.push(format!("hold at {:.2}-{:.2} s, outside 11.3-16.5 s", h.start_s + offset, h.end_s + offset));
         }
         if !(2.5..=5.5).contains(&h.seconds_in_form) {
             bad.push(format!("{:.2} s in form", h.seconds_in_form));
         }
-        let want = reference.holds.first().and_then(|h| h.side);
-        if h.side != want {
-            bad.push(format!("lower side {:?}, the original's is {want:?}", h.side));
+        if h.side.is_none() {
+            bad.push("no lower side".into());
         }
     }
     bad
 }
 
 /// polybag_bird_dog.mp4 (MANIFEST): reps 1.0-5.5 and 8.0-12.5 (+-0.5 s), one per side; each
-/// rep's reaching arm as in the reference, and opposite its leg.
-fn bird_dog(r: &ExerciseReport, reference: &ExerciseReport, offset: f64) -> Vec<String> {
+/// rep's side is its reaching arm, opposite its leg.
+fn bird_dog(r: &ExerciseReport, offset: f64, times: bool) -> Vec<String> {
     let mut bad = Vec::new();
     if r.reps.len() != 2 {
         bad.push(format!("{} reps, not 2", r.reps.len()));
     }
     for (rep, (from, to)) in r.reps.iter().zip([(1.0, 5.5), (8.0, 12.5)]) {
-        if rep.start_s + offset < from - 0.5 || rep.end_s + offset > to + 0.5 {
-            bad.push(format!("rep {} at {:.2}-{:.2} s, label {from}-{to} s", rep.index, rep.start_s, rep.end_s));
+        if times && (rep.start_s + offset < from - 0.5 || rep.end_s + offset > to + 0.5) {
+            let (a, b) = (rep.start_s + offset, rep.end_s + offset);
+            bad.push(format!("rep {} at {a:.2}-{b:.2} s, label {from}-{to} s", rep.index));
         }
         if rep.side != rep.bird_dog.as_ref().map(|b| b.leg.other()) {
             bad.push(format!("rep {}: the side is not the arm opposite the leg", rep.index));
@@ -231,9 +290,6 @@ fn bird_dog(r: &ExerciseReport, reference: &ExerciseReport, offset: f64) -> Vec<
     }
     if r.reps.len() == 2 && r.reps[0].side == r.reps[1].side {
         bad.push("both reps on one side".into());
-    }
-    if sides(r) != sides(reference) {
-        bad.push(format!("sides {:?}, the original's are {:?}", sides(r), sides(reference)));
     }
     bad
 }
@@ -256,13 +312,16 @@ fn check_clip(clip: &str, exercise: Exercise, from: f64, len: Option<f64>, check
     let mut references = Vec::new();
     for &model in MODELS {
         let reference = analyze(&made[0].1, model, false, exercise);
-        let problems = check(report(&reference), report(&reference), from);
+        let problems = check(report(&reference), from, true);
         eprintln!("{clip} {} reference:{}", model.name(), describe(report(&reference), from));
         // The reference is the clip itself: it must be right (its verdict is the other tests' too).
         assert!(problems.is_empty(), "{clip} {}: the reference is wrong: {problems:?}", model.name());
         for (v, path) in &made[1..] {
             let a = analyze(path, model, v.mirrored, exercise);
-            let problems = check(report(&a), report(&reference), from);
+            // Unchanged from the reference (times within the labels' precision of its times), and
+            // right by the labels' counts, sides and faults as well.
+            let mut problems = changes(report(&a), report(&reference));
+            problems.extend(check(report(&a), from, false));
             let known = KNOWN_WRONG.contains(&(model, clip, v.name));
             eprintln!(
                 "{clip} {} {} ({}x{}): {}{}",
@@ -291,8 +350,8 @@ fn check_clip(clip: &str, exercise: Exercise, from: f64, len: Option<f64>, check
 
 #[test]
 fn good_mornings_three_reps_no_major_fault_under_webcam_conditions() {
-    // 4.0-17.0 s: after the title card, up to the 4th rep (which finishes in the close-up).
-    check_clip("clips/wahoo_good_mornings.mp4", Exercise::Hinge, 4.0, Some(13.0), good_mornings);
+    // 4.0-18.5 s: after the title card, up to the close-up (the 4th rep, from 17.0 s, finishes in it).
+    check_clip("clips/wahoo_good_mornings.mp4", Exercise::Hinge, 4.0, Some(14.5), good_mornings);
 }
 
 #[test]
@@ -327,11 +386,12 @@ fn bird_dog_two_reps_sides_right_under_webcam_conditions() {
 #[test]
 fn spine_stills_keep_their_verdict_under_webcam_conditions() {
     let dir = tempfile::tempdir().expect("temporary folder");
-    // (name, filters, JPEG quality (2 best, 31 worst), declared mirrored)
+    // (name, filters, JPEG quality (2 best, 31 worst), declared mirrored). The stills are 768x432
+    // already, below a webcam's 480 lines: kept at their size, not scaled up.
     let variants: [(&str, &[&str], &str, bool); 3] = [
         ("mirrored", &["hflip"], "2", true),
-        ("480p_jpeg_q12", &[SCALE_480], "12", false),
-        ("720p_dim_noisy", &[SCALE_720, DIM_NOISY], "5", false),
+        ("jpeg_q12", &["null"], "12", false),
+        ("dim_noisy", &[DIM_NOISY], "5", false),
     ];
     let mut failures = Vec::new();
     for (rel, rounded) in
@@ -355,27 +415,72 @@ fn spine_stills_keep_their_verdict_under_webcam_conditions() {
             for &model in MODELS {
                 let a = analyze(&out, model, mirrored, Exercise::Hinge);
                 let spine = &a.exercise.as_ref().expect("exercise verdict").spine;
-                assert_eq!(spine.len(), 1, "{rel}: one still, one spine check");
-                let c = &spine[0].check;
-                let right = c.judged && c.rounded_back == rounded;
-                eprintln!(
-                    "{rel} {} {name}: judged {} rounded_back {} ({:?}){}",
-                    model.name(),
-                    c.judged,
-                    c.rounded_back,
-                    c.method,
-                    if right { "" } else { " WRONG" }
-                );
+                assert!(spine.len() <= 1, "{rel}: one still, at most one spine check");
+                // No spine check: no person seen in the still.
+                let c = spine.first().map(|s| &s.check);
+                let right = c.is_some_and(|c| c.judged && c.rounded_back == rounded);
+                eprintln!("{rel} {} {name}: {}{c:?}", model.name(), if right { "" } else { "WRONG " });
                 let known = KNOWN_WRONG.contains(&(model, rel, name));
                 if right == known {
                     failures.push(format!(
                         "{rel} {} {name}: {}",
                         model.name(),
-                        if known { "listed in KNOWN_WRONG but now right".to_string() } else { format!("{c:?}") }
+                        if known { "listed in KNOWN_WRONG but now right".to_string() } else { format!("wrong: {c:?}") }
                     ));
                 }
             }
         }
     }
     assert!(failures.is_empty(), "spine stills under webcam conditions:\n{}", failures.join("\n"));
+}
+
+/// `formcheck analyze --mirrored` end to end: a still flipped by ffmpeg (losslessly) and declared
+/// mirrored is flipped back to the very picture it was, so every keypoint, by name, is the
+/// original's; the JSON says the picture was flipped back. A saved analysis has no picture to flip:
+/// `--mirrored` there is refused, saying what to do.
+#[test]
+fn analyze_mirrored_flips_the_picture_back_before_the_model() {
+    let src = crate::support::corpus_file("stills/polybag_bird_dog_ext_t4.png");
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let flipped = dir.path().join("flipped.png");
+    ffmpeg(&["-i", src.to_str().unwrap(), "-vf", "hflip", "-frames:v", "1", flipped.to_str().unwrap()]);
+    let run = |path: &Path, mirrored: bool| -> serde_json::Value {
+        let mut cmd = Command::new(crate::support::formcheck_bin());
+        cmd.args(["analyze", "--quiet", "--json", "-"]).arg(path);
+        if mirrored {
+            cmd.arg("--mirrored");
+        }
+        let out = cmd.output().expect("formcheck runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("JSON on standard output")
+    };
+    let keypoints = |v: &serde_json::Value| -> Vec<(String, f64, f64, f64)> {
+        v["frames"][0]["keypoints"]
+            .as_array()
+            .expect("keypoints")
+            .iter()
+            .map(|k| {
+                let f = |n: &str| k[n].as_f64().expect("number");
+                (k["name"].as_str().expect("name").to_string(), f("x"), f("y"), f("score"))
+            })
+            .collect()
+    };
+    let (original, declared) = (run(&src, false), run(&flipped, true));
+    assert_eq!(original["source"]["mirrored"], false);
+    assert_eq!(declared["source"]["mirrored"], true);
+    let (a, b) = (keypoints(&original), keypoints(&declared));
+    assert_eq!(a.len(), 17);
+    assert!(a.iter().filter(|k| k.3 >= 0.3).count() >= 10, "the original still is seen: {a:?}");
+    for (ka, kb) in a.iter().zip(&b) {
+        assert_eq!(ka.0, kb.0);
+        let close = (ka.1 - kb.1).abs() < 0.5 && (ka.2 - kb.2).abs() < 0.5 && (ka.3 - kb.3).abs() < 1e-3;
+        assert!(close, "{}: {ka:?} in the original, {kb:?} flipped back", ka.0);
+    }
+
+    let out = Command::new(crate::support::formcheck_bin())
+        .args(["analyze", "saved.json", "--exercise", "bird-dog", "--mirrored"])
+        .output()
+        .expect("formcheck runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("--mirrored") && err.contains("Drop --mirrored"), "{err}");
 }
