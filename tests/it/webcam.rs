@@ -23,7 +23,17 @@ use formcheck::pose::{ModelKind, PoseModel};
 const MODELS: &[ModelKind] = &[ModelKind::Thunder];
 
 /// (model, clip, variant) whose verdict is known to change: reported, and checked to still fail.
-const KNOWN_WRONG: &[(ModelKind, &str, &str)] = &[];
+const KNOWN_WRONG: &[(ModelKind, &str, &str)] = &[
+    // Dim, flat, noisy light: the first rep is found 0.54 s earlier than in the reference (6.25 s
+    // against 6.79 s; the label is 6.5 +- 0.5 s). Counts and faults are unchanged.
+    (ModelKind::Thunder, "clips/wahoo_good_mornings.mp4", "720p_dim_noisy_1200k"),
+    // Dim, flat, noisy light: the second rep (the other side, 8.0-12.5 s) is not counted, and the
+    // first gets `hips_rotate`; with everything at once, the second rep is lost too.
+    (ModelKind::Thunder, "clips/polybag_bird_dog.mp4", "720p_dim_noisy_1200k"),
+    (ModelKind::Thunder, "clips/polybag_bird_dog.mp4", "all_mirrored_480p_15fps_dim_noisy_400k"),
+    // Dim, flat, noisy light: no person is found in the rounded fold, so its back is not judged.
+    (ModelKind::Thunder, "stills/istock_forward_fold_rounded_t3.png", "dim_noisy"),
+];
 
 /// Short side 480 (854x480 landscape, 480x854 portrait): the low end of laptop webcams.
 const SCALE_480: &str = "scale=w='if(gt(iw,ih),-2,480)':h='if(gt(iw,ih),480,-2)'";
