@@ -62,6 +62,11 @@ struct Cli {
     /// A therapist's prescription (TOML): exercises, sets, reps or holds, thresholds.
     #[arg(long, value_name = "FILE", global = true)]
     prescription: Option<PathBuf>,
+    /// The picture is a mirror image (as many webcam programs and front cameras show and record
+    /// it): flip it back before judging, so the sides (the bird dog's reaching arm, the side
+    /// plank's lower side) are the person's own. For the window's source, `analyze` and `review`.
+    #[arg(long, global = true)]
+    mirrored: bool,
     /// With --prescription: validate the file, print a summary and exit (no window).
     #[arg(long, requires = "prescription")]
     check: bool,
@@ -176,11 +181,18 @@ fn run_analyze(
     exercise: Option<Exercise>,
     plan: Option<Prescription>,
     save: Option<SaveOptions>,
+    mirrored: bool,
 ) -> anyhow::Result<bool> {
     // The plan in force: --prescription, else (for a stored session) the default plan.
     let plan = if save.is_some() { Some(plan.unwrap_or_else(Prescription::default_plan)) } else { plan };
     // A saved analysis: judge its keypoints again, no model needed.
     if input.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        if mirrored {
+            anyhow::bail!(
+                "{}: --mirrored flips pictures, and a saved analysis has none: its keypoints keep the sides they were analysed with. Drop --mirrored, or analyse the clip again with it.",
+                input.display()
+            );
+        }
         let Some(e) = exercise else {
             anyhow::bail!(
                 "{}: a saved analysis can only be re-judged: add --exercise hinge|bird-dog|side-plank",
@@ -200,7 +212,8 @@ fn run_analyze(
     }
     // Open the input first: a bad input is the commonest mistake and the cheapest to report.
     // YUV: the decoder's own format, so ffmpeg skips converting every pixel to RGB.
-    let src = capture::open_path(&input, formcheck::frame::PixelFormat::Yuv420p)?;
+    let src =
+        capture::mirror::unmirror_if(capture::open_path(&input, formcheck::frame::PixelFormat::Yuv420p)?, mirrored);
     let model = PoseModel::load(model, threads.unwrap_or_else(threads_default))?;
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(src.info().frame_count.unwrap_or(0));
@@ -403,6 +416,7 @@ fn main() -> ExitCode {
                     exercise,
                     plan,
                     save.then_some(SaveOptions { key_frames }),
+                    cli.mirrored,
                 )
             })
         }
@@ -442,6 +456,7 @@ fn main() -> ExitCode {
             exercise: Some(exercise),
             review: Some(clip),
             prescription: cli.prescription,
+            mirrored: cli.mirrored,
             ..Default::default()
         })
         .map(|()| true),
@@ -461,6 +476,7 @@ fn main() -> ExitCode {
             exercise: cli.exercise,
             debug: cli.debug,
             prescription: cli.prescription,
+            mirrored: cli.mirrored,
             ..Default::default()
         })
         .map(|()| true),

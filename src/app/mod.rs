@@ -51,6 +51,9 @@ pub struct Launch {
     pub data_dir: Option<PathBuf>,
     /// Open straight on the review of this recording, for `exercise` (`formcheck review`).
     pub review: Option<PathBuf>,
+    /// The camera's or the clip's picture is a mirror image: flip it back before judging
+    /// (`--mirrored`; the start screen's "mirrored picture" setting changes it).
+    pub mirrored: bool,
 }
 
 /// What the user set for readability.
@@ -173,9 +176,10 @@ impl FormcheckApp {
             SourceSpec::Demo => Ok(Box::new(DemoSource::new(self.launch.exercise.unwrap_or(Exercise::Hinge), paced))),
             SourceSpec::Camera(i) => {
                 CameraSource::open(CameraRequest { index: *i, resolution: Some(self.camera_resolution) })
-                    .map(|c| Box::new(c) as Box<dyn FrameSource>)
+                    .map(|c| capture::mirror::unmirror_if(Box::new(c), self.launch.mirrored))
             }
-            SourceSpec::Path(p) => capture::open_path(p, crate::frame::PixelFormat::Rgb24),
+            SourceSpec::Path(p) => capture::open_path(p, crate::frame::PixelFormat::Rgb24)
+                .map(|s| capture::mirror::unmirror_if(s, self.launch.mirrored)),
         };
         let src = match src {
             Ok(s) => s,
@@ -231,7 +235,14 @@ impl FormcheckApp {
         self.message = None;
         // Judged with the prescription in force, as live is.
         let config = self.records.config_for(e);
-        self.screen = Screen::Review(Box::new(review::ReviewView::start(path, e, config, self.launch.model, ctx)));
+        self.screen = Screen::Review(Box::new(review::ReviewView::start(
+            path,
+            e,
+            config,
+            self.launch.model,
+            self.launch.mirrored,
+            ctx,
+        )));
     }
 
     fn apply_settings(&mut self, ctx: &egui::Context) {
@@ -404,6 +415,10 @@ impl FormcheckApp {
                         ui.radio_value(&mut self.camera_resolution, res, format!("{}x{}", res.0, res.1));
                     }
                 });
+                ui.checkbox(
+                    &mut self.launch.mirrored,
+                    "Mirrored picture (a selfie view): flip it back, so left and right are your own",
+                );
                 let mut chosen = None;
                 for c in &self.cameras {
                     if ui.button(format!("Use camera {}: {}", c.index, c.name)).clicked() {

@@ -155,6 +155,7 @@ impl CameraSource {
                 frame_count: None,
                 stills: false,
                 paced: false,
+                mirrored: false,
             },
             rx,
             ended: false,

@@ -50,6 +50,7 @@ impl ImageSource {
                 frame_count: Some(paths.len() as u64),
                 stills: true,
                 paced: false,
+                mirrored: false,
             },
             paths,
             next: 0,

@@ -4,9 +4,13 @@
 //! A source hands out frames in time order until it ends. Errors say what happened and what to do;
 //! a source that fails mid-way (a camera unplugged, a truncated file) ends with an error after the
 //! frames it could deliver, so nothing already seen is lost.
+//!
+//! A source the user says is mirrored (`--mirrored`, the window's "mirrored picture" setting) is
+//! flipped back here, before the pose stage ([`mirror`]), so sides come out as they really are.
 
 pub mod camera;
 pub mod images;
+pub mod mirror;
 pub mod video;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +46,9 @@ pub struct SourceInfo {
     pub stills: bool,
     /// Whether frames should be shown at their own pace (files, demo) rather than as fast as they come.
     pub paced: bool,
+    /// Whether the source's picture is a mirror image that is flipped back before analysis
+    /// ([`mirror`]): the frames handed out are un-mirrored; a clip re-read later must be flipped too.
+    pub mirrored: bool,
 }
 
 /// Why a source could not start or could not go on.

@@ -224,6 +224,7 @@ impl VideoSource {
                 frame_count: p.frames,
                 stills: false,
                 paced: true,
+                mirrored: false,
             },
             path: path.to_path_buf(),
             child,

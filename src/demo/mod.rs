@@ -66,6 +66,7 @@ impl DemoSource {
                 frame_count: None,
                 stills: false,
                 paced,
+                mirrored: false,
             },
             exercise,
             index: 0,

@@ -46,10 +46,27 @@ pub fn seek_time(times: &[f64], k: usize) -> f64 {
 /// # Errors
 /// When ffmpeg is missing or fails; the message says why.
 pub fn decode_at(path: &Path, t: f64, count: usize, w: u32, h: u32) -> Result<Vec<Vec<u8>>, SeekError> {
+    decode_at_unmirrored(path, t, count, w, h, false)
+}
+
+/// [`decode_at`], flipping a mirrored clip's picture back when `mirrored` (the clip was analysed
+/// un-mirrored: `SourceInfo::mirrored`), so the pictures match the analysis.
+///
+/// # Errors
+/// As [`decode_at`].
+pub fn decode_at_unmirrored(
+    path: &Path,
+    t: f64,
+    count: usize,
+    w: u32,
+    h: u32,
+    mirrored: bool,
+) -> Result<Vec<Vec<u8>>, SeekError> {
+    let filter = if mirrored { format!("hflip,scale={w}:{h}") } else { format!("scale={w}:{h}") };
     let out = std::process::Command::new("ffmpeg")
         .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-ss", &format!("{:.6}", t.max(0.0)), "-i"])
         .arg(path)
-        .args(["-map", "0:v:0", "-frames:v", &count.to_string(), "-vf", &format!("scale={w}:{h}")])
+        .args(["-map", "0:v:0", "-frames:v", &count.to_string(), "-vf", &filter])
         .args(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
         .stdin(std::process::Stdio::null())
         .output()
@@ -91,10 +108,17 @@ impl std::fmt::Debug for FrameFetcher {
 }
 
 impl FrameFetcher {
-    /// Starts the worker on `path`, whose frames are at `times`, decoding at `size`; `notify` is
-    /// called when an answer is ready (the window's repaint request).
+    /// Starts the worker on `path`, whose frames are at `times`, decoding at `size` (flipped back
+    /// when the clip is `mirrored`); `notify` is called when an answer is ready (the window's
+    /// repaint request).
     #[must_use]
-    pub(crate) fn start(path: PathBuf, times: Vec<f64>, size: (u32, u32), notify: impl Fn() + Send + 'static) -> Self {
+    pub(crate) fn start(
+        path: PathBuf,
+        times: Vec<f64>,
+        size: (u32, u32),
+        mirrored: bool,
+        notify: impl Fn() + Send + 'static,
+    ) -> Self {
         let requests = Arc::new(Latest::<usize>::new());
         let (tx, answers) = channel();
         let req = Arc::clone(&requests);
@@ -102,7 +126,7 @@ impl FrameFetcher {
             while !req.is_closed() {
                 let Some(k) = req.take_timeout(Duration::from_millis(500)) else { continue };
                 let t = seek_time(&times, k);
-                let answer = decode_at(&path, t, BATCH, size.0, size.1)
+                let answer = decode_at_unmirrored(&path, t, BATCH, size.0, size.1, mirrored)
                     .map(|frames| frames.into_iter().enumerate().map(|(j, px)| (k + j, px)).collect());
                 if tx.send(answer).is_err() {
                     break;

@@ -13,7 +13,7 @@ use image::RgbImage;
 use crate::form::{FaultId, RepRecord, Severity};
 use crate::pipeline::analyze::Analysis;
 use crate::pipeline::overlay::draw_overlay;
-use crate::pipeline::seek::{decode_at, seek_time};
+use crate::pipeline::seek::{decode_at_unmirrored, seek_time};
 use crate::pose::skeleton::MIN_KEYPOINT_SCORE;
 use crate::session::store::KeyFrame;
 
@@ -134,7 +134,7 @@ pub(crate) fn render(analysis: &Analysis, clip: &Path, rep: &RepRecord) -> Resul
     let (w, h) = frame_size(sw, sh);
     let times: Vec<f64> = analysis.frames.iter().map(|f| f.t).collect();
     let seek = seek_time(&times, k);
-    let pixels = decode_at(clip, seek, 1, w, h)?
+    let pixels = decode_at_unmirrored(clip, seek, 1, w, h, analysis.source.mirrored)?
         .into_iter()
         .next()
         .ok_or_else(|| KeyFrameError::NoFrameAt { clip: clip.to_path_buf(), t: frame.t })?;

@@ -27,4 +27,5 @@ mod report_escape;
 mod review;
 mod store;
 mod support;
+mod webcam;
 mod window;

@@ -49,12 +49,13 @@ pub(super) struct Job {
     pub(super) stage: Arc<Mutex<&'static str>>,
 }
 
-/// Starts analysing `path` for `exercise`, judged with `config`.
+/// Starts analysing `path` for `exercise`, judged with `config`; a `mirrored` clip is flipped back.
 pub(super) fn start_job(
     path: PathBuf,
     exercise: Exercise,
     config: FormConfig,
     model: ModelKind,
+    mirrored: bool,
     ctx: egui::Context,
 ) -> Job {
     let done = Arc::new(AtomicU64::new(0));
@@ -65,7 +66,8 @@ pub(super) fn start_job(
     let ctx2 = ctx.clone();
     let (d, n, c, s) = (Arc::clone(&done), Arc::clone(&total), Arc::clone(&cancel), Arc::clone(&stage));
     let run = move || -> anyhow::Result<Analysis> {
-        let src = crate::capture::open_path(&path, PixelFormat::Yuv420p)?;
+        let src =
+            crate::capture::mirror::unmirror_if(crate::capture::open_path(&path, PixelFormat::Yuv420p)?, mirrored);
         if src.info().stills {
             return Err(anyhow!(
                 "{}: review needs a video clip, and this is a photo or a folder of photos. Open it with \"Open file\" instead.",

@@ -76,16 +76,18 @@ pub struct ReviewView {
 
 impl ReviewView {
     /// Starts analysing `path` for `exercise` on a background thread, judged with `config` (the
-    /// prescription in force: [`crate::session::prescription::effective_config`]).
+    /// prescription in force: [`crate::session::prescription::effective_config`]); a `mirrored`
+    /// clip is flipped back, for the analysis and the pictures shown.
     #[must_use]
     pub(crate) fn start(
         path: PathBuf,
         exercise: Exercise,
         config: FormConfig,
         model: ModelKind,
+        mirrored: bool,
         ctx: &egui::Context,
     ) -> Self {
-        let job = start_job(path.clone(), exercise, config, model, ctx.clone());
+        let job = start_job(path.clone(), exercise, config, model, mirrored, ctx.clone());
         Self { path, exercise, state: State::Analysing(job) }
     }
 
@@ -154,9 +156,11 @@ impl ReviewView {
                 let timeline = Timeline::new(&analysis.frames, analysis.exercise.as_ref().map(|e| &e.report));
                 let size = thumb_size(analysis.source.width, analysis.source.height);
                 let repaint = ctx.clone();
-                let fetcher = FrameFetcher::start(self.path.clone(), timeline.times.clone(), size, move || {
-                    repaint.request_repaint();
-                });
+                let mirrored = analysis.source.mirrored;
+                let fetcher =
+                    FrameFetcher::start(self.path.clone(), timeline.times.clone(), size, mirrored, move || {
+                        repaint.request_repaint();
+                    });
                 let series = angle_series(&analysis.frames);
                 // Start on the first rep (or hold) when there is one, else on the first frame.
                 let first = timeline.reps.first().or(timeline.holds.first()).map(|s| s.start_s);
