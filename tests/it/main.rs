@@ -24,6 +24,7 @@ mod recorder;
 mod report;
 mod report_escape;
 mod review;
+mod rom;
 mod store;
 mod support;
 mod window;

@@ -300,6 +300,10 @@ impl Ready {
             }
             let text = RichText::new(faults(&rep.faults));
             ui.label(if rep.faults.is_empty() { text.color(Color32::from_rgb(40, 200, 90)) } else { text });
+            for m in &rep.rom {
+                let text = RichText::new(m.text());
+                ui.label(if m.reached == Some(false) { text.color(Color32::from_rgb(255, 190, 40)) } else { text });
+            }
             if let Some(h) = &rep.hinge {
                 ui.label(format!("trunk {:.0}° at the bottom ({:.1} s)", h.peak_trunk_deg, h.bottom_s));
                 ui.label(h.max_thoracic_gap.map_or_else(

@@ -473,10 +473,7 @@ impl ExercisePlan {
                 return Err((key, format!("`{key}` is a {} target, not one for {}", exercise, self.name)));
             }
             if !v.is_finite() || !range.contains(&v) {
-                return Err((
-                    key,
-                    format!("{key} must be {} to {} ({what}), not {v}", range.start(), range.end()),
-                ));
+                return Err((key, format!("{key} must be {} to {} ({what}), not {v}", range.start(), range.end())));
             }
         }
         Ok(())
