@@ -4,8 +4,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use formcheck::form::{
-    BirdDogRep, Cue, CuePriority, Exercise, ExerciseReport, FaultId, HingeRep, HoldRecord, RepRecord, RomMeasure, RomReading,
-    Side, SpineMethod,
+    BirdDogRep, Cue, CuePriority, Exercise, ExerciseReport, FaultId, HingeRep, HoldRecord, RepRecord, RomMeasure,
+    RomReading, Side, SpineMethod,
 };
 use formcheck::session::pacing::{PainKind, RedFlag};
 use formcheck::session::prescription::Prescription;
