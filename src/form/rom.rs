@@ -1,7 +1,8 @@
 //! Range of motion per rep, against the therapist's target.
 //!
-//! **The measures** (one function each, all in this file, so a 3D version from world landmarks can
-//! replace a 2D one in one place; the engines call only these):
+//! **The measures** (one function each, all in this file, built on [`super::geometry`]'s plane
+//! primitives, so a 3D version from world landmarks can replace a 2D one in one place; the engines
+//! call only these):
 //!
 //! | measure | function | definition | exercise |
 //! |---|---|---|---|
@@ -21,7 +22,7 @@
 //! degree of it (to the nearest whole degree) has reached it; otherwise it is short by the
 //! difference.
 
-use super::geometry::{Pt, angle_at, dot, inclination_from_vertical, signed_lean, sub};
+use super::geometry::{Pt, angle_at, elevation, inclination_from_vertical, signed_lean};
 use serde::{Deserialize, Serialize};
 
 /// One range-of-motion measure.
@@ -162,27 +163,19 @@ pub(crate) fn hip_flexion_deg(shoulder: Pt, hip: Pt, knee: Pt) -> f32 {
     180.0 - angle_at(shoulder, hip, knee)
 }
 
-/// Elevation (deg) of `root -> end` against the direction `along` (unit), toward `up` (unit,
-/// perpendicular to `along`, away from the floor): 0 = along, + above, − below, in (-180, 180].
-#[must_use]
-fn elevation_deg(root: Pt, end: Pt, along: Pt, up: Pt) -> f32 {
-    let w = sub(end, root);
-    dot(w, up).atan2(dot(w, along)).to_degrees()
-}
-
 /// Arm elevation against the trunk line (deg): `shoulder -> end` (wrist, or elbow) against the
 /// trunk's direction toward the head `head_dir` (unit), `up` the trunk's normal away from the
 /// floor (unit). 0 = in line with the trunk, − below, + above.
 #[must_use]
 pub(crate) fn arm_elevation_deg(shoulder: Pt, end: Pt, head_dir: Pt, up: Pt) -> f32 {
-    elevation_deg(shoulder, end, head_dir, up)
+    elevation(shoulder, end, head_dir, up)
 }
 
 /// Leg elevation against the trunk line (deg): `hip -> end` (ankle, or knee) against the trunk's
 /// direction away from the head; as [`arm_elevation_deg`] otherwise.
 #[must_use]
 pub(crate) fn leg_elevation_deg(hip: Pt, end: Pt, head_dir: Pt, up: Pt) -> f32 {
-    elevation_deg(hip, end, (-head_dir.0, -head_dir.1), up)
+    elevation(hip, end, (-head_dir.0, -head_dir.1), up)
 }
 
 #[cfg(test)]
