@@ -99,8 +99,13 @@ fn without_a_target_only_the_peak_is_reported() {
         assert_eq!((r.target_deg, r.reached, r.short_by_deg), (None, None, None), "{r:?}");
         assert!(!r.text().contains("target"), "{}", r.text());
     }
-    let json = serde_json::to_value(&reps[0]).unwrap();
+    let mut json = serde_json::to_value(&reps[0]).unwrap();
     assert!(json["rom"][0].get("target_deg").is_none() && json["rom"][0].get("reached").is_none(), "{json}");
+    // A rep stored before range of motion was measured (no `rom` in its JSON) still reads, without it.
+    json.as_object_mut().unwrap().remove("rom");
+    let old: RepRecord = serde_json::from_value(json).unwrap();
+    assert!(old.rom.is_empty());
+    assert_eq!(old.hinge, reps[0].hinge);
 }
 
 /// Bird dog reps, the figure's trunk at 80° from vertical (10° above horizontal toward the head):
