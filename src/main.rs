@@ -372,6 +372,7 @@ fn run_store_writer(db: &std::path::Path, reps: Option<u32>) -> anyhow::Result<b
             fault_durations: std::collections::BTreeMap::new(),
             hinge: None,
             bird_dog: None,
+            rom: vec![],
         };
         store.record_rep(set, &rep)?;
         writeln!(out, "{i}")?;

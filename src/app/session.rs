@@ -419,6 +419,9 @@ fn coach_panel(ui: &mut egui::Ui, coach: &Coach, last: Option<&LiveResult>, pain
             ui.label(RichText::new(coach.readout()).size(140.0).strong());
             ui.label(RichText::new(unit).size(22.0));
             ui.label(RichText::new(coach.progress()).size(24.0).strong());
+            if let Some(line) = last_rep_rom(coach) {
+                ui.label(RichText::new(line).size(22.0));
+            }
             if coach.paused() {
                 ui.label(
                     RichText::new(" PAUSED: press Space to resume ")
@@ -451,6 +454,18 @@ fn coach_panel(ui: &mut egui::Ui, coach: &Coach, last: Option<&LiveResult>, pain
             ui.label("Press Esc to go back to the exercises.");
         }
     }
+}
+
+/// The last rep's range of motion against the plan's targets: "Last rep: trunk lean 62° (target
+/// 60°: reached) · hip flexion 70°". Only when the plan sets a target: on the patient's screen a
+/// number without a goal is noise (the review and the report show every rep's measures).
+#[must_use]
+pub(crate) fn last_rep_rom(coach: &Coach) -> Option<String> {
+    let rep = coach.sets().last()?.reps.last()?;
+    if !rep.rom.iter().any(|m| m.target_deg.is_some()) {
+        return None;
+    }
+    Some(format!("Last rep: {}", rep.rom.iter().map(crate::form::RomReading::text).collect::<Vec<_>>().join(" · ")))
 }
 
 fn fault_line(f: FaultId, n: u32, exercise: Exercise) -> String {

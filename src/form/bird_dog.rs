@@ -34,6 +34,7 @@ use super::cues::FaultId;
 use super::faults::FaultSet;
 use super::geometry::{Pt, add, angle_at, dot, mid, sub, unit};
 use super::hinge::push_rep_cues;
+use super::rom::{self, RomMeasure};
 use super::track::{Debounced, Edge};
 use super::view::{Body, Side};
 use super::{BirdDogRep, Ctx, FormEvent, LiveAngles, LiveState, Out, RepRecord};
@@ -100,6 +101,10 @@ struct ReachAcc {
     max_flex: [Option<f32>; 2],
     max_high: Option<f32>,
     max_tilt: f32,
+    /// Range of motion: peak elevation of the lifted leg, and of each arm (left, right), against
+    /// the trunk line over the reach.
+    max_leg_elev: Option<f32>,
+    max_arm_elev: [Option<f32>; 2],
     dur_s: f64,
     /// Time the extended leg's knee was out of view (the reach held open).
     unseen_s: f64,
@@ -247,7 +252,6 @@ impl BirdDogEngine {
             // edge) is no reason to leave.
             let stay = hip_deg >= cfg.leg_reach_hip_deg - cfg.reach_hysteresis_deg
                 && knee_deg.is_none_or(|k| k >= cfg.leg_reach_knee_deg - cfg.reach_hysteresis_deg);
-            let w = sub(ankle.unwrap_or(knee), h);
             let floor_dir = (h.0 - up.0, h.1 - up.1);
             Some(LegM {
                 hip_deg,
@@ -256,7 +260,7 @@ impl BirdDogEngine {
                 lifting: hip_deg >= cfg.leg_lift_hip_deg,
                 extended: hip_deg >= cfg.leg_reach_hip_deg && straight,
                 stay,
-                elev: dot(w, up).atan2(dot(w, (-u.0, -u.1))).to_degrees(),
+                elev: rom::leg_elevation_deg(h, ankle.unwrap_or(knee), u, up),
             })
         };
         let arm = |s: Side| -> Option<ArmM> {
@@ -265,13 +269,12 @@ impl BirdDogEngine {
             let shs = sh_mid.member(b, Joint::LeftShoulder, s, sh);
             // Hip-shoulder-wrist angle with the hip taken along the trunk line.
             let flex = angle_at(sub(shs, u), shs, end);
-            let w = sub(end, shs);
             Some(ArmM {
                 flex,
                 whole: wrist.is_some(),
                 extended: flex >= cfg.arm_reach_deg,
                 stay: flex >= cfg.arm_reach_deg - cfg.reach_hysteresis_deg,
-                elev: dot(w, up).atan2(dot(w, u)).to_degrees(),
+                elev: rom::arm_elevation_deg(shs, end, u, up),
             })
         };
         let mut legs = [leg(Side::Left), leg(Side::Right)];
@@ -385,12 +388,16 @@ impl BirdDogEngine {
                 let opp = ls.other();
                 let leg_ext = lm.is_some_and(|l| l.extended);
                 if let Some(l) = lm {
+                    acc.max_leg_elev = max_opt(acc.max_leg_elev, l.elev);
                     acc.max_hip = acc.max_hip.max(l.hip_deg);
                     if let Some(k) = l.knee_deg {
                         acc.max_knee = max_opt(acc.max_knee, k);
                     }
                 }
                 for s in [Side::Left, Side::Right] {
+                    if let Some(a) = arms[idx(s)] {
+                        acc.max_arm_elev[idx(s)] = max_opt(acc.max_arm_elev[idx(s)], a.elev);
+                    }
                     match arms[idx(s)] {
                         Some(a) if a.extended => {
                             acc.arm_ext_s[idx(s)] += dt;
@@ -543,6 +550,13 @@ impl BirdDogEngine {
                 max_reach_high_deg: acc.max_high,
                 max_back_tilt_deg: acc.max_tilt,
             }),
+            rom: rom::readings(
+                &[
+                    (RomMeasure::ArmElevation, arm.and_then(|a| acc.max_arm_elev[idx(a)])),
+                    (RomMeasure::LegElevation, acc.max_leg_elev),
+                ],
+                &ctx.cfg.rom,
+            ),
         };
         push_rep_cues(&rec, t, ctx.cfg, &mut self.last_praise, out);
         out.events.push(FormEvent::RepCompleted(rec));

@@ -28,6 +28,10 @@ pub struct FormConfig {
     pub side_plank: SidePlankConfig,
     /// Cue policy.
     pub cues: CueConfig,
+    /// Range-of-motion targets per rep. Not a threshold and not overridable here: set from the
+    /// prescription's `target_*_deg` keys by `effective_config`.
+    #[serde(skip)]
+    pub rom: super::rom::RomTargets,
 }
 
 impl FormConfig {

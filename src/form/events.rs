@@ -1,6 +1,7 @@
 //! What the engine reports: events, completed reps and holds, the set's summary and the live state.
 
 use super::cues::{Cue, FaultId, Severity};
+use super::rom::RomReading;
 use super::spine::{DowelOverlay, SpineMethod};
 use super::view::{Side, View};
 use crate::pose::skeleton::Joint;
@@ -91,6 +92,11 @@ pub struct RepRecord {
     /// Bird dog measurements.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub bird_dog: Option<BirdDogRep>,
+    /// Range of motion: each measure's peak in the rep against the prescription's target
+    /// (hinge: trunk lean, hip flexion; bird dog: arm and leg elevation), see [`super::rom`].
+    /// Empty in reps recorded before it was measured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rom: Vec<RomReading>,
 }
 
 impl RepRecord {

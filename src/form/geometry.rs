@@ -107,6 +107,14 @@ pub(crate) fn incline_from_horizontal(a: Pt, b: Pt) -> f32 {
     v.1.abs().atan2(v.0.abs()).to_degrees()
 }
 
+/// Elevation (deg) of `root -> end` against the direction `along` (unit), toward `up` (unit,
+/// perpendicular to `along`): 0 = along, + toward `up`, − away from it, in (-180, 180].
+#[must_use]
+pub(crate) fn elevation(root: Pt, end: Pt, along: Pt, up: Pt) -> f32 {
+    let w = sub(end, root);
+    dot(w, up).atan2(dot(w, along)).to_degrees()
+}
+
 /// Signed offset of the hip from the straight line `shoulder -> end` (end = ankle, or knee on the
 /// knees), **in torso lengths** (torso = shoulder to hip distance of the same points).
 ///

@@ -15,7 +15,8 @@
 use super::config::FormConfig;
 use super::cues::{CuePriority, CueRequest, FaultId, number_word};
 use super::faults::FaultSet;
-use super::geometry::{add, angle_at, inclination_from_vertical, scale, signed_lean, sub, unit};
+use super::geometry::{add, angle_at, inclination_from_vertical, scale, sub, unit};
+use super::rom::{self, RomMeasure};
 use super::spine::{DowelOverlay, SpineMethod, dorsal, judge_back, judge_keypoints, limbs};
 use super::view::{Body, View};
 use super::{Ctx, FormEvent, HingeRep, LiveAngles, LiveState, Out, RepRecord};
@@ -37,6 +38,8 @@ struct RepAcc {
     peak_trunk: f32,
     bottom_t: f64,
     min_hip: f32,
+    /// Largest hip flexion (range of motion).
+    max_hip_flex: f32,
     max_knee_flex: Option<f32>,
     bottom_samples: Vec<(f32, f32)>, // (trunk, knee flexion)
     max_thoracic: Option<f32>,
@@ -123,11 +126,9 @@ impl HingeEngine {
         {
             self.facing = Some((nose.0 - ear.0).signum());
         }
-        let trunk = match self.facing {
-            Some(f) => signed_lean(hip, sh, f),
-            None => incl,
-        };
+        let trunk = rom::trunk_lean_deg(hip, sh, self.facing);
         let hip_deg = angle_at(sh, hip, knee);
+        let hip_flex = rom::hip_flexion_deg(sh, hip, knee);
         let knee_flex = l.ankle.map(|a| 180.0 - angle_at(hip, knee, a));
 
         // Spine judgement for this frame.
@@ -214,6 +215,7 @@ impl HingeEngine {
                         peak_trunk: trunk,
                         bottom_t: t,
                         min_hip: hip_deg,
+                        max_hip_flex: hip_flex,
                         top_min_trunk: f32::INFINITY,
                         ..Default::default()
                     });
@@ -232,6 +234,7 @@ impl HingeEngine {
                     r.bottom_t = t;
                 }
                 r.min_hip = r.min_hip.min(hip_deg);
+                r.max_hip_flex = r.max_hip_flex.max(hip_flex);
                 if let Some(k) = knee_flex {
                     r.max_knee_flex = Some(r.max_knee_flex.map_or(k, |m| m.max(k)));
                     r.bottom_samples.push((trunk, k));
@@ -396,6 +399,10 @@ impl HingeEngine {
                 },
             }),
             bird_dog: None,
+            rom: rom::readings(
+                &[(RomMeasure::TrunkLean, Some(r.peak_trunk)), (RomMeasure::HipFlexion, Some(r.max_hip_flex))],
+                &cfg.rom,
+            ),
         };
         push_rep_cues(&rec, t, cfg, &mut self.last_praise, out);
         out.events.push(FormEvent::RepCompleted(rec));

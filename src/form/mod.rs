@@ -19,6 +19,7 @@ mod events;
 pub mod faults;
 pub mod geometry;
 pub mod hinge;
+pub mod rom;
 pub mod side_plank;
 pub mod spine;
 pub(crate) mod track;
@@ -27,6 +28,7 @@ pub mod view;
 pub use config::{BirdDogConfig, CommonConfig, CueConfig, FormConfig, HingeConfig, SidePlankConfig};
 pub use cues::{Cue, CuePriority, FaultId, Severity};
 pub use geometry::body_line_offset;
+pub use rom::{RomMeasure, RomReading, RomTargets};
 pub use spine::{BackMeasure, DowelOverlay, SpineCheck, SpineMethod, spine_check};
 pub use view::{Side, View};
 

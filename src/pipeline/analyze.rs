@@ -474,6 +474,10 @@ impl ExerciseResult {
                         rep.end_s,
                         faults(&rep.faults)
                     );
+                    if !rep.rom.is_empty() {
+                        let rom: Vec<String> = rep.rom.iter().map(crate::form::RomReading::text).collect();
+                        let _ = writeln!(out, "    range of motion: {}", rom.join(", "));
+                    }
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! The report as CSV: one row per dose line, rep, hold, fault occurrence and pain rating.
 
 use super::Report;
-use crate::form::{Exercise, Severity};
+use crate::form::{Exercise, RomMeasure, Severity};
 use crate::session::store::format_time;
 use std::collections::BTreeMap;
 
@@ -10,7 +10,7 @@ fn csv_field(s: &str) -> String {
 }
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 22] = [
+pub const CSV_COLUMNS: [&str; 30] = [
     "record",
     "session_id",
     "exercise",
@@ -33,7 +33,25 @@ pub const CSV_COLUMNS: [&str; 22] = [
     "prescribed",
     "done",
     "detail",
+    "trunk_lean_deg",
+    "trunk_lean_target_deg",
+    "hip_flexion_deg",
+    "hip_flexion_target_deg",
+    "arm_elevation_deg",
+    "arm_elevation_target_deg",
+    "leg_elevation_deg",
+    "leg_elevation_target_deg",
 ];
+
+/// The CSV columns of a range-of-motion measure: its peak and its target.
+fn rom_columns(m: RomMeasure) -> (&'static str, &'static str) {
+    match m {
+        RomMeasure::TrunkLean => ("trunk_lean_deg", "trunk_lean_target_deg"),
+        RomMeasure::HipFlexion => ("hip_flexion_deg", "hip_flexion_target_deg"),
+        RomMeasure::ArmElevation => ("arm_elevation_deg", "arm_elevation_target_deg"),
+        RomMeasure::LegElevation => ("leg_elevation_deg", "leg_elevation_target_deg"),
+    }
+}
 
 /// The report as CSV: one row per dose line (`record=dose`), rep, hold, fault occurrence and pain
 /// rating, with the columns of [`CSV_COLUMNS`] (empty where they do not apply).
@@ -64,7 +82,7 @@ pub fn to_csv(r: &Report) -> String {
         ]));
     }
     for x in &r.reps {
-        row(BTreeMap::from([
+        let mut vals = BTreeMap::from([
             ("record", "rep".into()),
             ("session_id", sid.clone()),
             ("exercise", x.exercise.name().into()),
@@ -89,7 +107,14 @@ pub fn to_csv(r: &Report) -> String {
                     format!("spine judged by {m}; thoracic proxy {}{why}", o32(x.thoracic_proxy))
                 }),
             ),
-        ]));
+        ]);
+        // Range of motion: `<measure>_deg` (the peak) and `<measure>_target_deg` (empty without one).
+        for m in &x.rom {
+            let (peak, target) = rom_columns(m.measure);
+            vals.insert(peak, format!("{:.3}", m.peak_deg));
+            vals.insert(target, o32(m.target_deg));
+        }
+        row(vals);
     }
     for x in &r.holds {
         row(BTreeMap::from([

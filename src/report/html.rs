@@ -122,6 +122,7 @@ pub fn to_html(r: &Report) -> String {
                     (dose(r))
                     (hinge_reps(r))
                     (other_reps(r))
+                    (range_of_motion(r))
                     (holds(r))
                     (key_frame(r))
                     (faults(r))
@@ -314,6 +315,46 @@ fn other_reps(r: &Report) -> Markup {
                             td { (x.side.as_deref().unwrap_or("–")) }
                             td class="n" { (span(x.start_s, x.end_s)) }
                             td class=(if x.clean { "clean" } else { "fault" }) { (faults_text(&x.faults)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Range of motion, rep by rep: each measure's peak against the prescription's target.
+fn range_of_motion(r: &Report) -> Markup {
+    let reps: Vec<&RepRow> = r.reps.iter().filter(|x| !x.rom.is_empty()).collect();
+    if reps.is_empty() {
+        return html! {};
+    }
+    html! {
+        h2 { "Range of motion" }
+        section {
+            p { "Each rep's peak: trunk lean from vertical and hip flexion (hip hinge); arm and leg elevation against the trunk line, 0 = in line, negative = below it (bird dog). Against the target the prescription set, when it set one." }
+            table class="rom" {
+                thead { tr {
+                    th { "Exercise" } th { "Set" } th { "Rep" } th { "Side" } th { "Measure" } th { "Peak (deg)" }
+                    th { "Target (deg)" } th { "Result" }
+                } }
+                tbody {
+                    @for x in &reps {
+                        @for m in &x.rom {
+                            tr {
+                                td { (x.exercise.label()) }
+                                td class="n" { (x.set) }
+                                td class="n" { (x.index) }
+                                td { (x.side.as_deref().unwrap_or("–")) }
+                                td { (m.measure.label()) }
+                                td class="n" { (format!("{:.0}", m.peak_deg)) }
+                                td class="n" { (f0(m.target_deg)) }
+                                @match (m.reached, m.short_by_deg) {
+                                    (Some(true), _) => { td class="clean" { "reached" } }
+                                    (Some(false), Some(s)) => { td class="fault" { (format!("short by {s:.0}°")) } }
+                                    _ => { td { "no target" } }
+                                }
+                            }
                         }
                     }
                 }

@@ -5,6 +5,7 @@
 //! Contents: dose completed vs prescribed, form quality per exercise (clean vs faulty reps, hold
 //! seconds), faults by frequency with examples (set, rep and time), per-rep hinge measurements
 //! (trunk depth, largest thoracic gap and when, head contact, whether a real dowel was detected),
+//! each rep's range of motion against the plan's targets,
 //! the key frame of the worst rep when the user allowed key frames (an inline `data:` JPEG; the
 //! JSON gives its caption and size, not its bytes), the pain trend across sessions, and the pacing
 //! suggestion. Times are shown in the computer's local time zone.
@@ -22,7 +23,7 @@ mod svg;
 pub use csv::{CSV_COLUMNS, to_csv};
 pub use html::to_html;
 
-use crate::form::{Exercise, FaultId, Severity, SpineMethod};
+use crate::form::{Exercise, FaultId, RomReading, Severity, SpineMethod};
 use crate::session::pacing::{self, PacingRules, PainRating, Suggestion};
 use crate::session::prescription::Prescription;
 use crate::session::store::{SessionRecord, SessionSummary, Store, StoreError};
@@ -140,6 +141,9 @@ pub struct RepRow {
     /// Hinge: a real dowel was detected (the dowel contacts were judged on a detected dowel on
     /// most judged frames, `spine_method` = dowel).
     pub real_dowel: Option<bool>,
+    /// Range of motion: each measure's peak against the target in force when the rep was recorded
+    /// (hinge: trunk lean, hip flexion; bird dog: arm and leg elevation against the trunk line).
+    pub rom: Vec<RomReading>,
 }
 
 /// The session's key frame (kept only when the user allowed key frames).
@@ -304,6 +308,7 @@ pub(crate) fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], 
                 thoracic_proxy: h.and_then(|h| h.max_thoracic_offset),
                 worst_head_deg: h.and_then(|h| h.worst_head_deg),
                 real_dowel: h.map(|h| h.spine_method == SpineMethod::Dowel),
+                rom: r.rom.clone(),
             });
             for &f in &r.faults {
                 let e = faults.entry((s.exercise.name(), f)).or_insert_with(|| fault_summary(s.exercise, f));

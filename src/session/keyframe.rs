@@ -178,6 +178,7 @@ mod tests {
                 head_contact: None,
             }),
             bird_dog: None,
+            rom: vec![],
         }
     }
 

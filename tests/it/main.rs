@@ -25,6 +25,7 @@ mod recorder;
 mod report;
 mod report_escape;
 mod review;
+mod rom;
 mod store;
 mod support;
 mod webcam;

@@ -77,6 +77,7 @@ fn hinge_rep(index: u32, refused: &str) -> RepRecord {
             head_contact: None,
         }),
         bird_dog: None,
+        rom: vec![],
     }
 }
 

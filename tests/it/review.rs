@@ -71,7 +71,12 @@ fn frame_label(a: &Analysis, k: usize) -> String {
 #[test]
 fn reviewing_the_good_mornings_clip_as_a_hinge() {
     let clip = crate::support::corpus_file("clips/wahoo_good_mornings.mp4");
-    let mut h = harness(FormcheckApp::new(review_launch(clip), Vec::new()));
+    // Judged under a plan with a trunk-lean target: each rep shows its range of motion against it.
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.toml");
+    std::fs::write(&plan, "[[exercise]]\nname = \"hinge\"\nsets = 1\nreps = 3\ntarget_trunk_lean_deg = 60\n").unwrap();
+    let launch = Launch { prescription: Some(plan), data_dir: Some(dir.path().join("data")), ..review_launch(clip) };
+    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
     h.run_steps(2);
     // The analysis runs in the background: the screen shows its progress and stays responsive.
     assert!(h.state().review().is_some_and(formcheck::app::review::ReviewView::is_analysing));
@@ -94,6 +99,15 @@ fn reviewing_the_good_mornings_clip_as_a_hinge() {
     }
     assert!(h.query_by_label_contains(&format!("Rep {}:", n + 1)).is_none(), "no rep beyond the analysis's");
     assert_eq!(timeline.reps.len(), n);
+    // Range of motion: each rep's trunk lean against the plan's target, and its hip flexion.
+    let rom: Vec<String> =
+        report.reps.iter().flat_map(|r| r.rom.iter().map(formcheck::form::RomReading::text)).collect();
+    assert_eq!(rom.len(), 2 * n, "trunk lean and hip flexion per rep: {rom:?}");
+    assert_eq!(rom.iter().filter(|t| t.contains("(target 60°: ")).count(), n, "{rom:?}");
+    for label in &rom {
+        let want = rom.iter().filter(|l| *l == label).count();
+        assert_eq!(h.query_all_by_label(label).count(), want, "{label}");
+    }
 
     // Jump to rep 2: the playhead goes to its start and the readouts show numbers for that frame.
     h.get_by_label(&rep_button(1)).click();

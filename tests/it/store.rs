@@ -4,7 +4,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use formcheck::form::{
-    BirdDogRep, Cue, CuePriority, Exercise, ExerciseReport, FaultId, HingeRep, HoldRecord, RepRecord, Side, SpineMethod,
+    BirdDogRep, Cue, CuePriority, Exercise, ExerciseReport, FaultId, HingeRep, HoldRecord, RepRecord, RomMeasure,
+    RomReading, Side, SpineMethod,
 };
 use formcheck::session::pacing::{PainKind, RedFlag};
 use formcheck::session::prescription::Prescription;
@@ -40,6 +41,7 @@ fn hinge_rep(index: u32, faults: &[FaultId]) -> RepRecord {
             head_contact: Some(index.is_multiple_of(2)),
         }),
         bird_dog: None,
+        rom: vec![],
     }
 }
 
@@ -63,6 +65,10 @@ fn bird_dog_rep(index: u32) -> RepRecord {
             max_reach_high_deg: Some(18.0),
             max_back_tilt_deg: 4.0,
         }),
+        rom: vec![
+            RomReading::new(RomMeasure::ArmElevation, -4.0, Some(0.0)),
+            RomReading::new(RomMeasure::LegElevation, 3.0, None),
+        ],
     }
 }
 

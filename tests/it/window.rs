@@ -615,6 +615,7 @@ fn history_charts_the_recorded_sessions() {
             head_contact: None,
         }),
         bird_dog: None,
+        rom: vec![],
     };
     {
         let store = formcheck::session::store::Store::open(&dir.join("formcheck.db")).unwrap();

@@ -300,8 +300,13 @@ impl Ready {
             }
             let text = RichText::new(faults(&rep.faults));
             ui.label(if rep.faults.is_empty() { text.color(Color32::from_rgb(40, 200, 90)) } else { text });
+            for m in &rep.rom {
+                let text = RichText::new(m.text());
+                ui.label(if m.reached == Some(false) { text.color(Color32::from_rgb(255, 190, 40)) } else { text });
+            }
             if let Some(h) = &rep.hinge {
-                ui.label(format!("trunk {:.0}° at the bottom ({:.1} s)", h.peak_trunk_deg, h.bottom_s));
+                // The peak trunk lean is the range-of-motion line above.
+                ui.label(format!("deepest at {:.1} s", h.bottom_s));
                 ui.label(h.max_thoracic_gap.map_or_else(
                     || format!("max thoracic gap: not judged{}", crate::back::refusal_note(h.mask_refused.as_deref())),
                     |g| format!("max thoracic gap {g:.3} torso lengths"),

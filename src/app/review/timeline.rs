@@ -232,6 +232,7 @@ mod tests {
             fault_durations: Default::default(),
             hinge: None,
             bird_dog: None,
+            rom: vec![],
         }
     }
 

@@ -11,6 +11,7 @@
 //! reps = 6
 //! tempo = "3-1-2"        # seconds down - pause - up
 //! rest_s = 60
+//! target_trunk_lean_deg = 60   # optional range-of-motion targets, see ROM_TARGET_RANGES
 //! [exercise.overrides.hinge]
 //! min_depth_trunk_deg = 35.0
 //!
@@ -25,7 +26,7 @@
 //! [`FormConfig`]'s serde) and every error, syntactic or semantic, says where: line, column and the
 //! key path (e.g. `exercise[1].reps`), see [`PrescriptionError`].
 
-use crate::form::{Exercise, FormConfig};
+use crate::form::{Exercise, FormConfig, RomTargets};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Range;
@@ -44,6 +45,27 @@ pub(crate) const SETS_RANGE: std::ops::RangeInclusive<u32> = 1..=10;
 pub(crate) const HOLD_RANGE_S: std::ops::RangeInclusive<f64> = 5.0..=120.0;
 /// Rest limits (s).
 pub(crate) const REST_RANGE_S: std::ops::RangeInclusive<f64> = 0.0..=600.0;
+/// Range-of-motion targets: the key, the exercise it applies to, the limits (deg) and what the
+/// angle is. Trunk lean: 0 upright, 90 horizontal (a hinge rep needs about 30 to count).
+/// Hip flexion: 0 trunk in line with the thigh. The bird dog's elevations are against the trunk
+/// line, 0 = in line ("reach long"), negative = below it; above 15 is the `reach_high` fault, so no
+/// target may ask for it.
+pub const ROM_TARGET_RANGES: [(&str, Exercise, std::ops::RangeInclusive<f32>, &str); 4] = [
+    ("target_trunk_lean_deg", Exercise::Hinge, 15.0..=120.0, "degrees from vertical, 90 = trunk horizontal"),
+    ("target_hip_flexion_deg", Exercise::Hinge, 15.0..=150.0, "degrees, 0 = trunk in line with the thigh"),
+    (
+        "target_arm_elevation_deg",
+        Exercise::BirdDog,
+        -60.0..=15.0,
+        "degrees against the trunk line, 0 = in line, negative = below it",
+    ),
+    (
+        "target_leg_elevation_deg",
+        Exercise::BirdDog,
+        -60.0..=15.0,
+        "degrees against the trunk line, 0 = in line, negative = below it",
+    ),
+];
 
 /// A whole prescription.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +109,21 @@ pub struct ExercisePlan {
     /// Notes for this exercise shown to the patient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Hinge: the peak trunk lean from vertical each rep should reach (deg, see
+    /// [`ROM_TARGET_RANGES`]); each rep reports its peak against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_trunk_lean_deg: Option<f32>,
+    /// Hinge: the peak hip flexion each rep should reach (deg; 180 − shoulder-hip-knee).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_hip_flexion_deg: Option<f32>,
+    /// Bird dog: the peak elevation of the reaching arm against the trunk line (deg; 0 = in line,
+    /// negative = below it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_arm_elevation_deg: Option<f32>,
+    /// Bird dog: the peak elevation of the extended leg against the trunk line (deg; 0 = in line,
+    /// negative = below it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_leg_elevation_deg: Option<f32>,
     /// Threshold overrides, as a partial [`FormConfig`] (`[exercise.overrides.hinge]`,
     /// `[exercise.overrides.cues]`, ...). Kept as written so a saved plan round-trips; validated
     /// against [`FormConfig`] when parsed.
@@ -195,6 +232,10 @@ impl Prescription {
                     rest_s: 60.0,
                     notes: Some("Keep the dowel on your head, upper back and tailbone.".into()),
                     overrides: toml::Table::new(),
+                    target_trunk_lean_deg: None,
+                    target_hip_flexion_deg: None,
+                    target_arm_elevation_deg: None,
+                    target_leg_elevation_deg: None,
                 },
                 ExercisePlan {
                     name: Exercise::BirdDog,
@@ -206,6 +247,10 @@ impl Prescription {
                     rest_s: 30.0,
                     notes: Some("Reach long, not high. Pause at full reach.".into()),
                     overrides: toml::Table::new(),
+                    target_trunk_lean_deg: None,
+                    target_hip_flexion_deg: None,
+                    target_arm_elevation_deg: None,
+                    target_leg_elevation_deg: None,
                 },
                 ExercisePlan {
                     name: Exercise::SidePlank,
@@ -217,6 +262,10 @@ impl Prescription {
                     rest_s: 30.0,
                     notes: None,
                     overrides: toml::Table::new(),
+                    target_trunk_lean_deg: None,
+                    target_hip_flexion_deg: None,
+                    target_arm_elevation_deg: None,
+                    target_leg_elevation_deg: None,
                 },
             ],
         }
@@ -335,6 +384,9 @@ impl Prescription {
             {
                 return Err(err(field("tempo"), m.to_string()));
             }
+            if let Err((key, m)) = ex.check_rom_targets() {
+                return Err(err(field(key), m));
+            }
             let own = match ex.name {
                 Exercise::Hinge => "hinge",
                 Exercise::BirdDog => "bird_dog",
@@ -395,6 +447,38 @@ impl Prescription {
 }
 
 impl ExercisePlan {
+    /// The range-of-motion targets this plan sets (none set: all `None`).
+    #[must_use]
+    pub fn rom_targets(&self) -> RomTargets {
+        RomTargets {
+            trunk_lean_deg: self.target_trunk_lean_deg,
+            hip_flexion_deg: self.target_hip_flexion_deg,
+            arm_elevation_deg: self.target_arm_elevation_deg,
+            leg_elevation_deg: self.target_leg_elevation_deg,
+        }
+    }
+
+    /// Each target set is for this exercise and within [`ROM_TARGET_RANGES`]; else the key and
+    /// what is wrong.
+    fn check_rom_targets(&self) -> Result<(), (&'static str, String)> {
+        let set = [
+            self.target_trunk_lean_deg,
+            self.target_hip_flexion_deg,
+            self.target_arm_elevation_deg,
+            self.target_leg_elevation_deg,
+        ];
+        for ((key, exercise, range, what), value) in ROM_TARGET_RANGES.iter().zip(set) {
+            let Some(v) = value else { continue };
+            if *exercise != self.name {
+                return Err((key, format!("`{key}` is a {} target, not one for {}", exercise, self.name)));
+            }
+            if !v.is_finite() || !range.contains(&v) {
+                return Err((key, format!("{key} must be {} to {} ({what}), not {v}", range.start(), range.end())));
+            }
+        }
+        Ok(())
+    }
+
     /// "Hip hinge: 3 x 6 reps, tempo 3-1-2, rest 60 s" and the like.
     #[must_use]
     pub fn dose_text(&self) -> String {
@@ -412,6 +496,12 @@ impl ExercisePlan {
             s.push_str(&format!(", tempo {t}"));
         }
         s.push_str(&format!(", rest {:.0} s", self.rest_s));
+        let targets = self.rom_targets();
+        for m in crate::form::RomMeasure::ALL {
+            if let Some(t) = targets.get(m) {
+                s.push_str(&format!(", target {} {t:.0}°", m.label()));
+            }
+        }
         if !self.overrides.is_empty() {
             s.push_str(&format!(", {} threshold override(s)", count_leaves(&self.overrides)));
         }
@@ -433,7 +523,8 @@ impl ExercisePlan {
 }
 
 /// THE form engine's config for `exercise`: the defaults, then the prescription's overrides for
-/// it, then the side plank's hold target from `hold_s`. Every path that judges form uses it: live,
+/// it, then the side plank's hold target from `hold_s` and the range-of-motion targets from the
+/// `target_*_deg` keys. Every path that judges form uses it: live,
 /// `analyze` (with or without `--save`), re-judging a saved JSON, the review and the report. No
 /// prescription (or none for this exercise): the defaults.
 #[must_use]
@@ -444,6 +535,7 @@ pub fn effective_config(plan: Option<&Prescription>, exercise: Exercise) -> Form
     if let (Exercise::SidePlank, Some(h)) = (exercise, p.hold_s) {
         cfg.side_plank.target_s = h;
     }
+    cfg.rom = p.rom_targets();
     cfg
 }
 

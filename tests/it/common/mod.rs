@@ -72,5 +72,6 @@ pub fn rep_completed(side: Option<formcheck::form::Side>, faults: &[FaultId]) ->
         fault_durations: Default::default(),
         hinge: None,
         bird_dog: None,
+        rom: vec![],
     })
 }
