@@ -48,7 +48,7 @@ pub fn seek_time(times: &[f64], k: usize) -> f64 {
 pub fn decode_at(path: &Path, t: f64, count: usize, w: u32, h: u32) -> Result<Vec<Vec<u8>>, SeekError> {
     let out = std::process::Command::new("ffmpeg")
         .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-ss", &format!("{:.6}", t.max(0.0)), "-i"])
-        .arg(path)
+        .arg(crate::capture::video::ffmpeg_arg(path))
         .args(["-map", "0:v:0", "-frames:v", &count.to_string(), "-vf", &format!("scale={w}:{h}")])
         .args(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
         .stdin(std::process::Stdio::null())
