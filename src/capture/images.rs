@@ -41,10 +41,11 @@ pub fn checked_dimensions(path: &Path) -> Result<(u32, u32), SourceError> {
     let mut r = reader(path)?;
     // The header only: no limit on the size here, so the refusal can say how large it is.
     r.no_limits();
-    let (width, height) = r
-        .into_dimensions()
-        .map_err(|e| SourceError::Unreadable { path: path.to_path_buf(), reason: e.to_string() })?;
-    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > u64::from(MAX_MEGAPIXELS) * 1_000_000
+    let (width, height) =
+        r.into_dimensions().map_err(|e| SourceError::Unreadable { path: path.to_path_buf(), reason: e.to_string() })?;
+    if width > MAX_SIDE
+        || height > MAX_SIDE
+        || u64::from(width) * u64::from(height) > u64::from(MAX_MEGAPIXELS) * 1_000_000
     {
         return Err(SourceError::TooLarge {
             path: path.to_path_buf(),
