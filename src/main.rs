@@ -142,13 +142,7 @@ fn run_analyze(
     let plan = if save.is_some() { Some(plan.unwrap_or_else(Prescription::default_plan)) } else { plan };
     // With --save, the store is opened and checked first: a store that is not formcheck's, is
     // damaged or read-only is reported now, not after minutes of analysis.
-    let store = if save.is_some() {
-        let store = Store::open_default()?;
-        store.check_writable()?;
-        Some(store)
-    } else {
-        None
-    };
+    let store = if save.is_some() { Some(Store::open_to_write(&Store::default_path()?)?) } else { None };
     // A saved analysis: judge its keypoints again, no model needed.
     if input.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
         let Some(e) = exercise else {

@@ -143,6 +143,26 @@ impl Store {
         }
     }
 
+    /// Opens the store to save into it, checked up front: as [`Store::open`], then
+    /// [`Store::check_writable`]; a store that cannot be written is [`StoreError::ReadOnly`].
+    ///
+    /// # Errors
+    /// As [`Store::open`], or [`StoreError::ReadOnly`].
+    pub fn open_to_write(path: &Path) -> Result<Self> {
+        let store = match Self::open(path) {
+            Err(e @ StoreError::Db { .. }) if e.is_read_only() && path.is_file() => {
+                let cause = match &e {
+                    StoreError::Db { cause, .. } => cause.to_string(),
+                    _ => String::new(),
+                };
+                return Err(StoreError::ReadOnly { path: path.to_path_buf(), cause });
+            }
+            r => r?,
+        };
+        store.check_writable()?;
+        Ok(store)
+    }
+
     /// Checks that the store can be written (a save is refused up front, before a long analysis,
     /// rather than after it).
     ///
@@ -258,12 +278,14 @@ fn read_only_connection(path: &Path) -> rusqlite::Result<Connection> {
 /// and returns its schema version.
 fn identify(path: &Path) -> Result<i64> {
     let foreign = |detail: String| StoreError::Foreign { path: path.to_path_buf(), detail };
-    let conn = read_only_connection(path).at(path, "opening the file to check it")?;
+    let not_a_db = |e: &rusqlite::Error| e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase);
+    let conn = match read_only_connection(path) {
+        Err(e) if not_a_db(&e) => return Err(foreign("it is not a SQLite database".into())),
+        r => r.at(path, "opening the file to check it")?,
+    };
     let app_id: i32 = match conn.query_row("PRAGMA application_id", [], |r| r.get(0)) {
         Ok(id) => id,
-        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
-            return Err(foreign("it is not a SQLite database".into()));
-        }
+        Err(e) if not_a_db(&e) => return Err(foreign("it is not a SQLite database".into())),
         Err(e) => return Err(e).at(path, "reading the file's header"),
     };
     let version: i64 =
