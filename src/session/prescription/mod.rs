@@ -341,16 +341,6 @@ impl Prescription {
                 Exercise::BirdDog => "bird_dog",
                 Exercise::SidePlank => "side_plank",
             };
-            // Every numeric override in its range (see `limits`): the table's leaves, by path.
-            let mut leaves = Vec::new();
-            numeric_leaves(&ex.overrides, &mut Vec::new(), &mut leaves);
-            for (keys, value) in leaves {
-                if let Err(e) = limits::check(&keys.join("."), value) {
-                    let mut p = field("overrides");
-                    p.extend(keys.into_iter().map(Seg::Key));
-                    return Err(err(p, e.to_string()));
-                }
-            }
             for key in ex.overrides.keys() {
                 let other = ["hinge", "bird_dog", "side_plank"].contains(&key.as_str()) && key != own;
                 if other {
@@ -360,6 +350,16 @@ impl Prescription {
                         p,
                         format!("overrides for {key} have no effect on {}: use [exercise.overrides.{own}]", ex.name),
                     ));
+                }
+            }
+            // Every numeric override in its range (see `limits`): the table's leaves, by path.
+            let mut leaves = Vec::new();
+            numeric_leaves(&ex.overrides, &mut Vec::new(), &mut leaves);
+            for (keys, value) in leaves {
+                if let Err(e) = limits::check(&keys.join("."), value) {
+                    let mut p = field("overrides");
+                    p.extend(keys.into_iter().map(Seg::Key));
+                    return Err(err(p, e.to_string()));
                 }
             }
         }

@@ -48,7 +48,7 @@ pub enum StoreError {
     )]
     OldReadOnly { path: PathBuf, version: i64 },
     /// No session with this id.
-    #[error("store {}: no session {id}", path.display())]
+    #[error("store {}: no session {id}. Fix: `formcheck sessions` lists the stored sessions and their ids.", path.display())]
     NoSession { path: PathBuf, id: i64 },
     /// No set with this id.
     #[error("store {}: no set {id}", path.display())]
