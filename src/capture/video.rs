@@ -99,9 +99,10 @@ pub struct VideoSource {
     log: Arc<Mutex<Log>>,
     size: Option<(u32, u32)>,
     format: PixelFormat,
-    /// Where the video stream declares it ends (s), to tell a cut-short file from a whole one.
+    /// How long the video stream declares it lasts (s), to tell a cut-short file from a whole one.
     stream_end: Option<f64>,
-    /// The last decoded frame's time (s).
+    /// The first and the last decoded frame's time (s).
+    first_t: Option<f64>,
     last_t: Option<f64>,
     next_index: u64,
     finished: bool,
@@ -145,7 +146,7 @@ struct Probe {
     fps: Option<f64>,
     duration: Option<f64>,
     frames: Option<u64>,
-    /// The video stream's own duration and start (not the container's, which counts audio).
+    /// The video stream's own duration (not the container's, which counts audio).
     stream_end: Option<f64>,
     rotated: bool,
 }
@@ -159,7 +160,7 @@ fn parse_rate(s: &str) -> Option<f64> {
 fn probe(path: &Path) -> Result<Probe, SourceError> {
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
-        .arg("stream=codec_type,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration,start_time:stream_side_data=rotation:format=duration")
+        .arg("stream=codec_type,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:stream_side_data=rotation:format=duration")
         .args(["-of", "json"])
         .arg(ffmpeg_arg(path))
         .output()
@@ -192,7 +193,7 @@ fn probe(path: &Path) -> Result<Probe, SourceError> {
             .or_else(|| stream["r_frame_rate"].as_str().and_then(parse_rate)),
         duration: num(&stream["duration"]).or_else(|| num(&v["format"]["duration"])),
         frames: stream["nb_frames"].as_str().and_then(|s| s.parse().ok()),
-        stream_end: num(&stream["duration"]).map(|d| d + num(&stream["start_time"]).unwrap_or(0.0)),
+        stream_end: num(&stream["duration"]),
         rotated: (rotation.abs() - 90.0).abs() < 1.0,
     })
 }
@@ -272,6 +273,7 @@ impl VideoSource {
             size: None,
             format,
             stream_end: p.stream_end,
+            first_t: None,
             last_t: None,
             next_index: 0,
             finished: false,
@@ -315,8 +317,10 @@ impl VideoSource {
         // Damage is judged by ffmpeg's own errors and by where the frames end against the
         // stream's declared duration, never by the container's frame count: with an edit list a
         // whole phone clip declares more frames (`nb_frames`) than it shows.
+        // Times are measured from the first frame: ffmpeg shifts the file's start to zero, and a
+        // video stream may start after the audio.
         let end = self.stream_end.filter(|e| e.is_finite() && *e > 0.0);
-        let last = self.last_t.unwrap_or(0.0);
+        let last = self.last_t.unwrap_or(0.0) - self.first_t.unwrap_or(0.0);
         let short = end.is_some_and(|e| last + end_tolerance_s(self.info.fps) < e);
         if !status.success() || damaged.is_some() || short {
             let reason = if short && damaged.is_none() && status.success() {
@@ -372,6 +376,7 @@ impl FrameSource for VideoSource {
         self.next_index += 1;
         let fps = self.info.fps.unwrap_or(30.0);
         let t = fi.and_then(|f| f.pts_time).unwrap_or(index as f64 / fps);
+        self.first_t.get_or_insert(t);
         self.last_t = Some(t);
         if self.pool.len() < POOL {
             self.pool.push(Arc::clone(&data));
