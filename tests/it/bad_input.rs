@@ -262,7 +262,7 @@ fn out_of_range_and_malformed_prescriptions_are_refused_naming_the_field() {
         let r = fc(&data, &["--prescription", s(&plan), "--check"]);
         assert_eq!(r.code, 1, "{line}: {}", r.all());
         assert!(r.err.contains(field) && r.err.contains(range), "{line}: names the field and its range:\n{}", r.all());
-        assert!(r.err.contains("line 6"), "{line}: says where:\n{}", r.all());
+        assert!(r.err.contains(&format!("{}:6:", plan.display())), "{line}: says where:\n{}", r.all());
         // Analysing or saving with it refuses too, before anything is stored.
         let r = fc(
             &data,
@@ -276,7 +276,7 @@ fn out_of_range_and_malformed_prescriptions_are_refused_naming_the_field() {
     std::fs::write(&bad, "[[exercise]]\nname = \"hinge\"\nsets = 3\nreps = \n").unwrap();
     let r = fc(&data, &["--source", "demo", "--exercise", "hinge", "--prescription", s(&bad)]);
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.err.contains(s(&bad)) && r.err.contains("line 4"), "{}", r.all());
+    assert!(r.err.contains(&format!("{}:4:", bad.display())), "{}", r.all());
     let r = fc(&data, &["--prescription", s(&dir.path().join("missing.toml")), "--source", "demo"]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.err.contains("cannot read the file"), "{}", r.all());
@@ -453,16 +453,30 @@ fn missing_corrupt_and_unreadable_models_and_a_missing_runtime_are_told_apart() 
     let r = run(&[("FORMCHECK_MODELS", s(&models))]);
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(r.err.contains(s(&model)) && r.err.contains("damaged or not a model"), "{}", r.all());
-    // Missing runtime.
-    let r = run(&[("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")]);
-    assert_eq!(r.code, 2, "{}", r.all());
-    assert!(r.err.contains("ONNX Runtime could not be loaded") && r.err.contains("Fix:"), "{}", r.all());
-    // A runtime that is not a library.
+    // Missing runtime: the binary alone in a folder (in the project's target folder it would find
+    // the project's .ort/), with ORT_DYLIB_PATH naming nothing, then a file that is not a library.
+    let alone = dir.path().join("bin");
+    std::fs::create_dir(&alone).unwrap();
+    let exe = alone.join("formcheck");
+    std::fs::hard_link(bin(), &exe).or_else(|_| std::fs::copy(bin(), &exe).map(|_| ())).unwrap();
     let fake = dir.path().join("libonnxruntime.so");
     std::fs::write(&fake, b"not a library").unwrap();
-    let r = run(&[("ORT_DYLIB_PATH", s(&fake))]);
-    assert_eq!(r.code, 2, "{}", r.all());
-    assert!(r.err.contains("ONNX Runtime could not be loaded"), "{}", r.all());
+    for lib in [Path::new("/nonexistent/libonnxruntime.so"), &fake] {
+        let out = Command::new(&exe)
+            .args(["analyze", s(&clip), "--model", "lightning", "--quiet"])
+            .env("ORT_DYLIB_PATH", lib)
+            .env("FORMCHECK_DATA", &data)
+            .output()
+            .unwrap();
+        let r = Run {
+            code: out.status.code().unwrap_or(-1),
+            out: String::from_utf8_lossy(&out.stdout).into(),
+            err: String::from_utf8_lossy(&out.stderr).into(),
+        };
+        assert_eq!(r.code, 2, "{}", r.all());
+        assert!(r.err.contains("ONNX Runtime could not be loaded") && r.err.contains("Fix:"), "{}", r.all());
+        assert!(r.err.contains(s(lib)), "names what was tried: {}", r.all());
+    }
     // Missing model file (library level: the installed one is always found beside the project).
     let missing =
         formcheck::pose::PoseModel::load_file(&models.join("nope.onnx"), formcheck::pose::ModelKind::Lightning, 1)
