@@ -328,11 +328,14 @@ fn is_the_store(p: &std::path::Path, db: &std::path::Path) -> bool {
 
 fn run_sessions() -> anyhow::Result<bool> {
     let db = Store::default_path()?;
-    if !db.is_file() {
-        println!("no session stored in {}", db.display());
-        return Ok(true);
-    }
-    let store = Store::open_to_read(&db)?;
+    // A new store is created (empty) where it belongs; one that cannot be is simply empty.
+    let store = match Store::open_to_read(&db) {
+        Err(e) if e.is_read_only() && !db.is_file() => {
+            println!("no session stored in {}", db.display());
+            return Ok(true);
+        }
+        r => r?,
+    };
     let sessions = store.list_sessions()?;
     if sessions.is_empty() {
         println!("no session stored in {}", store.path().display());
