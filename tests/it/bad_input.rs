@@ -715,8 +715,14 @@ fn killing_a_save_leaves_whole_sessions_and_an_interrupted_live_session_shows_as
     let data = dir.path().join("data");
     let db = store_with_two_sessions(&data);
     let (json, reps) = hinge_json();
+    // Kills spread over one whole save's time (measured here, the machine may be busy), so some
+    // land before, some during and some after the transaction.
+    let t0 = Instant::now();
+    let r = save(&data);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let whole_ms = t0.elapsed().as_millis() as u64;
     let mut finished = 0;
-    for delay_ms in (0..300).step_by(10) {
+    for delay_ms in (0..30).map(|i| whole_ms * i / 24) {
         let mut child = Command::new(bin())
             .args(["analyze", s(json), "--exercise", "hinge", "--save"])
             .env("FORMCHECK_DATA", &data)
@@ -731,7 +737,10 @@ fn killing_a_save_leaves_whole_sessions_and_an_interrupted_live_session_shows_as
         }
         assert_all_whole(&db, *reps);
     }
-    println!("kill -9 during --save: {finished} of 30 had finished; every stored session is whole");
+    println!(
+        "kill -9 during --save (a save takes {whole_ms} ms): {finished} of 30 had finished; every stored session is whole"
+    );
+    assert!(finished < 30, "no kill landed before the end of a save");
     // A live session (one rep per transaction) killed mid-set: kept, and marked incomplete.
     let mut child = Command::new(bin())
         .args(["store-writer", "--db", s(&db)])
