@@ -480,8 +480,7 @@ fn missing_corrupt_and_unreadable_models_and_a_missing_runtime_are_told_apart() 
     // Missing model file (library level: the installed one is always found beside the project).
     let missing =
         formcheck::pose::PoseModel::load_file(&models.join("nope.onnx"), formcheck::pose::ModelKind::Lightning, 1)
-            .err()
-            .expect("a missing model is an error");
+            .expect_err("a missing model is an error");
     assert!(missing.to_string().contains("not found") && missing.to_string().contains("Fix:"), "{missing}");
     // Unreadable: permission denied, as another user (root reads everything).
     std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/movenet-lightning.onnx"), &model).unwrap();
