@@ -185,6 +185,9 @@ fn run_analyze(
 ) -> anyhow::Result<bool> {
     // The plan in force: --prescription, else (for a stored session) the default plan.
     let plan = if save.is_some() { Some(plan.unwrap_or_else(Prescription::default_plan)) } else { plan };
+    // With --save, the store is opened and checked first: a store that is not formcheck's, is
+    // damaged or read-only is reported now, not after minutes of analysis.
+    let store = if save.is_some() { Some(Store::open_to_write(&Store::default_path()?)?) } else { None };
     // A saved analysis: judge its keypoints again, no model needed.
     if input.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
         if mirrored {
@@ -201,6 +204,15 @@ fn run_analyze(
         };
         let (result, states) = formcheck::pipeline::analyze::rejudge(&input, e, effective_config(plan.as_ref(), e))?;
         print!("{}", result.summary(e));
+        if let Some(store) = &store {
+            if save.as_ref().is_some_and(|s| s.key_frames) {
+                eprintln!("no key frame: a saved analysis has no pictures");
+            }
+            let source = std::fs::canonicalize(&input).unwrap_or(input.clone());
+            let id = store.save_report(&result.report, &source, plan.as_ref())?;
+            eprintln!("saved as session {id} in {}", store.path().display());
+            println!("session {id}");
+        }
         if let Some(out) = &json {
             std::fs::write(
                 out,
@@ -271,10 +283,16 @@ fn run_analyze(
     }
     if let Some(e) = &analysis.error {
         eprintln!("error: {}", e.lines().next().unwrap_or(e));
+        if let Some(store) = &store {
+            eprintln!(
+                "not saved: the clip could not be read to its end, so the session was not stored in {} (a part of \
+                 a session would count as the whole). Re-export or re-record the clip and run the command again.",
+                store.path().display()
+            );
+        }
         return Ok(false);
     }
-    if let Some(SaveOptions { key_frames }) = &save {
-        let store = Store::open_default()?;
+    if let (Some(SaveOptions { key_frames }), Some(store)) = (&save, &store) {
         let clip = std::fs::canonicalize(&input).unwrap_or(input.clone());
         let id = store.save_analysis(&analysis, &clip, plan.as_ref())?;
         eprintln!("saved as session {id} in {}", store.path().display());
@@ -302,7 +320,22 @@ fn run_report(
     if out.is_none() && csv.is_none() && json.is_none() {
         anyhow::bail!("say where to write the report: --out FILE.html, --csv FILE and/or --json FILE");
     }
-    let store = Store::open_default()?;
+    let db = Store::default_path()?;
+    for p in [&out, &csv, &json].into_iter().flatten() {
+        if is_the_store(p, &db) {
+            anyhow::bail!(
+                "{} is the session store: formcheck will not write a report over it.\nFix: give another file name, e.g. --out report.html",
+                p.display()
+            );
+        }
+    }
+    if !db.is_file() {
+        anyhow::bail!(
+            "no session stored yet in {}: save one first (`formcheck analyze CLIP --exercise hinge --save`)",
+            db.display()
+        );
+    }
+    let store = Store::open_to_read(&db)?;
     let id = match session {
         Some(id) => id,
         None => store
@@ -328,8 +361,33 @@ fn run_report(
     Ok(true)
 }
 
+/// Whether writing to `p` would write over the store at `db` (or its WAL and shared-memory files).
+fn is_the_store(p: &std::path::Path, db: &std::path::Path) -> bool {
+    let canon = |q: &std::path::Path| {
+        // A file not yet there: its folder's real path and its name.
+        std::fs::canonicalize(q).ok().or_else(|| {
+            let dir = q.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            Some(std::fs::canonicalize(dir).ok()?.join(q.file_name()?))
+        })
+    };
+    let Some(target) = canon(p) else { return false };
+    ["", "-wal", "-shm", "-journal"].iter().any(|suffix| {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        canon(std::path::Path::new(&name)).is_some_and(|d| d == target)
+    })
+}
+
 fn run_sessions() -> anyhow::Result<bool> {
-    let store = Store::open_default()?;
+    let db = Store::default_path()?;
+    // A new store is created (empty) where it belongs; one that cannot be is simply empty.
+    let store = match Store::open_to_read(&db) {
+        Err(e) if e.is_read_only() && !db.is_file() => {
+            println!("no session stored in {}", db.display());
+            return Ok(true);
+        }
+        r => r?,
+    };
     let sessions = store.list_sessions()?;
     if sessions.is_empty() {
         println!("no session stored in {}", store.path().display());
@@ -337,7 +395,7 @@ fn run_sessions() -> anyhow::Result<bool> {
     for s in sessions {
         let names: Vec<&str> = s.exercises.iter().map(Exercise::name).collect();
         println!(
-            "{:>5}  {}  {:<6} {} set(s), {} rep(s), {} hold(s)  {}{}",
+            "{:>5}  {}  {:<6} {} set(s), {} rep(s), {} hold(s)  {}{}{}",
             s.id,
             formcheck::session::store::format_time(s.started_at),
             format!("{:?}", s.source_kind).to_lowercase(),
@@ -345,7 +403,8 @@ fn run_sessions() -> anyhow::Result<bool> {
             s.reps,
             s.holds,
             names.join(", "),
-            s.clip_path.map_or(String::new(), |p| format!("  ({p})"))
+            s.clip_path.map_or(String::new(), |p| format!("  ({p})")),
+            if s.ended_at.is_none() { "  INCOMPLETE: interrupted before it ended" } else { "" }
         );
     }
     Ok(true)
@@ -400,6 +459,15 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         };
+    }
+    // A plan for the window is checked before it opens: a malformed plan is an error, never
+    // silently replaced by the usual dose.
+    if !matches!(cli.command, Some(Command::Analyze { .. }))
+        && let Some(path) = &cli.prescription
+        && let Err(e) = Prescription::from_file(path)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
     }
     let result = match cli.command {
         Some(Command::Analyze { input, model, json, quiet, threads, exercise, save, key_frames }) => {

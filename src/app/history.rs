@@ -14,6 +14,8 @@ use crate::session::store::{SessionRecord, SourceKind, Store, StoreError};
 pub(crate) struct HistoryPoint {
     pub session_id: i64,
     pub started_at: i64,
+    /// Interrupted before it ended (the app or computer stopped mid-session).
+    pub incomplete: bool,
     pub source: SourceKind,
     pub sets: u32,
     pub reps: u32,
@@ -41,6 +43,7 @@ impl HistoryPoint {
         Some(Self {
             session_id: rec.summary.id,
             started_at: rec.summary.started_at,
+            incomplete: rec.summary.ended_at.is_none(),
             source: rec.summary.source_kind,
             sets: q.sets_done,
             reps: q.reps_done,
@@ -231,7 +234,8 @@ fn sessions_table(ui: &mut egui::Ui, points: &[HistoryPoint]) -> Option<i64> {
         let pain = |p: Option<u8>| p.map_or("-".to_string(), |v| v.to_string());
         for (i, p) in points.iter().enumerate() {
             ui.label(format!("{}", i + 1));
-            ui.label(crate::session::store::format_time(p.started_at));
+            let when = crate::session::store::format_time(p.started_at);
+            ui.label(if p.incomplete { format!("{when} (incomplete)") } else { when });
             ui.label(p.source.name());
             ui.label(format!("{}", p.sets));
             ui.label(format!("{} ({})", p.reps, p.clean_reps));

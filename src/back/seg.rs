@@ -36,6 +36,10 @@ pub enum SegError {
     )]
     Missing { path: PathBuf },
     #[error(
+        "segmentation model {path} cannot be read ({reason}).\nFix: give your user permission to read it (e.g. `chmod a+r {path}`), or reinstall formcheck."
+    )]
+    Unreadable { path: PathBuf, reason: String },
+    #[error(
         "segmentation model {path} could not be loaded as an ONNX model ({reason}).\nFix: the file is damaged or not a model; restore it from the repository (models/README.md lists its SHA-256)."
     )]
     Corrupt { path: PathBuf, reason: String },
@@ -300,6 +304,7 @@ impl SegModel {
         .map_err(|e| match e {
             OpenError::Runtime(e) => SegError::Runtime(e),
             OpenError::Missing => SegError::Missing { path: path.to_path_buf() },
+            OpenError::Unreadable(reason) => SegError::Unreadable { path: path.to_path_buf(), reason },
             OpenError::Corrupt(reason) => SegError::Corrupt { path: path.to_path_buf(), reason },
             OpenError::WrongShape(what) => SegError::WrongShape { path: path.to_path_buf(), what },
         })?;

@@ -70,8 +70,12 @@ pub enum SourceError {
         "{path}: the video ends early or is damaged after {frames} frames ({reason}). The frames before that were analysed; re-export or re-record the clip to analyse the rest."
     )]
     Truncated { path: PathBuf, frames: u64, reason: String },
-    #[error("{path}: no images found (looked for .png, .jpg, .jpeg, .bmp). Pick a folder with photos in it.")]
+    #[error("{path}: no images found (looked for .png, .jpg, .jpeg, .webp, .bmp). Pick a folder with photos in it.")]
     EmptyFolder { path: PathBuf },
+    #[error(
+        "{path}: the image is {width} x {height} pixels, larger than formcheck reads ({max_side} pixels a side, {max_mp} megapixels). Scale it down (a photo of 4000 x 3000 is plenty) and try again."
+    )]
+    TooLarge { path: PathBuf, width: u32, height: u32, max_side: u32, max_mp: u32 },
     #[error("no camera found. Plug in a webcam, or use the demo or a video file instead.")]
     NoCamera,
     #[error("camera {index} could not be opened ({reason}). Check that no other program is using it, or pick another.")]
@@ -103,10 +107,29 @@ pub trait FrameSource: Send {
     fn frame_name(&self, _frame: &Frame) -> Option<String> {
         None
     }
+
+    /// What the source skipped and why (a file in a folder of stills that is not an image), since
+    /// the last call: each a line for the user.
+    fn take_warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Image file extensions read as stills.
-pub(crate) const IMAGE_EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "bmp"];
+pub(crate) const IMAGE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "webp", "bmp"];
+
+/// Whether the file's first bytes are an image formcheck decodes (PNG, JPEG, WebP, BMP), whatever
+/// its name says: a browser saves WebP as `.jpg`, and a photo may be renamed `.mp4`.
+#[must_use]
+pub(crate) fn is_image_content(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 32];
+    let Ok(n) = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) else { return false };
+    matches!(
+        image::guess_format(&head[..n]),
+        Ok(image::ImageFormat::Png | image::ImageFormat::Jpeg | image::ImageFormat::WebP | image::ImageFormat::Bmp)
+    )
+}
 
 /// Whether `path` names an image file by its extension.
 #[must_use]
@@ -125,7 +148,7 @@ pub fn open_path(path: &Path, video_format: PixelFormat) -> Result<Box<dyn Frame
     if !path.exists() {
         return Err(SourceError::NotFound { path: path.to_path_buf() });
     }
-    if path.is_dir() || is_image_path(path) {
+    if path.is_dir() || is_image_path(path) || is_image_content(path) {
         Ok(Box::new(images::ImageSource::open(path)?))
     } else {
         Ok(Box::new(video::VideoSource::open(path, video_format)?))

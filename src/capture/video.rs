@@ -36,8 +36,33 @@ fn parse_showinfo(line: &str) -> Option<FrameInfo> {
     Some(FrameInfo { pts_time, width: w.parse().ok()?, height: h.parse().ok()? })
 }
 
-/// Whether an ffmpeg log line reports damage in the input.
-fn is_damage(line: &str) -> bool {
+/// `path` as ffmpeg and ffprobe should be given it: a relative path whose first character is `-`
+/// (a file named `-y.mp4`) would be read as an option, so it is given as `./-y.mp4`.
+#[must_use]
+pub fn ffmpeg_arg(path: &Path) -> PathBuf {
+    if path.is_relative() && path.as_os_str().as_encoded_bytes().first() == Some(&b'-') {
+        Path::new(".").join(path)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Whether an ffmpeg log line reports damage in the input. Only ffmpeg's own messages count:
+/// the header lines (`Input #0, mov... from '<path>':`, the indented stream and metadata lines)
+/// are skipped, and the file's own name is taken out of the line first, so a clip called
+/// `corrupt.mp4` or titled "Invalid data" is not damaged for its name.
+fn is_damage(line: &str, path: &Path) -> bool {
+    if line.starts_with("Input #") || line.starts_with(char::is_whitespace) {
+        return false;
+    }
+    let mut line = line.to_string();
+    let full = path.display().to_string();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    for p in [full, name] {
+        if !p.is_empty() {
+            line = line.replace(&p, "");
+        }
+    }
     const SIGNS: [&str; 7] = [
         "partial file",
         "Invalid NAL",
@@ -48,6 +73,12 @@ fn is_damage(line: &str) -> bool {
         "Truncating packet",
     ];
     SIGNS.iter().any(|s| line.contains(s))
+}
+
+/// Frames may end this long (s) before the video stream's declared end and the file still counts
+/// as whole: the last frame's time is its start, and containers round the duration.
+fn end_tolerance_s(fps: Option<f64>) -> f64 {
+    (3.0 / fps.unwrap_or(30.0)).max(0.5)
 }
 
 /// Lines ffmpeg writes to stderr that are not per-frame info: kept to explain failures.
@@ -68,6 +99,11 @@ pub struct VideoSource {
     log: Arc<Mutex<Log>>,
     size: Option<(u32, u32)>,
     format: PixelFormat,
+    /// How long the video stream declares it lasts (s), to tell a cut-short file from a whole one.
+    stream_end: Option<f64>,
+    /// The first and the last decoded frame's time (s).
+    first_t: Option<f64>,
+    last_t: Option<f64>,
     next_index: u64,
     finished: bool,
     /// Frame buffers handed out lately: one whose frames have all been dropped is read into again
@@ -110,6 +146,8 @@ struct Probe {
     fps: Option<f64>,
     duration: Option<f64>,
     frames: Option<u64>,
+    /// The video stream's own duration (not the container's, which counts audio).
+    stream_end: Option<f64>,
     rotated: bool,
 }
 
@@ -124,7 +162,7 @@ fn probe(path: &Path) -> Result<Probe, SourceError> {
         .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
         .arg("stream=codec_type,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:stream_side_data=rotation:format=duration")
         .args(["-of", "json"])
-        .arg(path)
+        .arg(ffmpeg_arg(path))
         .output()
         .map_err(|e| if e.kind() == ErrorKind::NotFound { SourceError::FfmpegMissing } else { SourceError::Io(e) })?;
     let unreadable = |reason: String| SourceError::Unreadable { path: path.to_path_buf(), reason };
@@ -155,6 +193,7 @@ fn probe(path: &Path) -> Result<Probe, SourceError> {
             .or_else(|| stream["r_frame_rate"].as_str().and_then(parse_rate)),
         duration: num(&stream["duration"]).or_else(|| num(&v["format"]["duration"])),
         frames: stream["nb_frames"].as_str().and_then(|s| s.parse().ok()),
+        stream_end: num(&stream["duration"]),
         rotated: (rotation.abs() - 90.0).abs() < 1.0,
     })
 }
@@ -175,7 +214,7 @@ impl VideoSource {
         let (width, height) = if p.rotated { (p.height, p.width) } else { (p.width, p.height) };
         let mut child = Command::new("ffmpeg")
             .args(["-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", "-threads", "1", "-i"])
-            .arg(path)
+            .arg(ffmpeg_arg(path))
             .args(["-map", "0:v:0", "-vf", "showinfo=checksum=0", "-fps_mode", "passthrough"])
             .args(["-f", "rawvideo", "-pix_fmt", format.ffmpeg_name(), "-"])
             .stdin(Stdio::null())
@@ -191,6 +230,7 @@ impl VideoSource {
         let (tx, frames) = channel();
         let log = Arc::new(Mutex::new(Log::default()));
         let log_w = Arc::clone(&log);
+        let path_w = path.to_path_buf();
         std::thread::Builder::new()
             .name("ffmpeg-stderr".into())
             .spawn(move || {
@@ -202,7 +242,7 @@ impl VideoSource {
                         }
                     } else {
                         let mut log = log_w.lock().expect("log lock");
-                        if is_damage(&line) && log.damaged.is_none() {
+                        if is_damage(&line, &path_w) && log.damaged.is_none() {
                             log.damaged = Some(line.trim().to_string());
                         }
                         if log.lines.len() < 200 {
@@ -233,6 +273,9 @@ impl VideoSource {
             log,
             size: None,
             format,
+            stream_end: p.stream_end,
+            first_t: None,
+            last_t: None,
             next_index: 0,
             finished: false,
             pool: Vec::with_capacity(POOL),
@@ -272,11 +315,17 @@ impl VideoSource {
         if frames == 0 {
             return Err(SourceError::Unreadable { path: self.path.clone(), reason: self.last_error_line() });
         }
-        // A file that decodes to noticeably fewer frames than it declares was cut short.
-        let short = self.info.frame_count.is_some_and(|n| frames + 2 < n.saturating_mul(95) / 100);
+        // Damage is judged by ffmpeg's own errors and by where the frames end against the
+        // stream's declared duration, never by the container's frame count: with an edit list a
+        // whole phone clip declares more frames (`nb_frames`) than it shows.
+        // Times are measured from the first frame: ffmpeg shifts the file's start to zero, and a
+        // video stream may start after the audio.
+        let end = self.stream_end.filter(|e| e.is_finite() && *e > 0.0);
+        let last = self.last_t.unwrap_or(0.0) - self.first_t.unwrap_or(0.0);
+        let short = end.is_some_and(|e| last + end_tolerance_s(self.info.fps) < e);
         if !status.success() || damaged.is_some() || short {
-            let reason = if short && damaged.is_none() {
-                format!("{frames} of {} frames decoded", self.info.frame_count.unwrap_or(0))
+            let reason = if short && damaged.is_none() && status.success() {
+                format!("the frames stop at {last:.2} s of {:.2} s", end.unwrap_or(0.0))
             } else {
                 self.last_error_line()
             };
@@ -328,6 +377,8 @@ impl FrameSource for VideoSource {
         self.next_index += 1;
         let fps = self.info.fps.unwrap_or(30.0);
         let t = fi.and_then(|f| f.pts_time).unwrap_or(index as f64 / fps);
+        self.first_t.get_or_insert(t);
+        self.last_t = Some(t);
         if self.pool.len() < POOL {
             self.pool.push(Arc::clone(&data));
         }
@@ -355,6 +406,24 @@ mod tests {
         assert_eq!(parse_showinfo("[mov @ 0x1] st: 1 edit list: 1 Missing key frame"), None);
         let nopts = "[Parsed_showinfo_0 @ 0x1] n:   0 pts:NOPTS pts_time:NOPTS pos: 1 fmt:rgb24 sar:1/1 s:640x480 i:P";
         assert_eq!(parse_showinfo(nopts), Some(FrameInfo { pts_time: None, width: 640, height: 480 }));
+    }
+
+    #[test]
+    fn the_file_name_and_header_lines_are_not_damage() {
+        let path = Path::new("/home/me/corrupt clips/corrupt.mp4");
+        let header = "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from '/home/me/corrupt clips/corrupt.mp4':";
+        assert!(!is_damage(header, path));
+        assert!(!is_damage("    title           : Invalid data found", path));
+        assert!(!is_damage("/home/me/corrupt clips/corrupt.mp4: No such file", path));
+        assert!(is_damage("[h264 @ 0x5581] corrupted macroblock 3 4 (total_coeff=-1)", path));
+        assert!(is_damage("/home/me/corrupt clips/corrupt.mp4: Invalid data found when processing input", path));
+    }
+
+    #[test]
+    fn a_leading_dash_is_not_an_option() {
+        assert_eq!(ffmpeg_arg(Path::new("-y.mp4")), Path::new("./-y.mp4"));
+        assert_eq!(ffmpeg_arg(Path::new("/tmp/-y.mp4")), Path::new("/tmp/-y.mp4"));
+        assert_eq!(ffmpeg_arg(Path::new("clip.mp4")), Path::new("clip.mp4"));
     }
 
     #[test]

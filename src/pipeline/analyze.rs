@@ -238,6 +238,7 @@ pub fn analyze(
         .name("decode".into())
         .spawn(move || {
             let mut source = source;
+            let mut warnings = Vec::new();
             loop {
                 let t0 = Instant::now();
                 let next = source.next_frame();
@@ -247,10 +248,12 @@ pub fn analyze(
                     _ => (None, None),
                 };
                 let end = !matches!(next, Ok(Some(_)));
+                warnings.extend(source.take_warnings());
                 if tx.send((next, known, name, ms)).is_err() || end {
                     break;
                 }
             }
+            warnings
         })
         .map_err(AnalyzeError::Thread)?;
     let mut frames = Vec::new();
@@ -296,7 +299,7 @@ pub fn analyze(
         last_t = frame.t;
         progress(frames.len() as u64, expected);
     }
-    let _ = decoder.join();
+    let source_warnings = decoder.join().unwrap_or_default();
     if frames.is_empty()
         && let Some(e) = error
     {
@@ -324,7 +327,8 @@ pub fn analyze(
         masked_fraction: per(masked as f64),
         peak_memory_mb: peak_memory_mb(),
     };
-    let warnings = stage.warnings().to_vec();
+    let mut warnings = source_warnings;
+    warnings.extend(stage.warnings().iter().cloned());
     let exercise = stage.finish().map(|report| ExerciseResult { report, spine });
     Ok(Analysis {
         input: input.to_string(),

@@ -65,7 +65,7 @@ pub fn decode_at_unmirrored(
     let filter = if mirrored { format!("hflip,scale={w}:{h}") } else { format!("scale={w}:{h}") };
     let out = std::process::Command::new("ffmpeg")
         .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-ss", &format!("{:.6}", t.max(0.0)), "-i"])
-        .arg(path)
+        .arg(crate::capture::video::ffmpeg_arg(path))
         .args(["-map", "0:v:0", "-frames:v", &count.to_string(), "-vf", &filter])
         .args(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
         .stdin(std::process::Stdio::null())

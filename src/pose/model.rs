@@ -57,6 +57,10 @@ pub enum ModelError {
     )]
     Missing { path: PathBuf },
     #[error(
+        "model file {path} cannot be read ({reason}).\nFix: give your user permission to read it (e.g. `chmod a+r {path}`), or reinstall formcheck."
+    )]
+    Unreadable { path: PathBuf, reason: String },
+    #[error(
         "model file {path} could not be loaded as an ONNX model ({reason}).\nFix: the file is damaged or not a model; restore it from the repository (models/README.md lists its SHA-256)."
     )]
     Corrupt { path: PathBuf, reason: String },
@@ -144,6 +148,8 @@ fn dims_match(actual: &[i64], expected: &[i64]) -> bool {
 pub(crate) enum OpenError {
     Runtime(RuntimeError),
     Missing,
+    /// The file is there but cannot be read (permissions): the reason.
+    Unreadable(String),
     /// Not loadable as an ONNX model: the reason.
     Corrupt(String),
     /// Loadable, but its tensors are not the expected ones: what differs.
@@ -162,6 +168,10 @@ pub(crate) fn open_checked(
     let (env, _) = runtime::environment().map_err(OpenError::Runtime)?;
     if !path.is_file() {
         return Err(OpenError::Missing);
+    }
+    // A file that cannot be read is not a damaged one: say which it is.
+    if let Err(e) = std::fs::File::open(path) {
+        return Err(OpenError::Unreadable(e.to_string()));
     }
     let corrupt = |e: &dyn std::fmt::Display| OpenError::Corrupt(e.to_string());
     let session = Session::builder(env)
@@ -223,6 +233,7 @@ impl PoseModel {
         .map_err(|e| match e {
             OpenError::Runtime(e) => ModelError::Runtime(e),
             OpenError::Missing => ModelError::Missing { path: path.to_path_buf() },
+            OpenError::Unreadable(reason) => ModelError::Unreadable { path: path.to_path_buf(), reason },
             OpenError::Corrupt(reason) => ModelError::Corrupt { path: path.to_path_buf(), reason },
             OpenError::WrongShape(what) => ModelError::WrongShape { path: path.to_path_buf(), kind: kind.name(), what },
         })?;

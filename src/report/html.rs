@@ -91,8 +91,10 @@ pub fn to_html(r: &Report) -> String {
         (_, Some(p)) => format!("recorded clip {p}"),
         (k, None) => format!("{k:?}").to_lowercase(),
     };
-    let duration =
-        s.ended_at.map_or_else(|| "not ended".to_string(), |e| format!("{} min", (e - s.started_at).max(0) / 60));
+    let duration = s.ended_at.map_or_else(
+        || "incomplete: interrupted before it ended".to_string(),
+        |e| format!("{} min", (e - s.started_at).max(0) / 60),
+    );
     let total_reps: u32 = r.exercises.iter().map(|e| e.reps_done).sum();
     let clean: u32 = r.exercises.iter().map(|e| e.clean_reps).sum();
     let hold_s: f64 = r.exercises.iter().map(|e| e.hold_seconds).fold(0.0, |a, b| a + b);

@@ -3,6 +3,7 @@
 
 mod back_real;
 mod back_synthetic;
+mod bad_input;
 mod cli;
 mod coach;
 mod common;

@@ -32,6 +32,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
+pub mod limits;
 mod locate;
 
 pub use locate::{PrescriptionError, line_col};
@@ -403,6 +404,16 @@ impl Prescription {
                     ));
                 }
             }
+            // Every numeric override in its range (see `limits`): the table's leaves, by path.
+            let mut leaves = Vec::new();
+            numeric_leaves(&ex.overrides, &mut Vec::new(), &mut leaves);
+            for (keys, value) in leaves {
+                if let Err(e) = limits::check(&keys.join("."), value) {
+                    let mut p = field("overrides");
+                    p.extend(keys.into_iter().map(Seg::Key));
+                    return Err(err(p, e.to_string()));
+                }
+            }
         }
         Ok(plan)
     }
@@ -537,6 +548,21 @@ pub fn effective_config(plan: Option<&Prescription>, exercise: Exercise) -> Form
     }
     cfg.rom = p.rom_targets();
     cfg
+}
+
+/// Every numeric leaf of an overrides table: its key path and value.
+fn numeric_leaves(t: &toml::Table, prefix: &mut Vec<String>, out: &mut Vec<(Vec<String>, f64)>) {
+    for (k, v) in t {
+        prefix.push(k.clone());
+        match v {
+            toml::Value::Table(t) => numeric_leaves(t, prefix, out),
+            toml::Value::Float(f) => out.push((prefix.clone(), *f)),
+            #[allow(clippy::cast_precision_loss)] // a threshold is not near 2^53
+            toml::Value::Integer(i) => out.push((prefix.clone(), *i as f64)),
+            _ => {}
+        }
+        prefix.pop();
+    }
 }
 
 fn count_leaves(t: &toml::Table) -> usize {

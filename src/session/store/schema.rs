@@ -102,25 +102,35 @@ CREATE TABLE key_frames (
 CREATE INDEX key_frames_session ON key_frames(session_id);
 ";
 
-/// Migrates the open file at `path` to [`SCHEMA_VERSION`], one version per transaction; a file from
-/// a newer formcheck is refused.
+/// Migrates the open file at `path` to [`SCHEMA_VERSION`] in one transaction and marks it as
+/// formcheck's ([`super::APPLICATION_ID`]); a file from a newer formcheck is refused.
 pub(super) fn migrate(conn: &rusqlite::Connection, path: &std::path::Path) -> Result<(), super::StoreError> {
     use super::error::At;
-    let version: i64 =
-        conn.query_row("PRAGMA user_version", [], |r| r.get(0)).at(path, "reading the schema version")?;
-    if version > SCHEMA_VERSION {
-        return Err(super::StoreError::Newer { path: path.to_path_buf(), version, known: SCHEMA_VERSION });
-    }
-    let steps: [(i64, &str); 2] = [(1, SCHEMA_V1), (2, SCHEMA_V2)];
-    for (to, sql) in steps {
-        if version < to {
-            let what = format!("migrating to schema {to}");
-            let tx = conn.unchecked_transaction().at(path, &what)?;
-            tx.execute_batch(sql).at(path, &what)?;
-            tx.execute_batch(&format!("PRAGMA user_version = {to}")).at(path, &what)?;
-            tx.commit().at(path, &what)?;
+    // One immediate transaction: two formchecks opening a new store at once do not both create it.
+    let what = "migrating the schema";
+    conn.execute_batch("BEGIN IMMEDIATE").at(path, what)?;
+    let r = (|| {
+        let version: i64 =
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0)).at(path, "reading the schema version")?;
+        if version > SCHEMA_VERSION {
+            return Err(super::StoreError::Newer { path: path.to_path_buf(), version, known: SCHEMA_VERSION });
         }
+        let steps: [(i64, &str); 2] = [(1, SCHEMA_V1), (2, SCHEMA_V2)];
+        for (to, sql) in steps {
+            if version < to {
+                conn.execute_batch(sql).at(path, &format!("migrating to schema {to}"))?;
+                conn.execute_batch(&format!("PRAGMA user_version = {to}")).at(path, what)?;
+            }
+        }
+        let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).at(path, what)?;
+        if app_id != super::APPLICATION_ID {
+            conn.execute_batch(&format!("PRAGMA application_id = {}", super::APPLICATION_ID)).at(path, what)?;
+        }
+        conn.execute_batch("COMMIT").at(path, what)
+    })();
+    if r.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
     }
-    // Future versions: one more step in `steps`, each in its own transaction.
+    r?;
     Ok(())
 }

@@ -44,25 +44,27 @@ impl Store {
     /// When the session does not exist, or on a database error.
     pub fn begin_set(&self, session_id: i64, exercise: Exercise) -> Result<i64> {
         let what = format!("starting a set of session {session_id}");
-        let tx = self.db(self.conn.unchecked_transaction(), &what)?;
-        let snapshot: Option<Option<String>> = self.db(
-            tx.query_row("SELECT prescription_toml FROM sessions WHERE id = ?1", [session_id], |r| r.get(0)).optional(),
-            &what,
-        )?;
-        let Some(snapshot) = snapshot else {
-            return Err(StoreError::NoSession { path: self.path.clone(), id: session_id });
-        };
-        let plan = snapshot.and_then(|t| Prescription::from_toml(&t).ok());
-        let ex = plan.as_ref().and_then(|p| p.plan_for(exercise));
-        let number: i64 = self.db(
-            tx.query_row(
-                "SELECT COALESCE(MAX(set_number), 0) + 1 FROM sets WHERE session_id = ?1",
-                [session_id],
-                |r| r.get(0),
-            ),
-            &what,
-        )?;
-        self.db(
+        self.in_tx(&what, || {
+            let tx = &self.conn;
+            let snapshot: Option<Option<String>> = self.db(
+                tx.query_row("SELECT prescription_toml FROM sessions WHERE id = ?1", [session_id], |r| r.get(0))
+                    .optional(),
+                &what,
+            )?;
+            let Some(snapshot) = snapshot else {
+                return Err(StoreError::NoSession { path: self.path.clone(), id: session_id });
+            };
+            let plan = snapshot.and_then(|t| Prescription::from_toml(&t).ok());
+            let ex = plan.as_ref().and_then(|p| p.plan_for(exercise));
+            let number: i64 = self.db(
+                tx.query_row(
+                    "SELECT COALESCE(MAX(set_number), 0) + 1 FROM sets WHERE session_id = ?1",
+                    [session_id],
+                    |r| r.get(0),
+                ),
+                &what,
+            )?;
+            self.db(
             tx.execute(
                 "INSERT INTO sets (session_id, set_number, exercise, target_reps, target_hold_s, variant, started_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -78,9 +80,8 @@ impl Store {
             ),
             &what,
         )?;
-        let id = tx.last_insert_rowid();
-        self.db(tx.commit(), &what)?;
-        Ok(id)
+            Ok(tx.last_insert_rowid())
+        })
     }
 
     /// Records a completed rep and its faults, in one transaction: when this returns, the rep is
@@ -90,37 +91,38 @@ impl Store {
     /// When the set does not exist, the rep number is already recorded, or on a database error.
     pub fn record_rep(&self, set_id: i64, rep: &RepRecord) -> Result<i64> {
         let what = format!("recording rep {} of set {set_id}", rep.index);
-        let tx = self.db(self.conn.unchecked_transaction(), &what)?;
-        self.db(
-            tx.execute(
-                "INSERT INTO reps (set_id, rep_index, side, start_s, end_s, faults, measurements, recorded_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    set_id,
-                    rep.index,
-                    rep.side.map(|s| s.name()),
-                    rep.start_s,
-                    rep.end_s,
-                    self.to_json(&rep.faults)?,
-                    self.to_json(rep)?,
-                    self.now()
-                ],
-            ),
-            &what,
-        )?;
-        let rep_id = tx.last_insert_rowid();
-        let t = rep.hinge.as_ref().map_or(rep.start_s, |h| h.bottom_s);
-        for f in &rep.faults {
+        self.in_tx(&what, || {
+            let tx = &self.conn;
             self.db(
                 tx.execute(
-                    "INSERT INTO faults (set_id, rep_id, fault, t_s, duration_s) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![set_id, rep_id, f.id(), t, rep.fault_durations.get(f)],
+                    "INSERT INTO reps (set_id, rep_index, side, start_s, end_s, faults, measurements, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        set_id,
+                        rep.index,
+                        rep.side.map(|s| s.name()),
+                        rep.start_s,
+                        rep.end_s,
+                        self.to_json(&rep.faults)?,
+                        self.to_json(rep)?,
+                        self.now()
+                    ],
                 ),
                 &what,
             )?;
-        }
-        self.db(tx.commit(), &what)?;
-        Ok(rep_id)
+            let rep_id = tx.last_insert_rowid();
+            let t = rep.hinge.as_ref().map_or(rep.start_s, |h| h.bottom_s);
+            for f in &rep.faults {
+                self.db(
+                    tx.execute(
+                        "INSERT INTO faults (set_id, rep_id, fault, t_s, duration_s) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![set_id, rep_id, f.id(), t, rep.fault_durations.get(f)],
+                    ),
+                    &what,
+                )?;
+            }
+            Ok(rep_id)
+        })
     }
 
     /// Records a completed hold and its faults, in one transaction.
@@ -129,7 +131,8 @@ impl Store {
     /// As [`Store::record_rep`].
     pub fn record_hold(&self, set_id: i64, hold: &HoldRecord) -> Result<i64> {
         let what = format!("recording hold {} of set {set_id}", hold.index);
-        let tx = self.db(self.conn.unchecked_transaction(), &what)?;
+        self.in_tx(&what, || {
+        let tx = &self.conn;
         self.db(
             tx.execute(
                 "INSERT INTO holds (set_id, hold_index, side, variant, start_s, end_s, seconds_in_form, faults, measurements, recorded_at)
@@ -159,8 +162,8 @@ impl Store {
                 &what,
             )?;
         }
-        self.db(tx.commit(), &what)?;
         Ok(hold_id)
+        })
     }
 
     /// Records a cue that was spoken.
@@ -252,8 +255,9 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Stores an exercise report (e.g. of a recorded clip) as a finished session with one set.
-    /// `prescription` is snapshotted; the set's targets come from it.
+    /// Stores an exercise report (e.g. of a recorded clip) as a finished session with one set, in
+    /// one transaction: the session is stored whole or not at all (a kill or a full disk midway
+    /// leaves the store as it was). `prescription` is snapshotted; the set's targets come from it.
     ///
     /// # Errors
     /// When the report names no known exercise, or on a database error.
@@ -265,20 +269,22 @@ impl Store {
     ) -> Result<i64> {
         let exercise: Exercise =
             report.name.parse().map_err(|e| StoreError::record(&self.path, "the report's exercise", e))?;
-        let session = self.begin_session(SourceKind::Clip, Some(clip), prescription)?;
-        let set = self.begin_set(session, exercise)?;
-        for rep in &report.reps {
-            self.record_rep(set, rep)?;
-        }
-        for hold in &report.holds {
-            self.record_hold(set, hold)?;
-        }
-        for cue in &report.cues {
-            self.record_cue(set, cue)?;
-        }
-        self.end_set(set, report.not_in_view_s)?;
-        self.end_session(session)?;
-        Ok(session)
+        self.in_tx("saving the session", || {
+            let session = self.begin_session(SourceKind::Clip, Some(clip), prescription)?;
+            let set = self.begin_set(session, exercise)?;
+            for rep in &report.reps {
+                self.record_rep(set, rep)?;
+            }
+            for hold in &report.holds {
+                self.record_hold(set, hold)?;
+            }
+            for cue in &report.cues {
+                self.record_cue(set, cue)?;
+            }
+            self.end_set(set, report.not_in_view_s)?;
+            self.end_session(session)?;
+            Ok(session)
+        })
     }
 
     /// Stores the exercise verdict of an analysis as a finished session whose source is `clip`.
