@@ -3,6 +3,7 @@
 
 mod back_real;
 mod back_synthetic;
+mod blazepose;
 mod cli;
 mod coach;
 mod common;
