@@ -110,7 +110,8 @@ pub fn decode(raw: &[f32], anchors: &[Anchor], min_score: f32) -> Vec<Detection>
         .zip(anchors)
         .filter_map(|(r, a)| {
             let score = sigmoid(r[0].clamp(-SCORE_CLIP, SCORE_CLIP));
-            if !(score >= min_score) {
+            // A NaN score fails too.
+            if score.partial_cmp(&min_score).is_none_or(std::cmp::Ordering::is_lt) {
                 return None;
             }
             let bbox = [r[1] / scale * a.w + a.x, r[2] / scale * a.h + a.y, r[3] / scale * a.w, r[4] / scale * a.h];
@@ -167,8 +168,8 @@ mod tests {
         assert_eq!((a[1568].x, a[1568].y), (0.5 / 14.0, 0.5 / 14.0));
         assert_eq!((a[1567].x, a[1567].y), (27.5 / 28.0, 27.5 / 28.0));
         // Stride 32 (three layers merged) starts at 1568 + 392 = 1960: 7x7, six per cell.
-        for i in 1960..1966 {
-            assert_eq!((a[i].x, a[i].y), (0.5 / 7.0, 0.5 / 7.0), "anchor {i}");
+        for (i, anchor) in a.iter().enumerate().take(1966).skip(1960) {
+            assert_eq!((anchor.x, anchor.y), (0.5 / 7.0, 0.5 / 7.0), "anchor {i}");
         }
         assert_eq!((a[1966].x, a[1966].y), (1.5 / 7.0, 0.5 / 7.0));
         assert_eq!((a[2253].x, a[2253].y), (6.5 / 7.0, 6.5 / 7.0));

@@ -90,11 +90,12 @@ pub fn warp_into(frame: &Frame, roi: &RotatedRoi, side: usize, out: &mut Vec<f32
     let right = roi.rotate_to_frame([roi.side * step, 0.0]);
     let down = roi.rotate_to_frame([0.0, roi.side * step]);
     let (maxx, maxy) = ((w - 1) as f32, (h - 1) as f32);
-    // Clamped taps: the edge repeats.
+    // Clamped taps: the edge repeats. After the clamp `p >= 0`, so truncation is the floor
+    // (`f32::floor` is a library call on baseline x86-64).
     let tap = |p: f32, max: f32| {
         let p = p.clamp(0.0, max);
-        let f = p.floor();
-        (f as usize, p - f)
+        let i = p as usize;
+        (i, p - i as f32)
     };
     let data = frame.data.as_slice();
     match frame.format {
