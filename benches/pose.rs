@@ -1,5 +1,6 @@
 //! Benchmarks of the pose stage: preprocessing (crop + resize of a 1080p frame), bare model
-//! inference (Lightning and Thunder), and decoding + smoothing. Compare runs with criterion's report.
+//! inference (Lightning and Thunder), and decoding + smoothing; BlazePose's warp, landmark and
+//! detector passes, and a whole tracked BlazePose frame. Compare runs with criterion's report.
 //!
 //! Run: `cargo bench --bench pose` (needs scripts/setup.sh to have fetched ONNX Runtime).
 
@@ -72,5 +73,63 @@ fn decode(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, preprocess, inference, decode);
+/// BlazePose: the rotated warp into the landmark model's input, the bare landmark and detector
+/// passes, and the whole tracked frame (warp, landmark model, decoding, smoothing, next region).
+fn blazepose(c: &mut Criterion) {
+    use formcheck::pose::blazepose::{RawLandmarks, RotatedRoi, decode, roi::warp_into};
+    use formcheck::pose::{EstimatorOptions, PoseEstimator};
+    let threads = 2;
+    let (w, h) = (1920u32, 1080u32);
+    let yuv_len = formcheck::frame::PixelFormat::Yuv420p.frame_len(w, h);
+    let yuv_data = (0..yuv_len).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8).collect();
+    let yuv = Frame::with_format(0, 0.0, w, h, formcheck::frame::PixelFormat::Yuv420p, yuv_data);
+    let roi = RotatedRoi { cx: 900.0, cy: 600.0, side: 700.0, angle: 0.3 };
+    let mut input = Vec::new();
+    c.bench_function("blazepose/warp_1080p_yuv_to_256", |b| {
+        b.iter(|| warp_into(black_box(&yuv), black_box(&roi), 256, &mut input));
+    });
+    for kind in [ModelKind::BlazePoseLite, ModelKind::BlazePoseFull] {
+        let mut model =
+            PoseModel::load(kind, threads).unwrap_or_else(|e| panic!("cannot benchmark {}: {e}", kind.name()));
+        let nets = model.blazepose().expect("a BlazePose model");
+        let lm_input: Vec<f32> = (0..256 * 256 * 3).map(|i| (i % 251) as f32 / 255.0).collect();
+        let mut raw = RawLandmarks::default();
+        c.bench_function(&format!("blazepose/landmarks_{}_{threads}_threads", kind.name()), |b| {
+            b.iter(|| {
+                nets.landmarks(black_box(&lm_input), &mut raw).expect("inference");
+                decode(&raw)
+            });
+        });
+        if kind == ModelKind::BlazePoseFull {
+            let det_input: Vec<f32> = (0..224 * 224 * 3).map(|i| (i % 251) as f32 / 127.5 - 1.0).collect();
+            c.bench_function(&format!("blazepose/detector_{threads}_threads"), |b| {
+                b.iter(|| nets.detect(black_box(&det_input)).expect("inference"));
+            });
+        }
+    }
+    // The whole tracked frame on a real still (the person must be found for tracking to hold).
+    let still = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/stills/wahoo_good_morning_standing_t4.png");
+    let Ok(img) = image::open(&still) else {
+        eprintln!("skipping blazepose/tracked_frame: {} not found", still.display());
+        return;
+    };
+    let img = img.to_rgb8();
+    let (w, h) = img.dimensions();
+    let mut frame = Frame::new(0, 0.0, w, h, img.into_raw());
+    for kind in [ModelKind::BlazePoseLite, ModelKind::BlazePoseFull] {
+        let model = PoseModel::load(kind, threads).unwrap_or_else(|e| panic!("{e}"));
+        let mut est = PoseEstimator::new(model, EstimatorOptions::default());
+        c.bench_function(&format!("blazepose/tracked_frame_{}_{threads}_threads", kind.name()), |b| {
+            b.iter(|| {
+                frame.t += 1.0 / 30.0;
+                let r = est.estimate(black_box(&frame)).expect("inference");
+                assert!(r.sample.present, "the person is lost");
+                r.passes
+            });
+        });
+    }
+}
+
+criterion_group!(benches, preprocess, inference, decode, blazepose);
 criterion_main!(benches);

@@ -15,6 +15,7 @@ use ort::session::Session;
 use ort::value::{TensorElementType, TensorRef};
 
 use crate::frame::Frame;
+use crate::pose::blazepose::PoseMask;
 use crate::pose::crop::{CropRegion, crop_resize_into};
 use crate::pose::model::model_dirs;
 use crate::pose::skeleton::{Joint, Pose};
@@ -93,6 +94,16 @@ impl PersonMask {
         assert_eq!(prob.len(), side * side, "mask must have side*side values");
         let s = side as f32;
         Self { side, prob, region, inside: [0.0, 0.0, s, s] }
+    }
+
+    /// BlazePose's own person mask read over `region` of a `width x height` frame, `side x side`.
+    #[must_use]
+    pub fn from_pose_mask(mask: &PoseMask, region: CropRegion, side: usize, (width, height): (u32, u32)) -> Self {
+        let mut prob = Vec::new();
+        mask.resample_into(&region, side, &mut prob);
+        let mut m = Self::new(side, prob, region);
+        m.set_frame(width, height);
+        m
     }
 
     fn set_frame(&mut self, width: u32, height: u32) {
@@ -236,7 +247,7 @@ pub fn fit_to_frame(region: CropRegion, width: u32, height: u32) -> CropRegion {
 
 /// Fills the crop's pixels that fall outside the frame with the nearest inside pixel (the frame's
 /// edge repeated) instead of black: black padding next to dark clothes makes the model lose them.
-fn replicate_edges(crop: &mut [i32], side: usize, region: &CropRegion, width: u32, height: u32) {
+pub(crate) fn replicate_edges(crop: &mut [i32], side: usize, region: &CropRegion, width: u32, height: u32) {
     let scale = region.size / side as f32;
     // Output index range whose pixel centres fall inside the frame, per axis.
     let range = |origin: f32, len: u32| {

@@ -2,15 +2,18 @@
 //! what the form engine gets for each frame.
 
 use super::reading::BackReading;
+use super::seg::{SEG_SIDE, replicate_edges};
 use super::{BackAnalyzer, BackConfig, BackKeypoints, P2, PersonMask, SegError, SegModel, Unreliable, contour};
 use super::{fit_to_frame, seg_region};
 use crate::form::BackMeasure;
 use crate::form::geometry::inclination_from_vertical;
 use crate::frame::Frame;
+use crate::pose::blazepose::PoseMask;
+use crate::pose::crop::crop_resize_into;
 use crate::pose::skeleton::PoseSample;
 
 /// The mask stage of the hip hinge in a pipeline: the selfie model on a crop sized from the
-/// keypoints, then the back contour. A frame it cannot judge gives `None`: the form engine's
+/// keypoints (MoveNet), or BlazePose's own mask read over that crop, then the back contour. A frame it cannot judge gives `None`: the form engine's
 /// keypoint proxies judge it instead.
 ///
 /// Cadence: the mask runs on every `BackConfig::mask_every`-th frame. On the frames between, the
@@ -23,7 +26,10 @@ use crate::pose::skeleton::PoseSample;
 /// counts them, and on those the mask would have run they keep the running torso length up to
 /// date, so the bent frames are masked, and measured against the torso seen upright, as before.
 pub(crate) struct BackStage {
-    seg: SegModel,
+    /// The selfie model (MoveNet), or `None` when the pose model gives its own mask (BlazePose).
+    seg: Option<SegModel>,
+    /// The RGB crop of the last masked frame when the pose model's mask is used (for the dowel).
+    crop: Vec<i32>,
     mask: Option<PersonMask>,
     analyzer: BackAnalyzer,
     /// Frames since the last masked one (0: mask this frame).
@@ -64,8 +70,20 @@ impl BackStage {
     /// # Errors
     /// [`SegError`] when the model or the runtime is missing or wrong.
     pub(crate) fn load_with(threads: usize, config: BackConfig) -> Result<Self, SegError> {
-        Ok(Self {
-            seg: SegModel::load(threads)?,
+        Ok(Self::with_seg(Some(SegModel::load(threads)?), config))
+    }
+
+    /// A back stage for a pose model that gives its own person mask (BlazePose): no selfie model is
+    /// loaded; each frame's mask comes with its pose (see [`BackStage::measure`]).
+    #[must_use]
+    pub(crate) fn with_pose_mask() -> Self {
+        Self::with_seg(None, BackConfig::default())
+    }
+
+    fn with_seg(seg: Option<SegModel>, config: BackConfig) -> Self {
+        Self {
+            seg,
+            crop: Vec::new(),
             mask: None,
             analyzer: BackAnalyzer::new(config),
             since_mask: 0,
@@ -74,7 +92,7 @@ impl BackStage {
             refusal: None,
             total_ms: 0.0,
             masked_frames: 0,
-        })
+        }
     }
 
     /// Forgets the previous frames (independent stills, or a jump in time): the next frame is masked.
@@ -101,8 +119,15 @@ impl BackStage {
         reading.map(BackReading::measure).or_else(|| self.refusal.map(|u| BackMeasure::refused(u.id())))
     }
 
-    /// Judges the back in `frame`, whose pose is `sample`.
-    pub fn measure(&mut self, frame: &Frame, sample: &PoseSample, min_score: f32) -> Option<BackReading> {
+    /// Judges the back in `frame`, whose pose is `sample`; `pose_mask` is the pose model's own
+    /// person mask of the frame (BlazePose), used instead of the selfie model when this stage has none.
+    pub fn measure(
+        &mut self,
+        frame: &Frame,
+        sample: &PoseSample,
+        min_score: f32,
+        pose_mask: Option<&PoseMask>,
+    ) -> Option<BackReading> {
         if !sample.present {
             self.reset();
             return None;
@@ -126,7 +151,7 @@ impl BackStage {
             None
         } else if due {
             self.masked_frames += 1;
-            let (r, why) = match self.mask_and_measure(frame, sample, min_score) {
+            let (r, why) = match self.mask_and_measure(frame, sample, min_score, pose_mask) {
                 Ok(r) => (Some(r), None),
                 Err(why) => (None, why),
             };
@@ -155,20 +180,30 @@ impl BackStage {
         frame: &Frame,
         sample: &PoseSample,
         min_score: f32,
+        pose_mask: Option<&PoseMask>,
     ) -> Result<BackReading, Option<Unreliable>> {
         let region = fit_to_frame(seg_region(&sample.pose, min_score).ok_or(None)?, frame.width, frame.height);
+        let frame_size = (frame.width, frame.height);
+        let Some(seg) = self.seg.as_mut() else {
+            // The pose model's own mask, read over the same crop (no second model). The RGB crop
+            // is still made for the held-dowel detector; a painted-out dowel cannot be re-segmented.
+            let mask = PersonMask::from_pose_mask(pose_mask.ok_or(None)?, region, SEG_SIDE, frame_size);
+            crop_resize_into(frame, &region, SEG_SIDE, &mut self.crop);
+            replicate_edges(&mut self.crop, SEG_SIDE, &region, frame.width, frame.height);
+            let r = self.analyzer.analyze_with(frame.t, &mask, &sample.pose, min_score, Some(&self.crop), None);
+            self.mask = Some(mask);
+            return r.map_err(Some);
+        };
         match self.mask.as_mut() {
-            Some(mask) => self.seg.segment_into(frame, &region, mask).map_err(|_| None)?,
-            None => self.mask = Some(self.seg.segment(frame, &region).map_err(|_| None)?),
+            Some(mask) => seg.segment_into(frame, &region, mask).map_err(|_| None)?,
+            None => self.mask = Some(seg.segment(frame, &region).map_err(|_| None)?),
         }
         let mask = self.mask.as_ref().ok_or(None)?;
         // The crop is lent out while the model may run again on an edited copy of it.
-        let crop = self.seg.take_crop();
-        let seg = &mut self.seg;
-        let frame_size = (frame.width, frame.height);
+        let crop = seg.take_crop();
         let mut resegment = |painted: &[i32]| seg.segment_crop(painted, &region, frame_size).ok();
         let r = self.analyzer.analyze_with(frame.t, mask, &sample.pose, min_score, Some(&crop), Some(&mut resegment));
-        self.seg.restore_crop(crop);
+        seg.restore_crop(crop);
         r.map_err(Some)
     }
 

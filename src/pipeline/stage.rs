@@ -99,7 +99,10 @@ impl Stage {
         let mut warnings = Vec::new();
         // The hinge's dowel contacts are judged on the person mask when it is reliable; without
         // the segmentation model the keypoint proxies judge alone.
+        let own_mask = model.as_ref().is_some_and(|m| m.kind().is_blazepose());
         let back = match exercise.as_ref() {
+            // BlazePose gives its own person mask: no second model.
+            Some((Exercise::Hinge, _)) if own_mask => Some(BackStage::with_pose_mask()),
             Some((Exercise::Hinge, _)) => match BackStage::load(MASK_THREADS) {
                 Ok(b) => Some(b),
                 Err(e) => {
@@ -145,22 +148,23 @@ impl Stage {
         if stills && let Some(est) = self.estimator.as_mut() {
             est.reset();
         }
-        let (sample, times, passes) = if let Some(pose) = known {
+        let (sample, times, passes, pose_mask) = if let Some(pose) = known {
             (
                 PoseSample { t: frame.t, frame_size: (frame.width, frame.height), present: true, pose, body: None },
                 StageTimes::default(),
                 0,
+                None,
             )
         } else if let Some(est) = self.estimator.as_mut() {
             let r = est.estimate(frame)?;
-            (r.sample, r.times, r.passes)
+            (r.sample, r.times, r.passes, r.mask)
         } else {
             return Err(StageError::NoModel(self.no_model.clone().unwrap_or_else(|| "no pose model is loaded".into())));
         };
         if stills && let Some(b) = self.back.as_mut() {
             b.reset();
         }
-        let back = self.back.as_mut().and_then(|b| b.measure(frame, &sample, self.min_score));
+        let back = self.back.as_mut().and_then(|b| b.measure(frame, &sample, self.min_score, pose_mask.as_ref()));
         let back_refused = self.back.as_ref().and_then(BackStage::refusal);
         let mut events = Vec::new();
         let mut form = None;

@@ -33,8 +33,13 @@ pub fn decode_movenet(output: &[f32], region: &CropRegion) -> Result<Pose, Decod
 /// padded crop); such a joint is not in the picture. Within `tolerance` pixels of the edge it is
 /// put on the edge (the model's precision is about that); further out it becomes missing (score 0).
 pub(crate) fn confine_to_frame(pose: &mut Pose, width: u32, height: u32, tolerance: f32) {
+    confine_keypoints(&mut pose.keypoints, width, height, tolerance);
+}
+
+/// [`confine_to_frame`] for any set of keypoints (BlazePose's 33 landmarks).
+pub(crate) fn confine_keypoints(keypoints: &mut [Keypoint], width: u32, height: u32, tolerance: f32) {
     let (w, h) = (width as f32, height as f32);
-    for kp in &mut pose.keypoints {
+    for kp in keypoints {
         let outside = (-kp.x).max(kp.x - w).max(-kp.y).max(kp.y - h);
         if outside > tolerance {
             kp.score = 0.0;

@@ -8,8 +8,9 @@
 use std::time::Instant;
 
 use crate::frame::Frame;
+use crate::pose::blazepose::{BlazeTimes, BlazeTracker, PoseMask, RotatedRoi};
 use crate::pose::crop::{CropRegion, crop_resize_into, region_from_pose};
-use crate::pose::decode::{PresenceRule, confine_to_frame, decode_movenet};
+use crate::pose::decode::{PresenceRule, confine_keypoints, confine_to_frame, decode_movenet};
 use crate::pose::model::{ModelError, PoseModel};
 use crate::pose::skeleton::{Pose, PoseSample};
 use crate::pose::smooth::{OneEuroParams, PoseSmoother};
@@ -26,11 +27,15 @@ pub struct StageTimes {
 const EDGE_TOLERANCE: f32 = 0.02;
 
 /// What the pose stage found in one frame.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PoseResult {
     pub sample: PoseSample,
-    /// The region the final pass looked at.
+    /// The region the final pass looked at (BlazePose: the square around its rotated region).
     pub region: CropRegion,
+    /// BlazePose: the rotated region of the final landmark pass.
+    pub roi: Option<RotatedRoi>,
+    /// BlazePose: its person mask of this frame (the hip hinge's back is read on it).
+    pub mask: Option<PoseMask>,
     /// Whether that region came from tracking (true) or the whole frame (false).
     pub tracked: bool,
     /// Model runs used for this frame (1, or 2 when a detection was refined or a track was lost).
@@ -80,6 +85,8 @@ pub struct PoseEstimator {
     smoother: PoseSmoother,
     input: Vec<i32>,
     output: Vec<f32>,
+    /// BlazePose's own tracking and smoothing (MediaPipe's), when the model is BlazePose.
+    blaze: Option<BlazeTracker>,
 }
 
 struct Pass {
@@ -92,7 +99,8 @@ impl PoseEstimator {
     pub fn new(model: PoseModel, options: EstimatorOptions) -> Self {
         let mut smoother = PoseSmoother::new(options.one_euro);
         smoother.min_score = options.presence.min_score;
-        Self { model, options, track: None, smoother, input: Vec::new(), output: Vec::new() }
+        let blaze = model.kind().is_blazepose().then(|| BlazeTracker::new(options.smoothing, options.tracking));
+        Self { model, options, track: None, smoother, input: Vec::new(), output: Vec::new(), blaze }
     }
 
     #[must_use]
@@ -104,6 +112,53 @@ impl PoseEstimator {
     pub fn reset(&mut self) {
         self.track = None;
         self.smoother.reset();
+        if let Some(b) = self.blaze.as_mut() {
+            b.reset();
+        }
+    }
+
+    /// BlazePose: MediaPipe's pipeline (see [`crate::pose::blazepose`]).
+    fn estimate_blazepose(&mut self, frame: &Frame) -> Result<PoseResult, ModelError> {
+        let (Some(tracker), Some(nets)) = (self.blaze.as_mut(), self.model.blazepose()) else {
+            return Err(ModelError::Inference("the BlazePose model is not loaded".into()));
+        };
+        let mut bt = BlazeTimes::default();
+        let out = tracker.estimate(nets, frame, &mut bt).map_err(ModelError::Inference)?;
+        let t0 = Instant::now();
+        let mut pose = out.pose;
+        let roi = out.roi;
+        let region = roi.map_or_else(
+            || CropRegion::full_frame(frame.width, frame.height),
+            |r| {
+                let (s, c) = r.angle.sin_cos();
+                CropRegion::centred(r.cx, r.cy, r.side * (s.abs() + c.abs()))
+            },
+        );
+        let mut body = out.body;
+        let tolerance = EDGE_TOLERANCE * region.size;
+        confine_to_frame(&mut pose, frame.width, frame.height, tolerance);
+        if let Some(b) = body.as_mut() {
+            // The same rule for the 33 landmarks: past the frame's edge is not in the picture.
+            confine_keypoints(&mut b.image, frame.width, frame.height, tolerance);
+        }
+        let present = out.present && self.options.presence.is_present(&pose);
+        if !present {
+            body = None;
+        }
+        let times = StageTimes {
+            preprocess_ms: bt.preprocess_ms,
+            inference_ms: bt.inference_ms,
+            postprocess_ms: bt.postprocess_ms + t0.elapsed().as_secs_f64() * 1e3,
+        };
+        Ok(PoseResult {
+            sample: PoseSample { t: frame.t, frame_size: (frame.width, frame.height), present, pose, body },
+            region,
+            roi,
+            mask: if present { out.mask } else { None },
+            tracked: out.tracked,
+            passes: out.passes,
+            times,
+        })
     }
 
     fn pass(&mut self, frame: &Frame, region: &CropRegion, times: &mut StageTimes) -> Result<Pass, ModelError> {
@@ -132,6 +187,9 @@ impl PoseEstimator {
     /// # Errors
     /// [`ModelError::Inference`] when ONNX Runtime fails on this input.
     pub fn estimate(&mut self, frame: &Frame) -> Result<PoseResult, ModelError> {
+        if self.blaze.is_some() {
+            return self.estimate_blazepose(frame);
+        }
         let mut times = StageTimes::default();
         let full = CropRegion::full_frame(frame.width, frame.height);
         let mut passes = 1;
@@ -174,6 +232,8 @@ impl PoseEstimator {
         Ok(PoseResult {
             sample: PoseSample { t: frame.t, frame_size: (frame.width, frame.height), present, pose, body: None },
             region,
+            roi: None,
+            mask: None,
             tracked,
             passes,
             times,

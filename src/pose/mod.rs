@@ -1,5 +1,6 @@
 //! The pose stage: model loading (ort), preprocessing and cropping, decoding, smoothing, skeleton types.
 
+pub mod blazepose;
 pub mod crop;
 pub mod decode;
 pub(crate) mod estimator;

@@ -1,4 +1,4 @@
-//! Loading a MoveNet ONNX model, checking it is the model we expect, and running it.
+//! Loading a pose model (MoveNet, or BlazePose's two networks), checking it is the model we expect, and running MoveNet.
 
 use std::path::{Path, PathBuf};
 
@@ -6,43 +6,95 @@ use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::{TensorElementType, TensorRef, ValueType};
 
+use crate::pose::blazepose::{BlazeNets, NetError};
 use crate::runtime::{self, RuntimeError};
 
-/// The two MoveNet single-pose models formcheck ships.
+/// The pose models formcheck ships: MoveNet single-pose (17 COCO keypoints) and BlazePose GHUM
+/// (33 landmarks, world landmarks in metres, a person mask), chosen with `--model`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
-    /// 192x192 input: fastest, less precise.
+    /// MoveNet Lightning, 192x192 input: fastest, less precise.
     Lightning,
-    /// 256x256 input: more precise, the default.
+    /// MoveNet Thunder, 256x256 input.
     #[default]
     Thunder,
+    /// BlazePose GHUM lite: 33 landmarks, 3D world landmarks and a person mask, the lightest.
+    #[value(name = "blazepose-lite")]
+    #[serde(rename = "blazepose-lite")]
+    BlazePoseLite,
+    /// BlazePose GHUM full (the model MediaPipe's default pose solution runs).
+    #[value(name = "blazepose-full")]
+    #[serde(rename = "blazepose-full")]
+    BlazePoseFull,
+    /// BlazePose GHUM heavy: the most precise, about three times full's cost.
+    #[value(name = "blazepose-heavy")]
+    #[serde(rename = "blazepose-heavy")]
+    BlazePoseHeavy,
 }
 
+/// File name of BlazePose's person detector in `models/` (shared by the three landmark models).
+pub(crate) const BLAZEPOSE_DETECTOR_FILE: &str = "blazepose-detector.onnx";
+
 impl ModelKind {
+    /// Every model, in the order `--model` lists them.
+    pub const ALL: [ModelKind; 5] = [
+        ModelKind::Lightning,
+        ModelKind::Thunder,
+        ModelKind::BlazePoseLite,
+        ModelKind::BlazePoseFull,
+        ModelKind::BlazePoseHeavy,
+    ];
+
     /// Side of the square input image in pixels.
     #[must_use]
     pub const fn input_side(self) -> usize {
         match self {
             ModelKind::Lightning => 192,
-            ModelKind::Thunder => 256,
+            ModelKind::Thunder | ModelKind::BlazePoseLite | ModelKind::BlazePoseFull | ModelKind::BlazePoseHeavy => 256,
         }
     }
 
-    /// File name in `models/`.
+    /// Whether this is a BlazePose model (33 landmarks, world landmarks, its own person mask).
+    #[must_use]
+    pub const fn is_blazepose(self) -> bool {
+        matches!(self, ModelKind::BlazePoseLite | ModelKind::BlazePoseFull | ModelKind::BlazePoseHeavy)
+    }
+
+    /// File name in `models/` (for BlazePose, the landmark model; the detector is
+    /// `blazepose-detector.onnx` beside it).
     #[must_use]
     pub(crate) const fn file_name(self) -> &'static str {
         match self {
             ModelKind::Lightning => "movenet-lightning.onnx",
             ModelKind::Thunder => "movenet-thunder.onnx",
+            ModelKind::BlazePoseLite => "blazepose-lite.onnx",
+            ModelKind::BlazePoseFull => "blazepose-full.onnx",
+            ModelKind::BlazePoseHeavy => "blazepose-heavy.onnx",
         }
     }
 
+    /// The `--model` value.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             ModelKind::Lightning => "lightning",
             ModelKind::Thunder => "thunder",
+            ModelKind::BlazePoseLite => "blazepose-lite",
+            ModelKind::BlazePoseFull => "blazepose-full",
+            ModelKind::BlazePoseHeavy => "blazepose-heavy",
+        }
+    }
+
+    /// The model's family and variant, for messages ("MoveNet thunder", "BlazePose full").
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            ModelKind::Lightning => "MoveNet lightning",
+            ModelKind::Thunder => "MoveNet thunder",
+            ModelKind::BlazePoseLite => "BlazePose lite",
+            ModelKind::BlazePoseFull => "BlazePose full",
+            ModelKind::BlazePoseHeavy => "BlazePose heavy",
         }
     }
 }
@@ -53,7 +105,7 @@ pub enum ModelError {
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
     #[error(
-        "model file not found: {path}\nFix: the models ship in the package's lib/formcheck/models/ folder (reinstall formcheck) or in the project's models/ folder; set FORMCHECK_MODELS to that folder if the executable was moved."
+        "model file not found: {path}\nFix: the models ship in the package's lib/formcheck/models/ folder (reinstall formcheck) or in the project's models/ folder (models/README.md lists them; models/convert.sh rebuilds them); set FORMCHECK_MODELS to that folder if the executable was moved, or pick another --model."
     )]
     Missing { path: PathBuf },
     #[error(
@@ -65,7 +117,7 @@ pub enum ModelError {
     )]
     Corrupt { path: PathBuf, reason: String },
     #[error(
-        "model file {path} is not a MoveNet {kind} model: {what}.\nFix: use the file shipped in models/ (see models/README.md), or pick the matching --model."
+        "model file {path} is not a {kind} model: {what}.\nFix: use the file shipped in models/ (see models/README.md), or pick the matching --model."
     )]
     WrongShape { path: PathBuf, kind: &'static str, what: String },
     #[error("inference failed: {0}")]
@@ -103,11 +155,13 @@ pub(crate) fn model_dirs() -> Vec<PathBuf> {
 /// Where the model of `kind` is: the first folder that has it, or the first place looked (to report).
 #[must_use]
 pub fn locate(kind: ModelKind) -> PathBuf {
+    locate_file(kind.file_name())
+}
+
+/// Where the model file `name` is: the first model folder that has it, or the first place looked.
+fn locate_file(name: &str) -> PathBuf {
     let dirs = model_dirs();
-    dirs.iter()
-        .map(|d| d.join(kind.file_name()))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| dirs[0].join(kind.file_name()))
+    dirs.iter().map(|d| d.join(name)).find(|p| p.is_file()).unwrap_or_else(|| dirs[0].join(name))
 }
 
 /// Whether ORT's idle worker threads may spin-wait (env `FORMCHECK_ORT_SPIN=1`; off by default,
@@ -116,12 +170,16 @@ fn spinning_allowed() -> bool {
     std::env::var("FORMCHECK_ORT_SPIN").is_ok_and(|v| v == "1")
 }
 
-/// A loaded and verified MoveNet model.
+/// A loaded and verified pose model: MoveNet's one network, or BlazePose's detector and landmark model.
 pub struct PoseModel {
-    session: Session,
+    net: Net,
     kind: ModelKind,
-    input_name: String,
     path: PathBuf,
+}
+
+enum Net {
+    MoveNet { session: Session, input_name: String },
+    BlazePose(Box<BlazeNets>),
 }
 
 impl std::fmt::Debug for PoseModel {
@@ -217,12 +275,30 @@ impl PoseModel {
         Self::load_file(&locate(kind), kind, threads)
     }
 
-    /// Loads `path` as a MoveNet model of `kind`, with `threads` intra-op threads, and checks its
-    /// input is int32 `[1, side, side, 3]` and its output float `[1, 1, 17, 3]`.
+    /// Loads `path` as a model of `kind`, with `threads` intra-op threads. MoveNet: checks its input
+    /// is int32 `[1, side, side, 3]` and its output float `[1, 1, 17, 3]`. BlazePose: `path` is the
+    /// landmark model (float `[1, 256, 256, 3]` in, the outputs `ld_3d`, `world_3d`,
+    /// `output_poseflag`, `activation_segmentation`, `activation_heatmap`), and the detector
+    /// `blazepose-detector.onnx` is loaded from the same folder (float `[1, 224, 224, 3]` in,
+    /// `[1, 2254, 13]` out).
     ///
     /// # Errors
-    /// A missing runtime or file, a file that is not an ONNX model, or a model of another shape.
+    /// A missing runtime or file, a file that is not an ONNX model, or a model of another shape;
+    /// each names the file.
     pub fn load_file(path: &Path, kind: ModelKind, threads: usize) -> Result<Self, ModelError> {
+        if kind.is_blazepose() {
+            let detector = path.with_file_name(BLAZEPOSE_DETECTOR_FILE);
+            let nets = BlazeNets::load(&detector, path, threads).map_err(|e| match e {
+                NetError::Runtime(e) => ModelError::Runtime(e),
+                NetError::Missing(path) => ModelError::Missing { path },
+                NetError::Corrupt(path, reason) => ModelError::Corrupt { path, reason },
+                NetError::WrongShape(p, what) => {
+                    let kind = if p == detector { "BlazePose detector" } else { kind.label() };
+                    ModelError::WrongShape { path: p, kind, what }
+                }
+            })?;
+            return Ok(Self { net: Net::BlazePose(Box::new(nets)), kind, path: path.to_path_buf() });
+        }
         let side = kind.input_side() as i64;
         let (session, input_name) = open_checked(
             path,
@@ -235,9 +311,19 @@ impl PoseModel {
             OpenError::Missing => ModelError::Missing { path: path.to_path_buf() },
             OpenError::Unreadable(reason) => ModelError::Unreadable { path: path.to_path_buf(), reason },
             OpenError::Corrupt(reason) => ModelError::Corrupt { path: path.to_path_buf(), reason },
-            OpenError::WrongShape(what) => ModelError::WrongShape { path: path.to_path_buf(), kind: kind.name(), what },
+            OpenError::WrongShape(what) => {
+                ModelError::WrongShape { path: path.to_path_buf(), kind: kind.label(), what }
+            }
         })?;
-        Ok(Self { session, kind, input_name, path: path.to_path_buf() })
+        Ok(Self { net: Net::MoveNet { session, input_name }, kind, path: path.to_path_buf() })
+    }
+
+    /// BlazePose's networks, when this is a BlazePose model.
+    pub fn blazepose(&mut self) -> Option<&mut BlazeNets> {
+        match &mut self.net {
+            Net::BlazePose(n) => Some(n),
+            Net::MoveNet { .. } => None,
+        }
     }
 
     #[must_use]
@@ -250,17 +336,19 @@ impl PoseModel {
         &self.path
     }
 
-    /// Runs the model on a preprocessed `side x side x 3` int32 image and copies out the 51 output values.
+    /// Runs MoveNet on a preprocessed `side x side x 3` int32 image and copies out the 51 output values.
     ///
     /// # Errors
-    /// [`ModelError::Inference`] if ONNX Runtime fails.
+    /// [`ModelError::Inference`] if ONNX Runtime fails, or this is not a MoveNet model.
     pub fn infer(&mut self, input: &[i32], out: &mut Vec<f32>) -> Result<(), ModelError> {
         let side = self.kind.input_side();
+        let Net::MoveNet { session, input_name } = &mut self.net else {
+            return Err(ModelError::Inference(format!("{} is not a MoveNet model", self.kind.label())));
+        };
         let tensor = TensorRef::from_array_view(([1usize, side, side, 3], input))
             .map_err(|e| ModelError::Inference(e.to_string()))?;
-        let outputs = self
-            .session
-            .run(ort::inputs![self.input_name.as_str() => tensor])
+        let outputs = session
+            .run(ort::inputs![input_name.as_str() => tensor])
             .map_err(|e| ModelError::Inference(e.to_string()))?;
         let (_, data) = outputs[0].try_extract_tensor::<f32>().map_err(|e| ModelError::Inference(e.to_string()))?;
         out.clear();

@@ -4,6 +4,7 @@
 mod back_real;
 mod back_synthetic;
 mod bad_input;
+mod blazepose;
 mod cli;
 mod coach;
 mod common;

@@ -1,0 +1,225 @@
+//! The rotated square region the landmark model looks at, and the affine warp of a frame into it.
+//!
+//! MediaPipe's `AlignmentPointsRectsCalculator` then `RectTransformationCalculator` (see the table
+//! in [`super`]): centred on an alignment point, side twice the distance to the second point times
+//! a margin of 1.25, rotated so that the second point is straight up in the crop.
+
+use crate::frame::{Frame, PixelFormat, yuv_to_rgb};
+
+/// A rotated square of the source frame, in pixels.
+///
+/// Normalised ROI coordinates `(u, v)` in `0..1` (u right, v down in the crop) map to the frame as
+/// `centre + R(angle) · ((u − ½)·side, (v − ½)·side)`, with `R(a) = [[cos a, −sin a], [sin a, cos a]]`
+/// (MediaPipe's `LandmarkProjectionCalculator`). With y down, a positive angle turns clockwise on screen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RotatedRoi {
+    pub cx: f32,
+    pub cy: f32,
+    pub side: f32,
+    /// Radians, in `[-π, π)`.
+    pub angle: f32,
+}
+
+/// MediaPipe's `NormalizeRadians`: into `[-π, π)`.
+fn normalize_radians(a: f32) -> f32 {
+    use std::f32::consts::PI;
+    a - 2.0 * PI * ((a + PI) / (2.0 * PI)).floor()
+}
+
+impl RotatedRoi {
+    /// The region from two alignment points (pixels): centred on `centre`, side `2·|end − centre|·scale`,
+    /// rotated by `π/2 − atan2(−(end.y − centre.y), end.x − centre.x)` (target angle 90°: `end` up).
+    #[must_use]
+    pub fn from_alignment(centre: [f32; 2], end: [f32; 2], scale: f32) -> Self {
+        let (dx, dy) = (end[0] - centre[0], end[1] - centre[1]);
+        let side = 2.0 * dx.hypot(dy) * scale;
+        let angle = normalize_radians(std::f32::consts::FRAC_PI_2 - (-dy).atan2(dx));
+        Self { cx: centre[0], cy: centre[1], side, angle }
+    }
+
+    /// Normalised ROI coordinates to frame pixels.
+    #[must_use]
+    pub fn to_frame(&self, u: f32, v: f32) -> [f32; 2] {
+        let (s, c) = self.angle.sin_cos();
+        let (x, y) = ((u - 0.5) * self.side, (v - 0.5) * self.side);
+        [self.cx + c * x - s * y, self.cy + s * x + c * y]
+    }
+
+    /// Frame pixels to normalised ROI coordinates.
+    #[must_use]
+    pub fn to_roi(&self, x: f32, y: f32) -> [f32; 2] {
+        let (s, c) = self.angle.sin_cos();
+        let (dx, dy) = (x - self.cx, y - self.cy);
+        [(c * dx + s * dy) / self.side + 0.5, (-s * dx + c * dy) / self.side + 0.5]
+    }
+
+    /// A vector of the ROI's axes (e.g. a world landmark's x, y) turned into the frame's axes.
+    #[must_use]
+    pub fn rotate_to_frame(&self, v: [f32; 2]) -> [f32; 2] {
+        let (s, c) = self.angle.sin_cos();
+        [c * v[0] - s * v[1], s * v[0] + c * v[1]]
+    }
+
+    /// Whether the square is usable (finite, at least a pixel wide).
+    #[must_use]
+    pub fn is_valid(&self) -> bool {
+        self.cx.is_finite()
+            && self.cy.is_finite()
+            && self.angle.is_finite()
+            && self.side.is_finite()
+            && self.side >= 1.0
+    }
+}
+
+/// Warps `roi` of `frame` into `out` as `side x side` RGB floats in `[0, 1]` (NHWC, batch 1),
+/// bilinear, the frame's edge repeated outside it (MediaPipe's `ImageToTensorCalculator` default,
+/// `BORDER_REPLICATE`). Output pixel `(i, j)` samples the frame at ROI coordinates
+/// `((i + ½)/side, (j + ½)/side)`, pixel centres at integer + ½ in the frame. YUV frames are
+/// converted only at the sampled points.
+pub fn warp_into(frame: &Frame, roi: &RotatedRoi, side: usize, out: &mut Vec<f32>) {
+    out.clear();
+    out.reserve(side * side * 3);
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    if w == 0 || h == 0 {
+        out.resize(side * side * 3, 0.0);
+        return;
+    }
+    let step = 1.0 / side as f32;
+    // Source position (pixel-centre coordinates: subtract ½) is affine in (i, j).
+    let origin = roi.to_frame(0.5 * step, 0.5 * step);
+    let right = roi.rotate_to_frame([roi.side * step, 0.0]);
+    let down = roi.rotate_to_frame([0.0, roi.side * step]);
+    let (maxx, maxy) = ((w - 1) as f32, (h - 1) as f32);
+    // Clamped taps: the edge repeats. After the clamp `p >= 0`, so truncation is the floor
+    // (`f32::floor` is a library call on baseline x86-64).
+    let tap = |p: f32, max: f32| {
+        let p = p.clamp(0.0, max);
+        let i = p as usize;
+        (i, p - i as f32)
+    };
+    let data = frame.data.as_slice();
+    match frame.format {
+        PixelFormat::Rgb24 => {
+            for j in 0..side {
+                for i in 0..side {
+                    let x = origin[0] + right[0] * i as f32 + down[0] * j as f32 - 0.5;
+                    let y = origin[1] + right[1] * i as f32 + down[1] * j as f32 - 0.5;
+                    let ((x0, wx), (y0, wy)) = (tap(x, maxx), tap(y, maxy));
+                    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+                    let (a, b, c, d) = ((y0 * w + x0) * 3, (y0 * w + x1) * 3, (y1 * w + x0) * 3, (y1 * w + x1) * 3);
+                    for k in 0..3 {
+                        let top = f32::from(data[a + k]) * (1.0 - wx) + f32::from(data[b + k]) * wx;
+                        let bottom = f32::from(data[c + k]) * (1.0 - wx) + f32::from(data[d + k]) * wx;
+                        out.push((top * (1.0 - wy) + bottom * wy) * (1.0 / 255.0));
+                    }
+                }
+            }
+        }
+        PixelFormat::Yuv420p => {
+            let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+            let (yp, rest) = data.split_at(w * h);
+            let (up, vp) = rest.split_at(cw * ch);
+            let (cmaxx, cmaxy) = ((cw - 1) as f32, (ch - 1) as f32);
+            let bilinear =
+                |plane: &[u8], pw: usize, (x0, wx): (usize, f32), (y0, wy): (usize, f32), x1: usize, y1: usize| {
+                    let top = f32::from(plane[y0 * pw + x0]) * (1.0 - wx) + f32::from(plane[y0 * pw + x1]) * wx;
+                    let bottom = f32::from(plane[y1 * pw + x0]) * (1.0 - wx) + f32::from(plane[y1 * pw + x1]) * wx;
+                    top * (1.0 - wy) + bottom * wy
+                };
+            for j in 0..side {
+                for i in 0..side {
+                    let xs = origin[0] + right[0] * i as f32 + down[0] * j as f32;
+                    let ys = origin[1] + right[1] * i as f32 + down[1] * j as f32;
+                    let (tx, ty) = (tap(xs - 0.5, maxx), tap(ys - 0.5, maxy));
+                    let luma = bilinear(yp, w, tx, ty, (tx.0 + 1).min(w - 1), (ty.0 + 1).min(h - 1));
+                    // Chroma sample k sits at luma coordinate 2k + 1 (centre): chroma position (s − 1) / 2.
+                    let (cx, cy) = (tap((xs - 1.0) / 2.0, cmaxx), tap((ys - 1.0) / 2.0, cmaxy));
+                    let (cx1, cy1) = ((cx.0 + 1).min(cw - 1), (cy.0 + 1).min(ch - 1));
+                    let u = bilinear(up, cw, cx, cy, cx1, cy1);
+                    let v = bilinear(vp, cw, cx, cy, cx1, cy1);
+                    let rgb = yuv_to_rgb(luma, u, v);
+                    out.extend(rgb.map(|c| c * (1.0 / 255.0)));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::f32::consts::{FRAC_PI_2, PI};
+
+    fn close(a: [f32; 2], b: [f32; 2]) -> bool {
+        (a[0] - b[0]).abs() < 1e-3 && (a[1] - b[1]).abs() < 1e-3
+    }
+
+    #[test]
+    fn upright_alignment_points_give_an_unrotated_square() {
+        // Hip centre (100, 100), the size point 50 px straight above it.
+        let r = RotatedRoi::from_alignment([100.0, 100.0], [100.0, 50.0], 1.25);
+        assert_eq!((r.cx, r.cy), (100.0, 100.0));
+        assert_eq!(r.side, 125.0, "2 x 50 x 1.25");
+        assert!(r.angle.abs() < 1e-6);
+        assert!(close(r.to_frame(0.0, 0.0), [37.5, 37.5]));
+        assert!(close(r.to_frame(0.5, 0.1), [100.0, 50.0]), "straight up in the crop is up in the frame");
+    }
+
+    #[test]
+    fn a_body_lying_to_the_right_turns_the_square_a_quarter() {
+        // The size point to the right of the hips: the head is to the right, the ROI turns +90°.
+        let r = RotatedRoi::from_alignment([100.0, 100.0], [140.0, 100.0], 1.25);
+        assert_eq!(r.side, 100.0);
+        assert!((r.angle - FRAC_PI_2).abs() < 1e-6, "{}", r.angle);
+        // The crop's top (v = 0.1) is toward the end point, its right (u = 1) is down in the frame.
+        assert!(close(r.to_frame(0.5, 0.1), [140.0, 100.0]));
+        assert!(close(r.to_frame(1.0, 0.5), [100.0, 150.0]));
+        // Upside down (end point below): ±π.
+        let r = RotatedRoi::from_alignment([0.0, 0.0], [0.0, 10.0], 1.0);
+        assert!((r.angle.abs() - PI).abs() < 1e-6);
+        // 45° to the upper right: the crop's up is along (1, -1).
+        let r = RotatedRoi::from_alignment([0.0, 0.0], [10.0, -10.0], 1.0);
+        assert!((r.angle - PI / 4.0).abs() < 1e-6);
+        let up = r.rotate_to_frame([0.0, -1.0]);
+        assert!(close(up, [std::f32::consts::FRAC_1_SQRT_2, -std::f32::consts::FRAC_1_SQRT_2]));
+    }
+
+    #[test]
+    fn to_roi_inverts_to_frame() {
+        let r = RotatedRoi { cx: 320.0, cy: 200.0, side: 180.0, angle: 0.7 };
+        for (u, v) in [(0.0, 0.0), (0.25, 0.8), (1.0, 0.5)] {
+            let p = r.to_frame(u, v);
+            let back = r.to_roi(p[0], p[1]);
+            assert!(close(back, [u, v]), "{back:?}");
+        }
+    }
+
+    #[test]
+    fn the_warp_puts_a_known_pixel_where_expected() {
+        // A 64x48 black frame with one white pixel at (40, 10).
+        let (w, h) = (64u32, 48u32);
+        let mut rgb = vec![0u8; (w * h * 3) as usize];
+        let at = |x: usize, y: usize| (y * w as usize + x) * 3;
+        rgb[at(40, 10)..at(40, 10) + 3].fill(255);
+        let frame = Frame::new(0, 0.0, w, h, rgb);
+        // A 16-px square centred on (41, 18), turned +90°. Output (i, j) samples ROI ((i + ½)/16, (j + ½)/16),
+        // i.e. local (i − 7.5, j − 7.5), i.e. frame (41 − (j − 7.5), 18 + (i − 7.5)): the white pixel's
+        // centre (40.5, 10.5) is output (0, 8), the crop's left edge (the crop's left is the frame's up).
+        let roi = RotatedRoi { cx: 41.0, cy: 18.0, side: 16.0, angle: FRAC_PI_2 };
+        let mut out = Vec::new();
+        warp_into(&frame, &roi, 16, &mut out);
+        assert_eq!(out.len(), 16 * 16 * 3);
+        let px = |out: &[f32], i: usize, j: usize| out[(j * 16 + i) * 3];
+        assert!((px(&out, 0, 8) - 1.0).abs() < 1e-5, "white lands on output (0, 8)");
+        let lit: Vec<(usize, usize)> =
+            (0..16).flat_map(|j| (0..16).map(move |i| (i, j))).filter(|&(i, j)| px(&out, i, j) > 0.0).collect();
+        assert_eq!(lit, vec![(0, 8)], "and nowhere else");
+        // The same from YUV: a white pixel (Y 235) in a black (Y 16) frame, neutral chroma.
+        let mut yuv = vec![16u8; (w * h) as usize];
+        yuv[10 * w as usize + 40] = 235;
+        yuv.extend(std::iter::repeat_n(128u8, 2 * (w as usize / 2) * (h as usize / 2)));
+        let frame = Frame::with_format(0, 0.0, w, h, PixelFormat::Yuv420p, yuv);
+        warp_into(&frame, &roi, 16, &mut out);
+        assert!((px(&out, 0, 8) - 1.0).abs() < 1e-3 && px(&out, 1, 8) < 1e-3 && px(&out, 0, 7) < 1e-3);
+    }
+}

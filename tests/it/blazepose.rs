@@ -1,0 +1,175 @@
+//! BlazePose on real footage: the person found on stills and tracked through a clip, with plausible
+//! landmarks, world landmarks and mask; and clear errors for a missing or wrong model file.
+//! (The pipeline's geometry is unit-tested beside the code in `src/pose/blazepose/`.)
+
+use std::path::Path;
+
+use formcheck::frame::{Frame, PixelFormat};
+use formcheck::pose::skeleton::{Joint, Landmark, PoseSample};
+use formcheck::pose::{EstimatorOptions, ModelKind, PoseEstimator, PoseModel, PoseResult};
+
+use crate::support::corpus_file;
+
+fn load_frame(path: &Path) -> Frame {
+    let img = image::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgb8();
+    let (w, h) = img.dimensions();
+    Frame::new(0, 0.0, w, h, img.into_raw())
+}
+
+fn estimator(options: EstimatorOptions) -> PoseEstimator {
+    PoseEstimator::new(PoseModel::load(ModelKind::BlazePoseFull, 2).unwrap_or_else(|e| panic!("{e}")), options)
+}
+
+/// A standing person, in the frame's pixels and in the world landmarks: head over shoulders over
+/// hips over knees over ankles. Returns a description of what failed, if anything.
+fn standing_problems(s: &PoseSample) -> Vec<String> {
+    let mut bad = Vec::new();
+    if !s.present {
+        return vec!["no person".into()];
+    }
+    let y = |j: Joint| (s.pose.get(j).y, s.pose.get(j).score);
+    let chains = [
+        [Joint::Nose, Joint::LeftShoulder, Joint::LeftHip, Joint::LeftKnee, Joint::LeftAnkle],
+        [Joint::Nose, Joint::RightShoulder, Joint::RightHip, Joint::RightKnee, Joint::RightAnkle],
+    ];
+    for chain in chains {
+        for w in chain.windows(2) {
+            if y(w[0]).0 >= y(w[1]).0 {
+                bad.push(format!(
+                    "{} (y {:.0}) not above {} (y {:.0})",
+                    w[0].name(),
+                    y(w[0]).0,
+                    w[1].name(),
+                    y(w[1]).0
+                ));
+            }
+        }
+    }
+    let Some(body) = s.body else {
+        bad.push("no body (33 landmarks)".into());
+        return bad;
+    };
+    // World landmarks: metres, hip-centred, y down.
+    let hips = [body.world(Landmark::LeftHip), body.world(Landmark::RightHip)];
+    let centre = [(hips[0][0] + hips[1][0]) / 2.0, (hips[0][1] + hips[1][1]) / 2.0];
+    if centre[0].abs() > 0.05 || centre[1].abs() > 0.05 {
+        bad.push(format!("world origin not between the hips: {centre:?}"));
+    }
+    let nose = body.world(Landmark::Nose)[1];
+    let ankle = body.world(Landmark::LeftAnkle)[1].max(body.world(Landmark::RightAnkle)[1]);
+    if !(-0.9..=-0.4).contains(&nose) || !(0.6..=1.1).contains(&ankle) {
+        bad.push(format!("world heights implausible for a standing adult: nose {nose:.2} m, ankle {ankle:.2} m"));
+    }
+    // The heels and foot tips exist and sit at the ankles' height (within a foot).
+    for (heel, ankle) in [(Landmark::LeftHeel, Landmark::LeftAnkle), (Landmark::RightHeel, Landmark::RightAnkle)] {
+        let (h, a) = (body.image(heel), body.image(ankle));
+        let shin = (s.pose.get(Joint::LeftKnee).y - s.pose.get(Joint::LeftAnkle).y).abs();
+        if (h.y - a.y).abs() > shin * 0.5 {
+            bad.push(format!("{heel:?} {:.0} px from its ankle", (h.y - a.y).abs()));
+        }
+    }
+    bad
+}
+
+/// The mask covers the hips' centre and not the frame's top corners.
+fn mask_problems(r: &PoseResult) -> Vec<String> {
+    let Some(mask) = &r.mask else { return vec!["no mask".into()] };
+    let (l, rt) = (r.sample.pose.get(Joint::LeftHip), r.sample.pose.get(Joint::RightHip));
+    let (ls, rs) = (r.sample.pose.get(Joint::LeftShoulder), r.sample.pose.get(Joint::RightShoulder));
+    // Between hips and shoulders: the trunk.
+    let trunk = ((l.x + rt.x + ls.x + rs.x) / 4.0, (l.y + rt.y + ls.y + rs.y) / 4.0);
+    let mut bad = Vec::new();
+    if mask.at_frame(trunk.0, trunk.1) < 0.8 {
+        bad.push(format!("mask at the trunk {:.2}", mask.at_frame(trunk.0, trunk.1)));
+    }
+    if mask.at_frame(2.0, 2.0) > 0.1 {
+        bad.push("mask at the frame's corner".into());
+    }
+    bad
+}
+
+#[test]
+fn blazepose_full_finds_standing_and_hinged_people_on_stills() {
+    let mut est = estimator(EstimatorOptions::still());
+    let standing = est.estimate(&load_frame(&corpus_file("stills/wahoo_good_morning_standing_t4.png"))).unwrap();
+    let problems = [standing_problems(&standing.sample), mask_problems(&standing)].concat();
+    assert!(problems.is_empty(), "standing still: {problems:?}");
+    // A hinge at the bottom: the trunk near horizontal, shoulders well above the knees, hips above the ankles.
+    est.reset();
+    let hinge = est.estimate(&load_frame(&corpus_file("stills/wahoo_good_morning_hinge_t14.png"))).unwrap();
+    let s = &hinge.sample;
+    assert!(s.present && s.body.is_some(), "hinge still: no person");
+    let p = |j: Joint| s.pose.get(j);
+    // The trunk's inclination from vertical: a standing trunk is within about 15°, this one is bent.
+    let trunk = |s: &PoseSample| {
+        let (sh, hip) = (s.pose.get(Joint::LeftShoulder), s.pose.get(Joint::LeftHip));
+        (sh.x - hip.x).abs().atan2((sh.y - hip.y).abs()).to_degrees()
+    };
+    assert!(trunk(&standing.sample) < 15.0, "standing still: trunk {:.0}° from vertical", trunk(&standing.sample));
+    assert!(trunk(s) > 30.0, "hinge still: trunk only {:.0}° from vertical", trunk(s));
+    assert!(p(Joint::LeftHip).y < p(Joint::LeftAnkle).y && p(Joint::LeftShoulder).y < p(Joint::LeftKnee).y);
+    assert!(mask_problems(&hinge).is_empty(), "hinge still: {:?}", mask_problems(&hinge));
+}
+
+#[test]
+fn blazepose_full_tracks_a_clip_segment() {
+    // wahoo_good_mornings.mp4 from 3.0 s to 6.0 s: a title card until 3.8 s (MANIFEST `no_person`),
+    // then the person standing at the top before the first rep. The card has no person; from 4.0 s
+    // every frame has one, standing.
+    let mut src = formcheck::capture::open_path(&corpus_file("clips/wahoo_good_mornings.mp4"), PixelFormat::Yuv420p)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut est = estimator(EstimatorOptions::default());
+    let (mut frames, mut present, mut tracked, mut passes) = (0, 0, 0, 0);
+    let mut problems = Vec::new();
+    let mut card_frames = 0;
+    while let Some(frame) = src.next_frame().expect("decode") {
+        if frame.t < 3.0 {
+            continue;
+        }
+        if frame.t > 6.0 {
+            break;
+        }
+        let r = est.estimate(&frame).unwrap();
+        if frame.t < 3.7 {
+            card_frames += 1;
+            assert!(!r.sample.present, "t {:.2}: a person found on the title card", frame.t);
+            continue;
+        }
+        if frame.t < 4.0 {
+            continue; // the cut from the card
+        }
+        frames += 1;
+        present += usize::from(r.sample.present);
+        tracked += usize::from(r.tracked);
+        passes += r.passes;
+        for p in standing_problems(&r.sample).into_iter().chain(mask_problems(&r)) {
+            problems.push(format!("t {:.2}: {p}", frame.t));
+        }
+    }
+    assert!(frames > 30 && card_frames > 10, "only {frames} + {card_frames} frames decoded");
+    assert_eq!(present, frames, "the person is in every frame");
+    // The detector runs when tracking starts, not every frame: MediaPipe's tracking works.
+    assert!(tracked + 1 >= frames, "{tracked} of {frames} frames tracked");
+    assert!(passes as usize <= frames + 2, "{passes} landmark passes for {frames} frames");
+    assert!(problems.is_empty(), "{} frames implausible: {problems:?}", problems.len());
+}
+
+#[test]
+fn a_missing_or_wrong_blazepose_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    // The landmark model without its detector beside it.
+    let landmark = dir.path().join("blazepose-full.onnx");
+    std::fs::copy(models.join("blazepose-full.onnx"), &landmark).unwrap();
+    let e = PoseModel::load_file(&landmark, ModelKind::BlazePoseFull, 1).unwrap_err().to_string();
+    assert!(e.contains("model file not found") && e.contains("blazepose-detector.onnx") && e.contains("Fix"), "{e}");
+    // A MoveNet file where the detector should be.
+    std::fs::copy(models.join("movenet-lightning.onnx"), dir.path().join("blazepose-detector.onnx")).unwrap();
+    let e = PoseModel::load_file(&landmark, ModelKind::BlazePoseFull, 1).unwrap_err().to_string();
+    assert!(e.contains("is not a BlazePose detector model") && e.contains("blazepose-detector.onnx"), "{e}");
+    // The detector where the landmark model should be.
+    std::fs::copy(models.join("blazepose-detector.onnx"), dir.path().join("blazepose-detector.onnx")).unwrap();
+    std::fs::copy(models.join("blazepose-detector.onnx"), &landmark).unwrap();
+    let e = PoseModel::load_file(&landmark, ModelKind::BlazePoseFull, 1).unwrap_err().to_string();
+    assert!(e.contains("is not a BlazePose full model") && e.contains("blazepose-full.onnx"), "{e}");
+}
