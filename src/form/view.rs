@@ -172,7 +172,9 @@ impl ViewTracker {
     }
 
     /// The view from world landmarks: the body `deviation` degrees from the `required` view (see
-    /// `world::World::deviation`); in the band, the current view.
+    /// `world::World::deviation`); in the band, the current view, or the required one while no
+    /// view is known yet (the band keeps a view from flickering; with none there is nothing to keep,
+    /// and the rules measure the body turned to the required view anyway).
     pub fn raw_world(&self, deviation: f32, required: View, cfg: &CommonConfig) -> View {
         if deviation <= cfg.world_view_max_deg {
             required
@@ -181,6 +183,8 @@ impl ViewTracker {
                 View::Front => View::Side,
                 _ => View::Front,
             }
+        } else if self.view == View::Unknown {
+            required
         } else {
             self.view
         }

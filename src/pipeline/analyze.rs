@@ -579,3 +579,88 @@ impl Timing {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::figure::{Noise, Plane, SideFig, keys, record, with_world};
+    use crate::form::{FaultId, SpineMethod, View};
+
+    /// A hinge of a good rep and a rounded one, turned 45 degrees from side-on, with world landmarks.
+    fn turned_hinge() -> Vec<PoseSample> {
+        let trunk = [(0.0, 0.0), (1.5, 0.0), (4.0, 60.0), (4.4, 60.0), (6.4, 0.0), (8.4, 0.0), (10.9, 60.0)];
+        let trunk = [&trunk[..], &[(11.3, 60.0), (13.3, 0.0), (15.3, 0.0)]].concat();
+        let thor = [(0.0, 0.0), (8.4, 0.0), (9.6, 55.0), (12.3, 55.0), (13.3, 0.0)];
+        record(15.3, 9, Noise::default(), |t| {
+            let th = if keys(t, &trunk) > 5.0 { 10.0 } else { 8.0 };
+            SideFig {
+                near: crate::form::Side::Right,
+                trunk: keys(t, &trunk),
+                thoracic: keys(t, &thor),
+                thigh: [th, th],
+                ..SideFig::default()
+            }
+            .pose()
+        })
+        .into_iter()
+        .map(|s| with_world(s, 45.0, Plane::Side { facing: 1.0 }))
+        .collect()
+    }
+
+    fn saved(samples: &[PoseSample], world: bool) -> tempfile::NamedTempFile {
+        let frames: Vec<FrameOut> = samples
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut f = FrameOut::from_sample(i as u64, s, None);
+                if !world {
+                    f.body3d = None;
+                }
+                f
+            })
+            .collect();
+        let v = serde_json::json!({ "source": { "width": 1280, "height": 720, "stills": false }, "frames": frames });
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), serde_json::to_string(&v).unwrap()).unwrap();
+        file
+    }
+
+    #[test]
+    fn rejudging_keeps_the_world_landmarks_and_the_verdicts() {
+        let samples = turned_hinge();
+        let mut a = Analyzer::new(Exercise::Hinge, FormConfig::default());
+        for s in &samples {
+            a.push(s);
+        }
+        a.finish();
+        let direct = a.report();
+        let verdicts = |r: &ExerciseReport| -> Vec<(Vec<FaultId>, SpineMethod)> {
+            r.reps.iter().map(|x| (x.faults.clone(), x.hinge.as_ref().unwrap().spine_method)).collect()
+        };
+        assert_eq!(
+            verdicts(&direct),
+            vec![(vec![], SpineMethod::Keypoints), (vec![FaultId::RoundedBack], SpineMethod::Keypoints)]
+        );
+        let file = saved(&samples, true);
+        let (again, states) = rejudge(file.path(), Exercise::Hinge, FormConfig::default()).unwrap();
+        assert_eq!(again.report.reps, direct.reps, "the same reps, to the last number");
+        assert!(states.iter().all(|(_, s)| s.view != View::Front));
+        // Without the landmarks the same keypoints, 45 degrees from side-on, judge no spine.
+        let file = saved(&samples, false);
+        let (flat, _) = rejudge(file.path(), Exercise::Hinge, FormConfig::default()).unwrap();
+        assert!(verdicts(&flat.report).iter().all(|v| v.1 != SpineMethod::Keypoints), "{:?}", verdicts(&flat.report));
+    }
+
+    #[test]
+    fn a_damaged_body3d_is_a_clear_error() {
+        let samples = turned_hinge();
+        let file = saved(&samples[..3], true);
+        let text = std::fs::read_to_string(file.path()).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["frames"][1]["body3d"]["world"] = serde_json::json!([[0.0, 1.0]]);
+        std::fs::write(file.path(), v.to_string()).unwrap();
+        let err = rejudge(file.path(), Exercise::Hinge, FormConfig::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("frame 1") && msg.contains("body3d") && msg.contains("analyse the video again"), "{msg}");
+    }
+}
