@@ -645,7 +645,8 @@ mod tests {
         let (again, states) = rejudge(file.path(), Exercise::Hinge, FormConfig::default()).unwrap();
         // The same reps, the angles to the last bit (times pass through JSON's decimals, which
         // serde_json reads back to within an ulp).
-        let angles = |r: &ExerciseReport| -> Vec<(Vec<FaultId>, SpineMethod, f32, f32, Option<f32>, Option<f32>)> {
+        type Angles = (Vec<FaultId>, SpineMethod, f32, f32, Option<f32>, Option<f32>);
+        let angles = |r: &ExerciseReport| -> Vec<Angles> {
             r.reps
                 .iter()
                 .map(|x| {
