@@ -299,3 +299,30 @@ fn the_view_comes_from_the_yaw_and_the_hint_says_which_way_and_how_far() {
         }
     }
 }
+
+#[test]
+fn the_dowel_is_drawn_on_the_body_in_the_picture() {
+    // Bent 60 degrees, 45 degrees from side-on: the rules measure the body turned side-on, the
+    // screens draw on the picture.
+    let flat = record(1.5, 2, Noise::default(), |_| {
+        SideFig { near: Side::Right, trunk: 60.0, thigh: [10.0, 10.0], ..SideFig::default() }.pose()
+    });
+    let mut a = Analyzer::new(Exercise::Hinge, FormConfig::default());
+    let samples = turned(&flat, 45.0, SIDE);
+    for s in &samples {
+        a.push(s);
+    }
+    let d = a.live().dowel.expect("the hinge draws its dowel");
+    let p = samples.last().unwrap().pose;
+    let mid = |a: Joint, b: Joint| {
+        let (l, r) = (p.get(a), p.get(b));
+        ((l.x + r.x) / 2.0, (l.y + r.y) / 2.0)
+    };
+    let (sh, hip) = (mid(Joint::LeftShoulder, Joint::RightShoulder), mid(Joint::LeftHip, Joint::RightHip));
+    let torso = (sh.0 - hip.0).hypot(sh.1 - hip.1);
+    // Distance of the thoracic contact from the picture's trunk line, and along it.
+    let u = ((sh.0 - hip.0) / torso, (sh.1 - hip.1) / torso);
+    let v = (d.thoracic.0 - hip.0, d.thoracic.1 - hip.1);
+    let (along, across) = ((v.0 * u.0 + v.1 * u.1) / torso, (v.0 * u.1 - v.1 * u.0).abs() / torso);
+    assert!((0.5..=0.9).contains(&along) && across < 0.25, "along {along}, across {across}: {d:?}");
+}
