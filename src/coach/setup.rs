@@ -2,7 +2,7 @@
 //! light, in the start position; one spoken hint at a time for what fails.
 
 use super::{Coach, Inputs};
-use crate::form::{CuePriority, Exercise, View};
+use crate::form::{CuePriority, Exercise, View, turn_hint};
 
 /// One item of the setup checklist.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +14,7 @@ pub struct CheckItem {
     /// Whether it passes now.
     pub ok: bool,
     /// What to say when it fails.
-    pub hint: &'static str,
+    pub hint: String,
 }
 
 /// Mean of the better score of each left/right joint pair: a light and visibility measure that
@@ -58,9 +58,10 @@ impl Coach {
     pub(super) fn build_checklist(&self, inp: &Inputs) -> Vec<CheckItem> {
         let live = inp.live;
         let view_ok = live.view == self.exercise.required_view();
+        // With world landmarks the hint says which way to turn, and about how far.
         let (view_label, view_hint) = match self.exercise.required_view() {
-            View::Front => ("Facing the camera", "Turn to face the camera."),
-            _ => ("Side-on to the camera", "Turn side-on to the camera."),
+            View::Front => ("Facing the camera", "Turn to face the camera.".to_string()),
+            _ => ("Side-on to the camera", turn_hint(live.turn_deg)),
         };
         let (start_label, start_hint, start_ok) = match self.exercise {
             Exercise::Hinge => (
@@ -79,20 +80,20 @@ impl Coach {
                 id: "setup.in_view",
                 label: "Whole body in view",
                 ok: live.in_view,
-                hint: "Step back so your whole body is in view.",
+                hint: "Step back so your whole body is in view.".into(),
             },
             CheckItem { id: "setup.view", label: view_label, ok: view_ok, hint: view_hint },
             CheckItem {
                 id: "setup.light",
                 label: "Enough light",
                 ok: inp.confidence >= self.timing.light_min_confidence,
-                hint: "I can't see you clearly. Turn on more light.",
+                hint: "I can't see you clearly. Turn on more light.".into(),
             },
             CheckItem {
                 id: "setup.start_position",
                 label: start_label,
                 ok: start_ok && live.in_view,
-                hint: start_hint,
+                hint: start_hint.into(),
             },
         ]
     }
@@ -122,12 +123,12 @@ impl Coach {
         }
         self.ready_since = None;
         // One hint at a time: the first failing item in checklist order.
-        let first = self.checklist.iter().find(|c| !c.ok).map(|c| (c.id, c.hint));
+        let first = self.checklist.iter().find(|c| !c.ok).map(|c| (c.id, c.hint.clone()));
         if let Some((id, hint)) = first {
             let failing_for = t - self.failing_since.get(id).copied().unwrap_or(t);
             let cooled = self.last_said.get(id).is_none_or(|&l| t - l >= self.timing.hint_cooldown_s);
             if failing_for >= self.timing.hint_after_s && cooled {
-                self.say(t, id, hint, CuePriority::Safety);
+                self.say(t, id, &hint, CuePriority::Safety);
             }
         }
     }

@@ -406,3 +406,140 @@ pub(crate) fn fit(mut pose: Pose, scale: f32, from: (f32, f32), to: (f32, f32)) 
     }
     pose
 }
+
+/// The plane a figure was drawn in, for [`with_world`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Plane {
+    /// A [`SideFig`] (the body's own plane faces the camera), facing `facing` (+1 image right).
+    Side {
+        /// +1 = facing image right, -1 = left.
+        facing: f32,
+    },
+    /// A [`FrontFig`] (the camera faces the chest or the back): the body lies in the picture's
+    /// plane.
+    Front,
+}
+
+/// Half the body's width at each joint (metres) for [`with_world`]: shoulders 0.36 m apart, hips 0.2.
+fn half_width(j: Joint) -> f32 {
+    match j {
+        Joint::Nose => 0.0,
+        Joint::LeftEye | Joint::RightEye => 0.03,
+        Joint::LeftEar | Joint::RightEar => 0.075,
+        Joint::LeftShoulder | Joint::RightShoulder => 0.18,
+        Joint::LeftElbow | Joint::RightElbow | Joint::LeftWrist | Joint::RightWrist => 0.2,
+        _ => 0.1,
+    }
+}
+
+/// The sample as a model with 3D world landmarks (BlazePose) would give it for the figure turned
+/// `yaw_deg` about the vertical axis: positive = the person turned to their left.
+///
+/// The figure's picture is its own plane: a [`SideFig`] is given its body's width in depth (the
+/// person's left side away from the camera when facing image right, as for a real body), a
+/// [`FrontFig`] lies flat in the picture. The body is then turned about the vertical through the
+/// hips and projected back into the frame (orthographically, at [`TORSO`] pixels per half metre),
+/// with each keypoint's score kept; the world landmarks are that body in metres, centred on the
+/// hips (x right, y down, z away from the camera). BlazePose's landmarks beyond COCO-17 (hands,
+/// heels, feet, the face's corners) sit on their nearest COCO joint, hidden.
+#[must_use]
+pub fn with_world(sample: PoseSample, yaw_deg: f32, plane: Plane) -> PoseSample {
+    use crate::pose::skeleton::{Body3d, LANDMARK_COUNT, Landmark as L};
+    let p = sample.pose;
+    let (lh, rh) = (p.get(Joint::LeftHip), p.get(Joint::RightHip));
+    let hip = ((lh.x + rh.x) / 2.0, (lh.y + rh.y) / 2.0);
+    let m = 0.5 / TORSO; // metres per pixel
+    let (sn, cs) = yaw_deg.to_radians().sin_cos();
+    let world_of = |j: Joint| -> [f32; 3] {
+        let k = p.get(j);
+        let (x, y) = ((k.x - hip.0) * m, (k.y - hip.1) * m);
+        let left = if j.name().starts_with("left") {
+            1.0
+        } else if j.name().starts_with("right") {
+            -1.0
+        } else {
+            0.0
+        };
+        let z = match plane {
+            Plane::Side { facing } => facing * left * half_width(j),
+            Plane::Front => 0.0,
+        };
+        [x * cs - z * sn, y, x * sn + z * cs]
+    };
+    let coco = |l: L| -> Joint {
+        match l {
+            L::Nose | L::MouthLeft | L::MouthRight => Joint::Nose,
+            L::LeftEyeInner | L::LeftEye | L::LeftEyeOuter => Joint::LeftEye,
+            L::RightEyeInner | L::RightEye | L::RightEyeOuter => Joint::RightEye,
+            L::LeftEar => Joint::LeftEar,
+            L::RightEar => Joint::RightEar,
+            L::LeftShoulder => Joint::LeftShoulder,
+            L::RightShoulder => Joint::RightShoulder,
+            L::LeftElbow => Joint::LeftElbow,
+            L::RightElbow => Joint::RightElbow,
+            L::LeftWrist | L::LeftPinky | L::LeftIndex | L::LeftThumb => Joint::LeftWrist,
+            L::RightWrist | L::RightPinky | L::RightIndex | L::RightThumb => Joint::RightWrist,
+            L::LeftHip => Joint::LeftHip,
+            L::RightHip => Joint::RightHip,
+            L::LeftKnee => Joint::LeftKnee,
+            L::RightKnee => Joint::RightKnee,
+            L::LeftAnkle | L::LeftHeel | L::LeftFootIndex => Joint::LeftAnkle,
+            L::RightAnkle | L::RightHeel | L::RightFootIndex => Joint::RightAnkle,
+        }
+    };
+    let mut pose = Pose::default();
+    for j in Joint::ALL {
+        let w = world_of(j);
+        put(&mut pose, j, (hip.0 + w[0] / m, hip.1 + w[1] / m), p.get(j).score);
+    }
+    let all = [
+        L::Nose,
+        L::LeftEyeInner,
+        L::LeftEye,
+        L::LeftEyeOuter,
+        L::RightEyeInner,
+        L::RightEye,
+        L::RightEyeOuter,
+        L::LeftEar,
+        L::RightEar,
+        L::MouthLeft,
+        L::MouthRight,
+        L::LeftShoulder,
+        L::RightShoulder,
+        L::LeftElbow,
+        L::RightElbow,
+        L::LeftWrist,
+        L::RightWrist,
+        L::LeftPinky,
+        L::RightPinky,
+        L::LeftIndex,
+        L::RightIndex,
+        L::LeftThumb,
+        L::RightThumb,
+        L::LeftHip,
+        L::RightHip,
+        L::LeftKnee,
+        L::RightKnee,
+        L::LeftAnkle,
+        L::RightAnkle,
+        L::LeftHeel,
+        L::RightHeel,
+        L::LeftFootIndex,
+        L::RightFootIndex,
+    ];
+    let mut body = Body3d {
+        image: [Keypoint::default(); LANDMARK_COUNT],
+        presence: [1.0; LANDMARK_COUNT],
+        world: [[0.0; 3]; LANDMARK_COUNT],
+    };
+    for l in all {
+        let j = coco(l);
+        let mut k = pose.get(j);
+        if l.index() != crate::form::world_landmark(j).index() {
+            k.score = 0.0;
+        }
+        body.image[l.index()] = k;
+        body.world[l.index()] = world_of(j);
+    }
+    PoseSample { pose, body: Some(body), ..sample }
+}

@@ -4,8 +4,10 @@
 use super::config::FormConfig;
 use super::cues::{ActiveCondition, Cue, CuePriority, CueRequest, CueScheduler, Severity};
 use super::events::{ExerciseReport, FormEvent, HoldRecord, LiveAngles, LiveState, RepRecord, SideCounts};
+use super::geometry::{Pt, similarity};
 use super::spine::BackMeasure;
 use super::view::{Body, Side, TorsoScale, View, ViewTracker};
+use super::world::World;
 use super::{Exercise, bird_dog, faults, hinge, side_plank};
 use crate::pose::skeleton::{Joint, PoseSample};
 use crate::pose::smooth::{OneEuroParams, PoseSmoother};
@@ -103,6 +105,13 @@ pub struct Analyzer {
     holds: Vec<HoldRecord>,
     cue_log: Vec<Cue>,
     current_cue: Option<Cue>,
+    /// The last frame's pose came from world landmarks (the body turned to the exercise's view).
+    from_world: bool,
+    /// World landmarks, side-view exercises: the turn that makes the person side-on (deg, + left).
+    turn_deg: Option<f32>,
+    /// Drawing a pose from world landmarks back onto the picture: the view pose's hip and shoulder
+    /// centres, then the image's.
+    overlay_map: Option<[Pt; 4]>,
 }
 
 impl Analyzer {
@@ -134,6 +143,9 @@ impl Analyzer {
             holds: vec![],
             cue_log: vec![],
             current_cue: None,
+            from_world: false,
+            turn_deg: None,
+            overlay_map: None,
         }
     }
 
@@ -168,6 +180,23 @@ impl Analyzer {
         self.last_t = Some(t);
         let mut out = Out::default();
 
+        // World landmarks (BlazePose): the rules measure the body turned about the vertical to the
+        // exercise's view, and the view is how far the body is turned from it (see `world`).
+        let required = self.exercise.required_view();
+        let world = sample.body.as_ref().filter(|_| sample.present).map(|b| World {
+            body: b,
+            pose: &sample.pose,
+            min_score: c.min_score,
+        });
+        let deviation = world.and_then(|w| w.deviation(required));
+        let view_pose = world.and_then(|w| w.view_pose(required));
+        self.turn_deg = if required == View::Side { world.and_then(|w| w.turn_to_side()) } else { None };
+        if view_pose.is_some() != self.from_world {
+            // Another source of keypoints: the filter's state does not carry over.
+            self.from_world = view_pose.is_some();
+            self.filter.reset();
+        }
+
         // Smoothing, scale, view.
         // The pose stage's One Euro filter, again here in torso units: the engine may be fed
         // keypoints that were never smoothed (tests, saved analyses, other pose sources).
@@ -179,7 +208,7 @@ impl Analyzer {
                 d_cutoff: f64::from(c.filter_d_cutoff_hz),
             };
             self.filter.min_score = c.min_score;
-            let mut pose = sample.pose;
+            let mut pose = view_pose.unwrap_or(sample.pose);
             self.filter.apply(t, &mut pose, torso_px);
             Some(pose)
         } else {
@@ -187,8 +216,23 @@ impl Analyzer {
             None
         };
         let body = filtered.as_ref().map(|p| Body { pose: p, min_score: c.min_score });
+        self.overlay_map = match (&body, view_pose.is_some()) {
+            (Some(b), true) => {
+                let img = Body { pose: &sample.pose, min_score: c.min_score };
+                let anchors = |b: &Body<'_>| Some((b.mid_or_one(Joint::LeftHip)?, b.mid_or_one(Joint::LeftShoulder)?));
+                match (anchors(b), anchors(&img)) {
+                    (Some((h, s)), Some((ih, is))) => Some([h, s, ih, is]),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         self.torso.update(body.as_ref().and_then(Body::torso_px), dt_raw, c.torso_decay_per_s);
-        if let Some(v) = self.view.update(t, body.as_ref(), self.torso.get(), c) {
+        let raw_view = match deviation.filter(|_| view_pose.is_some()) {
+            Some(d) => Some(self.view.raw_world(d, required, c)),
+            None => self.view.raw_2d(body.as_ref(), self.torso.get(), c),
+        };
+        if let Some(v) = self.view.update(t, raw_view, c) {
             out.events.push(FormEvent::ViewChanged { t, view: v, ok: self.view_ok() });
         }
         let view_ok = self.view_ok();
@@ -301,11 +345,11 @@ impl Analyzer {
         }
         if let Some(since) = self.wrong_view_since {
             let (id, text) = match self.exercise.required_view() {
-                View::Front => ("view.face_camera", "Turn to face the camera."),
-                _ => ("view.turn_side_on", "Turn side-on to the camera."),
+                View::Front => ("view.face_camera", "Turn to face the camera.".to_string()),
+                _ => ("view.turn_side_on", super::world::turn_hint(self.turn_deg)),
             };
             active.push(ActiveCondition {
-                request: CueRequest { id: id.into(), text: text.into(), priority: CuePriority::Safety, since },
+                request: CueRequest { id: id.into(), text, priority: CuePriority::Safety, since },
                 persist_s: self.cfg.common.wrong_view_cue_after_s,
                 cooldown_s: cc.repeat_cooldown_s,
             });
@@ -370,8 +414,16 @@ impl Analyzer {
             phase: String::new(),
             dowel: None,
             angles: LiveAngles::default(),
+            turn_deg: self.turn_deg,
         };
         self.engine.live(&mut live);
+        // A pose from world landmarks is the body turned to the exercise's view: what the screens
+        // draw on the picture goes back onto the body there.
+        if let (Some([h, s, ih, is]), Some(d)) = (self.overlay_map, live.dowel.as_mut()) {
+            for p in [&mut d.head, &mut d.thoracic, &mut d.sacrum] {
+                *p = similarity(h, s, ih, is, *p);
+            }
+        }
         live
     }
 }

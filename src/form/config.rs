@@ -58,6 +58,14 @@ pub struct CommonConfig {
     /// View is *front* when mean shoulder/hip width is above this many torso lengths; in between the
     /// view keeps its last value (hysteresis band).
     pub front_view_min_width: f32,
+    /// With world landmarks (BlazePose): the view is the exercise's own (side-on for the hinge and
+    /// the bird dog, front-on for the side plank) while the body is turned at most this many
+    /// degrees from it about the vertical; the rules then measure the body turned to that view
+    /// (`form::world`), so a three-quarter view is judged.
+    pub world_view_max_deg: f32,
+    /// With world landmarks: the view turns to the other one only beyond `world_view_max_deg` plus
+    /// this (deg); in between it keeps its last value (hysteresis band).
+    pub world_view_band_deg: f32,
     /// A new view must persist this long (s) before the view changes.
     pub view_min_s: f64,
     /// The wrong view must last this long (s) before "turn" guidance is spoken.
@@ -87,6 +95,8 @@ impl Default for CommonConfig {
             filter_d_cutoff_hz: 1.0,
             side_view_max_width: 0.35,
             front_view_min_width: FRONT_VIEW_MIN_WIDTH,
+            world_view_max_deg: 45.0,
+            world_view_band_deg: 15.0,
             view_min_s: 0.5,
             wrong_view_cue_after_s: 1.0,
             not_in_view_after_s: 0.4,

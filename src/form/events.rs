@@ -45,6 +45,10 @@ pub struct HingeRep {
     /// them (the back stage's reason id, e.g. `arm_on_back`, which the back stage words for people).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mask_refused: Option<String>,
+    /// When no method judged the rep's spine: why the keypoints could not, on most bent frames
+    /// (the joint they need that was hidden, e.g. "ears hidden", or the view).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spine_not_judged: Option<String>,
 }
 
 /// Bird-dog-specific measurements of a rep (flattened into [`RepRecord`]'s JSON).
@@ -268,6 +272,11 @@ pub struct LiveState {
     pub dowel: Option<DowelOverlay>,
     /// Angles for display.
     pub angles: LiveAngles,
+    /// World landmarks, side-view exercises: how far the person should turn about the vertical to
+    /// be side-on to the camera (deg; + to their left, - to their right). None without world
+    /// landmarks, or when the exercise needs a front view.
+    #[serde(default)]
+    pub turn_deg: Option<f32>,
 }
 
 impl LiveState {
@@ -287,6 +296,7 @@ impl LiveState {
             phase: String::new(),
             dowel: None,
             angles: LiveAngles::default(),
+            turn_deg: None,
         }
     }
 }

@@ -138,6 +138,21 @@ pub fn body_line_offset(shoulder: Pt, hip: Pt, end: Pt) -> f32 {
     dot(sub(hip, shoulder), n) / torso
 }
 
+/// `p` moved by the similarity (turn, uniform scale, shift) that takes `a0` to `b0` and `a1` to
+/// `b1`; a shift alone when `a0` and `a1` coincide.
+#[must_use]
+pub(crate) fn similarity(a0: Pt, a1: Pt, b0: Pt, b1: Pt, p: Pt) -> Pt {
+    let (u, v) = (sub(a1, a0), sub(b1, b0));
+    let d = dot(u, u);
+    let q = sub(p, a0);
+    if d < f32::EPSILON {
+        return add(b0, q);
+    }
+    // v / u as complex numbers, applied to q.
+    let k = (dot(v, u) / d, cross(u, v) / d);
+    add(b0, (k.0 * q.0 - k.1 * q.1, k.0 * q.1 + k.1 * q.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +166,20 @@ mod tests {
         assert!((signed_lean((0.0, 0.0), (1.0, -1.0), 1.0) - 45.0).abs() < 1e-3);
         assert!((signed_lean((0.0, 0.0), (1.0, -1.0), -1.0) + 45.0).abs() < 1e-3);
         assert!((incline_from_horizontal((0.0, 0.0), (-1.0, 1.0)) - 45.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn similarity_maps_the_anchors_and_keeps_shape() {
+        let (a0, a1, b0, b1) = ((0.0, 0.0), (0.0, -10.0), (100.0, 50.0), (120.0, 50.0));
+        let close = |p: Pt, q: Pt| dist(p, q) < 1e-3;
+        assert!(close(similarity(a0, a1, b0, b1, a0), b0));
+        assert!(close(similarity(a0, a1, b0, b1, a1), b1));
+        // A quarter turn clockwise on screen and twice the size: (5, 0) -> (0, 10) from b0.
+        assert!(
+            close(similarity(a0, a1, b0, b1, (5.0, 0.0)), (100.0, 60.0)),
+            "{:?}",
+            similarity(a0, a1, b0, b1, (5.0, 0.0))
+        );
     }
 
     #[test]

@@ -58,6 +58,8 @@ struct RepAcc {
     head_contact: Option<bool>,
     /// Bent frames the mask looked at and could not judge, by reason id.
     refusals: Vec<(&'static str, u32)>,
+    /// Bent frames no method judged, by why the keypoints could not (a hidden joint, the view).
+    not_judged: Vec<(&'static str, u32)>,
 }
 
 /// Hip hinge state machine.
@@ -139,6 +141,14 @@ impl HingeEngine {
         // the body's turn as the trunk bends, not with the spine's shape. Only a confirmed side view
         // lets them judge; otherwise the contacts are "not judged" (reps still count).
         let proxies_valid = ctx.view == View::Side;
+        // Why the keypoints cannot judge this frame: the joint they need that is hidden, or the view.
+        let kp_refusal = if !kp.judged {
+            kp.reason
+        } else if !proxies_valid {
+            Some("not side-on (world landmarks judge up to 45 degrees from side-on)")
+        } else {
+            None
+        };
         let (method, head_ok, thor_ok, sacrum_ok) = match external {
             Some((m, (h, th, sa))) => (m, h, th, sa),
             None if kp.judged && proxies_valid => {
@@ -263,6 +273,14 @@ impl HingeEngine {
                         }
                         if let Some(ok) = head_ok {
                             r.head_contact = Some(r.head_contact.unwrap_or(true) && ok);
+                        }
+                    }
+                    if method == SpineMethod::NotJudged
+                        && let Some(why) = kp_refusal
+                    {
+                        match r.not_judged.iter_mut().find(|(id, _)| *id == why) {
+                            Some((_, n)) => *n += 1,
+                            None => r.not_judged.push((why, 1)),
                         }
                     }
                     let i = match method {
@@ -394,6 +412,11 @@ impl HingeEngine {
                 // Why the mask gave no thoracic gap: its most frequent reason on the bent frames.
                 mask_refused: if r.max_gap.is_none() {
                     r.refusals.iter().max_by_key(|(_, n)| *n).map(|(id, _)| (*id).to_string())
+                } else {
+                    None
+                },
+                spine_not_judged: if method == SpineMethod::NotJudged {
+                    r.not_judged.iter().max_by_key(|(_, n)| *n).map(|(why, _)| (*why).to_string())
                 } else {
                     None
                 },

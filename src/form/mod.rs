@@ -24,13 +24,15 @@ pub mod side_plank;
 pub mod spine;
 pub(crate) mod track;
 pub mod view;
+pub(crate) mod world;
 
 pub use config::{BirdDogConfig, CommonConfig, CueConfig, FormConfig, HingeConfig, SidePlankConfig};
 pub use cues::{Cue, CuePriority, FaultId, Severity};
 pub use geometry::body_line_offset;
 pub use rom::{RomMeasure, RomReading, RomTargets};
-pub use spine::{BackMeasure, DowelOverlay, SpineCheck, SpineMethod, spine_check};
+pub use spine::{BackMeasure, DowelOverlay, SpineCheck, SpineMethod, spine_check, spine_check_sample};
 pub use view::{Side, View};
+pub use world::{landmark as world_landmark, turn_hint};
 
 pub use analyzer::Analyzer;
 pub(crate) use analyzer::{Ctx, Out};

@@ -21,8 +21,9 @@
 
 use super::config::{FormConfig, HingeConfig};
 use super::geometry::{Pt, angle_at, dot, inclination_from_vertical, sub, unit};
-use super::view::{Body, Side};
-use crate::pose::skeleton::{Joint, Pose};
+use super::view::{Body, Side, View};
+use super::world::World;
+use crate::pose::skeleton::{Joint, Pose, PoseSample};
 use serde::{Deserialize, Serialize};
 
 /// Which method judged the dowel contacts.
@@ -78,7 +79,8 @@ impl BackMeasure {
 pub struct SpineCheck {
     /// False when keypoints are missing or the pose is not a side-view hinge; then no flag is set.
     pub judged: bool,
-    /// Why not judged ("missing shoulder or hip", "not a side view", "not bent forward").
+    /// Why not judged: the joint the rule needs that is hidden ("shoulders hidden", "hips hidden",
+    /// "ears hidden"), "not a side view", or "not bent forward".
     pub reason: Option<&'static str>,
     /// Upper back (or lower back) off the dowel line.
     pub rounded_back: bool,
@@ -162,6 +164,11 @@ pub(super) fn limbs(body: &Body<'_>) -> Limbs {
     }
 }
 
+/// Which trunk joint the spine rules need and cannot see (on both sides).
+fn trunk_hidden(l: &Limbs) -> &'static str {
+    if l.shoulder.is_none() { "shoulders hidden" } else { "hips hidden" }
+}
+
 /// Dorsal unit normal of the axis `u` for a person facing `facing` (+1 image right, -1 left).
 pub(super) fn dorsal(u: Pt, facing: f32) -> Pt {
     (facing * u.1, -facing * u.0)
@@ -170,7 +177,7 @@ pub(super) fn dorsal(u: Pt, facing: f32) -> Pt {
 /// The keypoint judgement of one frame.
 pub(super) fn judge_keypoints(l: &Limbs, facing: f32, torso: f32, cfg: &HingeConfig) -> SpineCheck {
     let (Some(sh), Some(hip)) = (l.shoulder, l.hip) else {
-        return SpineCheck { reason: Some("missing shoulder or hip"), ..Default::default() };
+        return SpineCheck { reason: Some(trunk_hidden(l)), ..Default::default() };
     };
     let u = unit(sub(sh, hip));
     let n = dorsal(u, facing);
@@ -206,7 +213,7 @@ pub(super) fn judge_keypoints(l: &Limbs, facing: f32, torso: f32, cfg: &HingeCon
         r.rounded_back = true;
     } else {
         r.judged = false;
-        r.reason = Some("missing ear");
+        r.reason = Some("ears hidden");
     }
     r
 }
@@ -229,7 +236,7 @@ pub fn spine_check(pose: &Pose, config: &FormConfig) -> SpineCheck {
     let body = Body { pose, min_score: config.common.min_score };
     let l = limbs(&body);
     let (Some(sh), Some(hip)) = (l.shoulder, l.hip) else {
-        return SpineCheck { reason: Some("missing shoulder or hip"), ..Default::default() };
+        return SpineCheck { reason: Some(trunk_hidden(&l)), ..Default::default() };
     };
     // The proxies are 2D geometry: only a side view shows the spine's profile (as for video).
     if body.width_ratio().is_some_and(|r| r >= config.common.side_view_max_width) {
@@ -242,4 +249,22 @@ pub fn spine_check(pose: &Pose, config: &FormConfig) -> SpineCheck {
     let facing = if sh.0 >= hip.0 { 1.0 } else { -1.0 };
     let torso = super::geometry::dist(sh, hip);
     judge_keypoints(&l, facing, torso, &config.hinge)
+}
+
+/// [`spine_check`] for a frame as the pose stage gives it: with world landmarks (BlazePose), on the
+/// body turned side-on (see `world`), so a three-quarter view up to `world_view_max_deg` is
+/// judged and a view beyond it is "not a side view"; without them, on the image keypoints.
+#[must_use]
+pub fn spine_check_sample(sample: &PoseSample, config: &FormConfig) -> SpineCheck {
+    let c = &config.common;
+    if let Some(b) = sample.body.as_ref() {
+        let w = World { body: b, pose: &sample.pose, min_score: c.min_score };
+        if let (Some(dev), Some(pose)) = (w.deviation(View::Side), w.view_pose(View::Side)) {
+            if dev > c.world_view_max_deg {
+                return SpineCheck { reason: Some("not a side view"), ..Default::default() };
+            }
+            return spine_check(&pose, config);
+        }
+    }
+    spine_check(&sample.pose, config)
 }

@@ -1,7 +1,9 @@
 //! Camera view classification (side / front / unknown) and the body-size scale.
 //!
 //! Side view: the shoulders (and hips) overlap, so their apparent widths are small relative to the
-//! torso length; front view: they are wide. In between (three-quarter views) the view keeps its last
+//! torso length; front view: they are wide. With world landmarks the view is instead how far the
+//! body is turned from the exercise's view (`world::World::deviation`), so a three-quarter view
+//! within `world_view_max_deg` counts as the exercise's view. In between (three-quarter views) the view keeps its last
 //! value, and a new view must persist `view_min_s` before it is reported (hysteresis in value and
 //! time).
 
@@ -154,10 +156,11 @@ pub(crate) struct ViewTracker {
 }
 
 impl ViewTracker {
-    /// Update with this frame's body and the running torso length (pixels); returns
-    /// `Some(new_view)` when the view changes.
-    pub fn update(&mut self, t: f64, body: Option<&Body<'_>>, torso: Option<f32>, cfg: &CommonConfig) -> Option<View> {
-        let raw = body.and_then(|b| b.width_ratio_scaled(torso)).map(|r| {
+    /// The view this frame's 2D keypoints show, from the shoulders' and hips' apparent width over the
+    /// running torso length (pixels); in the band between side and front, the current view. None
+    /// when there is nothing to judge.
+    pub fn raw_2d(&self, body: Option<&Body<'_>>, torso: Option<f32>, cfg: &CommonConfig) -> Option<View> {
+        body.and_then(|b| b.width_ratio_scaled(torso)).map(|r| {
             if r < cfg.side_view_max_width {
                 View::Side
             } else if r > cfg.front_view_min_width {
@@ -165,7 +168,31 @@ impl ViewTracker {
             } else {
                 self.view // hysteresis band: keep
             }
-        });
+        })
+    }
+
+    /// The view from world landmarks: the body `deviation` degrees from the `required` view (see
+    /// `world::World::deviation`); in the band, the current view, or the required one while no
+    /// view is known yet (the band keeps a view from flickering; with none there is nothing to keep,
+    /// and the rules measure the body turned to the required view anyway).
+    pub fn raw_world(&self, deviation: f32, required: View, cfg: &CommonConfig) -> View {
+        if deviation <= cfg.world_view_max_deg {
+            required
+        } else if deviation >= cfg.world_view_max_deg + cfg.world_view_band_deg {
+            match required {
+                View::Front => View::Side,
+                _ => View::Front,
+            }
+        } else if self.view == View::Unknown {
+            required
+        } else {
+            self.view
+        }
+    }
+
+    /// Update with this frame's view (from [`ViewTracker::raw_2d`] or [`ViewTracker::raw_world`];
+    /// None = nothing to judge); returns `Some(new_view)` when the view changes.
+    pub fn update(&mut self, t: f64, raw: Option<View>, cfg: &CommonConfig) -> Option<View> {
         let Some(raw) = raw else {
             self.candidate = None;
             return None; // nothing to judge: keep the last view

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::stage::{Frames, Stage, StageError};
 use crate::capture::{FrameSource, SourceError, SourceInfo};
-use crate::form::{Analyzer, Exercise, ExerciseReport, FormConfig, SpineCheck, spine_check};
-use crate::pose::skeleton::{Joint, PoseSample};
+use crate::form::{Analyzer, Exercise, ExerciseReport, FormConfig, SpineCheck, spine_check_sample};
+use crate::pose::skeleton::{Body3d, Joint, Keypoint, LANDMARK_COUNT, PoseSample};
 use crate::pose::{ModelKind, PoseModel, StageTimes};
 
 /// Why an analysis could not run (or a saved one could not be re-judged).
@@ -30,6 +30,11 @@ pub enum AnalyzeError {
     NotJson { path: std::path::PathBuf, cause: serde_json::Error },
     #[error("{}: no `frames` with keypoints: not written by `formcheck analyze --json`", path.display())]
     NoFrames { path: std::path::PathBuf },
+    #[error(
+        "{}: frame {index} has a `body3d` that is not 33 landmarks of [x, y, visibility, presence] and 33 world points of [x, y, z]: not written by `formcheck analyze --json`; analyse the video again",
+        path.display()
+    )]
+    BadBody3d { path: std::path::PathBuf, index: u64 },
 }
 
 /// One keypoint as written to JSON.
@@ -62,6 +67,56 @@ pub struct FrameOut {
     /// `back::Unreliable`, e.g. `arm_on_back`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub back_refused: Option<&'static str>,
+    /// BlazePose: its 33 landmarks and world landmarks, which the form engine measures on, so that
+    /// re-judging the JSON sees what the engine saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body3d: Option<Body3dOut>,
+}
+
+/// BlazePose's landmarks of one frame as written to JSON, in MediaPipe's order.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Body3dOut {
+    /// `[x, y, visibility, presence]`, x and y in pixels of the frame.
+    pub landmarks: Vec<[f32; 4]>,
+    /// `[x, y, z]` in metres, centred on the hips: x to the image's right, y down, z away from the
+    /// camera.
+    pub world: Vec<[f32; 3]>,
+}
+
+impl Body3dOut {
+    fn from_body(b: &Body3d) -> Self {
+        Self {
+            landmarks: (0..LANDMARK_COUNT)
+                .map(|i| [b.image[i].x, b.image[i].y, b.image[i].score, b.presence[i]])
+                .collect(),
+            world: b.world.to_vec(),
+        }
+    }
+
+    /// Reads what [`Body3dOut`] wrote; None when it is not that.
+    fn parse(v: &serde_json::Value) -> Option<Body3d> {
+        let rows = |key: &str, n: usize| -> Option<Vec<Vec<f32>>> {
+            let a = v[key].as_array().filter(|a| a.len() == LANDMARK_COUNT)?;
+            a.iter()
+                .map(|r| {
+                    let r = r.as_array().filter(|r| r.len() == n)?;
+                    r.iter().map(|x| x.as_f64().map(|x| x as f32)).collect()
+                })
+                .collect()
+        };
+        let (lm, world) = (rows("landmarks", 4)?, rows("world", 3)?);
+        let mut b = Body3d {
+            image: [Keypoint::default(); LANDMARK_COUNT],
+            presence: [0.0; LANDMARK_COUNT],
+            world: [[0.0; 3]; LANDMARK_COUNT],
+        };
+        for i in 0..LANDMARK_COUNT {
+            b.image[i] = Keypoint::new(lm[i][0], lm[i][1], lm[i][2]);
+            b.presence[i] = lm[i][3];
+            b.world[i] = [world[i][0], world[i][1], world[i][2]];
+        }
+        Some(b)
+    }
 }
 
 /// The back measured on the mask in one frame (torso lengths; see `back::BackReading`).
@@ -121,7 +176,17 @@ impl FrameOut {
                 KeypointOut { name: j.name(), x: k.x, y: k.y, score: k.score }
             })
             .collect();
-        Self { index, t: s.t, present: s.present, keypoints, file, form: None, back: None, back_refused: None }
+        Self {
+            index,
+            t: s.t,
+            present: s.present,
+            keypoints,
+            file,
+            form: None,
+            back: None,
+            back_refused: None,
+            body3d: s.body.as_ref().map(Body3dOut::from_body),
+        }
     }
 }
 
@@ -367,20 +432,27 @@ pub fn rejudge(
         let mut pose = crate::pose::skeleton::Pose::default();
         for (j, k) in Joint::ALL.iter().zip(kps) {
             let num = |key: &str| k[key].as_f64().unwrap_or(0.0) as f32;
-            pose.set(*j, crate::pose::skeleton::Keypoint::new(num("x"), num("y"), num("score")));
+            pose.set(*j, Keypoint::new(num("x"), num("y"), num("score")));
         }
+        let body = match &f["body3d"] {
+            serde_json::Value::Null => None,
+            b => Some(Body3dOut::parse(b).ok_or_else(|| AnalyzeError::BadBody3d {
+                path: path.to_path_buf(),
+                index: f["index"].as_u64().unwrap_or(0),
+            })?),
+        };
         let sample = PoseSample {
             t: f["t"].as_f64().ok_or_else(bad)?,
             frame_size: size,
             present: f["present"].as_bool().unwrap_or(false),
             pose,
-            body: None,
+            body,
         };
         if stills {
             if exercise == Exercise::Hinge && sample.present {
                 let file = f["file"].as_str().map(str::to_string);
                 let index = f["index"].as_u64().unwrap_or(0);
-                spine.push(StillSpine { index, file, check: spine_check(&sample.pose, &config) });
+                spine.push(StillSpine { index, file, check: spine_check_sample(&sample, &config) });
             }
         } else {
             analyzer.push(&sample);
@@ -465,6 +537,10 @@ impl ExerciseResult {
                             },
                             |g| format!("max thoracic gap {g:.3} torso lengths"),
                         );
+                        let gap = match &h.spine_not_judged {
+                            Some(why) => format!("{gap}, spine not judged: {why}"),
+                            None => gap,
+                        };
                         format!(
                             ", trunk {:.0} deg, lowering {:.1} s, rising {:.1} s, {gap}",
                             h.peak_trunk_deg, h.lowering_s, h.rising_s
@@ -509,5 +585,112 @@ impl Timing {
             self.passes_per_frame,
             self.peak_memory_mb
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::figure::{Noise, Plane, SideFig, keys, record, with_world};
+    use crate::form::{FaultId, SpineMethod, View};
+
+    /// A hinge of a good rep and a rounded one, turned 45 degrees from side-on, with world landmarks.
+    fn turned_hinge() -> Vec<PoseSample> {
+        let trunk = [(0.0, 0.0), (1.5, 0.0), (4.0, 60.0), (4.4, 60.0), (6.4, 0.0), (8.4, 0.0), (10.9, 60.0)];
+        let trunk = [&trunk[..], &[(11.3, 60.0), (13.3, 0.0), (15.3, 0.0)]].concat();
+        let thor = [(0.0, 0.0), (8.4, 0.0), (9.6, 55.0), (12.3, 55.0), (13.3, 0.0)];
+        record(15.3, 9, Noise::default(), |t| {
+            let th = if keys(t, &trunk) > 5.0 { 10.0 } else { 8.0 };
+            SideFig {
+                near: crate::form::Side::Right,
+                trunk: keys(t, &trunk),
+                thoracic: keys(t, &thor),
+                thigh: [th, th],
+                ..SideFig::default()
+            }
+            .pose()
+        })
+        .into_iter()
+        .map(|s| with_world(s, 45.0, Plane::Side { facing: 1.0 }))
+        .collect()
+    }
+
+    fn saved(samples: &[PoseSample], world: bool) -> tempfile::NamedTempFile {
+        let frames: Vec<FrameOut> = samples
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut f = FrameOut::from_sample(i as u64, s, None);
+                if !world {
+                    f.body3d = None;
+                }
+                f
+            })
+            .collect();
+        let v = serde_json::json!({ "source": { "width": 1280, "height": 720, "stills": false }, "frames": frames });
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), serde_json::to_string(&v).unwrap()).unwrap();
+        file
+    }
+
+    #[test]
+    fn rejudging_keeps_the_world_landmarks_and_the_verdicts() {
+        let samples = turned_hinge();
+        let mut a = Analyzer::new(Exercise::Hinge, FormConfig::default());
+        for s in &samples {
+            a.push(s);
+        }
+        a.finish();
+        let direct = a.report();
+        let verdicts = |r: &ExerciseReport| -> Vec<(Vec<FaultId>, SpineMethod)> {
+            r.reps.iter().map(|x| (x.faults.clone(), x.hinge.as_ref().unwrap().spine_method)).collect()
+        };
+        assert_eq!(
+            verdicts(&direct),
+            vec![(vec![], SpineMethod::Keypoints), (vec![FaultId::RoundedBack], SpineMethod::Keypoints)]
+        );
+        let file = saved(&samples, true);
+        let (again, states) = rejudge(file.path(), Exercise::Hinge, FormConfig::default()).unwrap();
+        // The same reps, the angles to the last bit (times pass through JSON's decimals, which
+        // serde_json reads back to within an ulp).
+        type Angles = (Vec<FaultId>, SpineMethod, f32, f32, Option<f32>, Option<f32>);
+        let angles = |r: &ExerciseReport| -> Vec<Angles> {
+            r.reps
+                .iter()
+                .map(|x| {
+                    let h = x.hinge.as_ref().unwrap();
+                    (
+                        x.faults.clone(),
+                        h.spine_method,
+                        h.peak_trunk_deg,
+                        h.peak_hip_deg,
+                        h.max_thoracic_offset,
+                        h.worst_head_deg,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(angles(&again.report), angles(&direct));
+        for (a, b) in again.report.reps.iter().zip(&direct.reps) {
+            assert!((a.start_s - b.start_s).abs() < 1e-9 && (a.end_s - b.end_s).abs() < 1e-9, "{a:?} vs {b:?}");
+        }
+        assert!(states.iter().all(|(_, s)| s.view != View::Front));
+        // Without the landmarks the same keypoints, 45 degrees from side-on, judge no spine.
+        let file = saved(&samples, false);
+        let (flat, _) = rejudge(file.path(), Exercise::Hinge, FormConfig::default()).unwrap();
+        assert!(verdicts(&flat.report).iter().all(|v| v.1 != SpineMethod::Keypoints), "{:?}", verdicts(&flat.report));
+    }
+
+    #[test]
+    fn a_damaged_body3d_is_a_clear_error() {
+        let samples = turned_hinge();
+        let file = saved(&samples[..3], true);
+        let text = std::fs::read_to_string(file.path()).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["frames"][1]["body3d"]["world"] = serde_json::json!([[0.0, 1.0]]);
+        std::fs::write(file.path(), v.to_string()).unwrap();
+        let err = rejudge(file.path(), Exercise::Hinge, FormConfig::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("frame 1") && msg.contains("body3d") && msg.contains("analyse the video again"), "{msg}");
     }
 }

@@ -14,7 +14,7 @@
 //! file. The pose model is not optional: without it (and without a known pose) a frame fails.
 
 use crate::back::{BackReading, BackStage, Unreliable};
-use crate::form::{Analyzer, Exercise, FormConfig, FormEvent, LiveState, SpineCheck, spine_check};
+use crate::form::{Analyzer, Exercise, FormConfig, FormEvent, LiveState, SpineCheck, spine_check_sample};
 use crate::frame::Frame;
 use crate::pose::skeleton::{MIN_KEYPOINT_SCORE, Pose, PoseSample};
 use crate::pose::{EstimatorOptions, ModelError, PoseEstimator, PoseModel, StageTimes};
@@ -172,7 +172,7 @@ impl Stage {
         if let Some(analyzer) = self.analyzer.as_mut() {
             if stills {
                 if analyzer.exercise() == Exercise::Hinge && sample.present {
-                    let mut check = spine_check(&sample.pose, analyzer.config());
+                    let mut check = spine_check_sample(&sample, analyzer.config());
                     if let Some(r) = &back {
                         // The mask saw the back itself: its verdict outranks the keypoint proxies.
                         check.judged = true;

@@ -17,6 +17,7 @@ mod form_hinge;
 mod form_real_footage_birddog_plank;
 mod form_real_footage_hinge;
 mod form_side_plank;
+mod form_world;
 mod layers;
 mod pacing;
 mod package;

@@ -36,6 +36,7 @@ fn hinge_rep(index: u32, faults: &[FaultId]) -> RepRecord {
             worst_head_deg: Some(171.0),
             spine_method: SpineMethod::Contour,
             mask_refused: None,
+            spine_not_judged: None,
             max_thoracic_gap: Some(0.0625 + index as f32 / 100.0),
             worst_gap_s: Some(f64::from(index) * 5.0 + 2.5),
             head_contact: Some(index.is_multiple_of(2)),

@@ -208,6 +208,7 @@ mod tests {
             keypoints: Vec::new(),
             file: None,
             back_refused: None,
+            body3d: None,
             form: Some(FormState {
                 view: View::Side,
                 in_view: true,
