@@ -419,6 +419,12 @@ fn coach_panel(ui: &mut egui::Ui, coach: &Coach, last: Option<&LiveResult>, pain
             ui.label(RichText::new(coach.readout()).size(140.0).strong());
             ui.label(RichText::new(unit).size(22.0));
             ui.label(RichText::new(coach.progress()).size(24.0).strong());
+            if let Some(n) = coach.sets().last().map(|s| s.attempts.len()).filter(|&n| n > 0) {
+                ui.label(
+                    RichText::new(format!("{n} attempt(s) not counted: short of a rep's range, or not finished"))
+                        .size(18.0),
+                );
+            }
             if coach.paused() {
                 ui.label(
                     RichText::new(" PAUSED: press Space to resume ")

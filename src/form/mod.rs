@@ -33,7 +33,8 @@ pub use view::{Side, View};
 pub use analyzer::Analyzer;
 pub(crate) use analyzer::{Ctx, Out};
 pub use events::{
-    BirdDogRep, ExerciseReport, FormEvent, HingeRep, HoldRecord, LiveAngles, LiveState, RepRecord, SideCounts,
+    AttemptReason, AttemptRecord, BirdDogRep, ExerciseReport, FormEvent, HingeRep, HoldRecord, LiveAngles, LiveState,
+    RepRecord, SideCounts,
 };
 
 use serde::{Deserialize, Serialize};

@@ -122,6 +122,7 @@ pub fn to_html(r: &Report) -> String {
                     (dose(r))
                     (hinge_reps(r))
                     (other_reps(r))
+                    (attempts(r))
                     (holds(r))
                     (key_frame(r))
                     (faults(r))
@@ -314,6 +315,38 @@ fn other_reps(r: &Report) -> Markup {
                             td { (x.side.as_deref().unwrap_or("–")) }
                             td class="n" { (span(x.start_s, x.end_s)) }
                             td class=(if x.clean { "clean" } else { "fault" }) { (faults_text(&x.faults)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Movements that started and were not reps: not counted, shown so none is silently dropped.
+fn attempts(r: &Report) -> Markup {
+    if r.attempts.is_empty() {
+        return html! {};
+    }
+    html! {
+        h2 { "Attempts (not counted)" }
+        section id="attempts" {
+            p { "Movements that started but were not counted as reps: they stayed short of a rep's range, or were not finished before the person left the picture or the recording ended." }
+            table {
+                thead { tr {
+                    th { "Exercise" } th { "Set" } th { "Attempt" } th { "Side" } th { "Time (s)" } th { "Why" } th { "Reached (deg)" } th { "A rep needs (deg)" }
+                } }
+                tbody {
+                    @for x in &r.attempts {
+                        tr {
+                            td { (x.exercise.label()) }
+                            td class="n" { (x.set) }
+                            td class="n" { (x.index) }
+                            td { (x.side.as_deref().unwrap_or("–")) }
+                            td class="n" { (span(x.start_s, x.end_s)) }
+                            td { (x.reason_text) }
+                            td class="n" { (x.measure.replace('_', " ")) " " (f0(x.reached_deg)) }
+                            td class="n" { (f0(Some(x.needed_deg))) }
                         }
                     }
                 }

@@ -173,6 +173,7 @@ mod tests {
                 worst_head_deg: None,
                 spine_method: SpineMethod::Contour,
                 mask_refused: None,
+                started_at_bottom: false,
                 max_thoracic_gap: gap,
                 worst_gap_s: gap.map(|_| 2.5),
                 head_contact: None,

@@ -72,6 +72,7 @@ fn hinge_rep(index: u32, refused: &str) -> RepRecord {
             worst_head_deg: Some(170.0),
             spine_method: SpineMethod::NotJudged,
             mask_refused: Some(refused.into()),
+            started_at_bottom: false,
             max_thoracic_gap: None,
             worst_gap_s: None,
             head_contact: None,

@@ -610,6 +610,7 @@ fn history_charts_the_recorded_sessions() {
             worst_head_deg: None,
             spine_method: SpineMethod::NotJudged,
             mask_refused: None,
+            started_at_bottom: false,
             max_thoracic_gap: None,
             worst_gap_s: None,
             head_contact: None,
