@@ -260,7 +260,12 @@ fn attempts_are_stored_read_back_and_reported() {
     let store = Store::open(&dir.path().join("f.db")).unwrap();
     let id = store.save_report(&report, std::path::Path::new("/clips/dip.mp4"), None).unwrap();
     let rec = store.load_session(id).unwrap();
-    assert_eq!(rec.set_records[0].attempts, report.attempts, "attempts read back as written");
+    // As written (times through JSON to within a microsecond).
+    let (got, want) = (&rec.set_records[0].attempts, &report.attempts);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!((got[0].index, got[0].reason, &got[0].measure), (want[0].index, want[0].reason, &want[0].measure));
+    assert_eq!((got[0].reached_deg, got[0].needed_deg), (want[0].reached_deg, want[0].needed_deg));
+    assert!((got[0].start_s - want[0].start_s).abs() < 1e-6 && (got[0].end_s - want[0].end_s).abs() < 1e-6, "{got:?}");
     assert_eq!(rec.set_records[0].reps.len(), 1, "the attempt is not counted as a rep");
     let r = formcheck::report::build(&store, id).unwrap();
     assert_eq!(r.attempts.len(), 1);
