@@ -422,6 +422,12 @@ fn coach_panel(ui: &mut egui::Ui, coach: &Coach, last: Option<&LiveResult>, pain
             if let Some(line) = last_rep_rom(coach) {
                 ui.label(RichText::new(line).size(22.0));
             }
+            if let Some(n) = coach.sets().last().map(|s| s.attempts.len()).filter(|&n| n > 0) {
+                ui.label(
+                    RichText::new(format!("{n} attempt(s) not counted: short of a rep's range, or not finished"))
+                        .size(18.0),
+                );
+            }
             if coach.paused() {
                 ui.label(
                     RichText::new(" PAUSED: press Space to resume ")

@@ -117,6 +117,13 @@ impl Coach {
                         s.reps.push(r);
                     }
                 }
+                FormEvent::Attempt(a) if counting => {
+                    if let Some(s) = self.sets.last_mut() {
+                        let mut a = a.clone();
+                        a.index = s.attempts.len() as u32 + 1;
+                        s.attempts.push(a);
+                    }
+                }
                 FormEvent::HoldStarted { side, .. } => {
                     self.hold_side = *side;
                 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Coach, Stage};
-use crate::form::{Exercise, FaultId, HoldRecord, RepRecord, Side};
+use crate::form::{AttemptRecord, Exercise, FaultId, HoldRecord, RepRecord, Side};
 
 /// The spec's red-flag notice: shown before the first session and whenever pain is severe.
 pub const RED_FLAGS: &str = "Stop and seek urgent medical evaluation if you have: loss of bowel or bladder control, \
@@ -39,6 +39,9 @@ pub struct SetTally {
     pub reps: Vec<RepRecord>,
     /// Holds that ended during this set.
     pub holds: Vec<HoldRecord>,
+    /// Attempts during this set: movements that were not reps (not counted).
+    #[serde(default)]
+    pub attempts: Vec<AttemptRecord>,
     /// Seconds in form credited per side (left, right), side plank.
     pub hold_s: [f64; 2],
     /// Pain 0–10 reported after the set.

@@ -3,7 +3,9 @@
 
 use super::config::FormConfig;
 use super::cues::{ActiveCondition, Cue, CuePriority, CueRequest, CueScheduler, Severity};
-use super::events::{ExerciseReport, FormEvent, HoldRecord, LiveAngles, LiveState, RepRecord, SideCounts};
+use super::events::{
+    AttemptRecord, ExerciseReport, FormEvent, HoldRecord, LiveAngles, LiveState, RepRecord, SideCounts,
+};
 use super::geometry::{Pt, similarity};
 use super::spine::BackMeasure;
 use super::view::{Body, Side, TorsoScale, View, ViewTracker};
@@ -56,15 +58,15 @@ impl Engine {
     }
     fn suspend(&mut self, t: f64, cfg: &FormConfig, out: &mut Out) {
         match self {
-            Engine::Hinge(e) => e.suspend(t, out),
-            Engine::BirdDog(e) => e.suspend(t, out),
+            Engine::Hinge(e) => e.suspend(t, cfg, out),
+            Engine::BirdDog(e) => e.suspend(t, cfg, out),
             Engine::SidePlank(e) => e.suspend(t, cfg, out),
         }
     }
     fn finish(&mut self, t: f64, cfg: &FormConfig, out: &mut Out) {
         match self {
-            Engine::Hinge(e) => e.suspend(t, out),
-            Engine::BirdDog(e) => e.suspend(t, out),
+            Engine::Hinge(e) => e.finish(t, cfg, out),
+            Engine::BirdDog(e) => e.finish(t, cfg, out),
             Engine::SidePlank(e) => e.finish(t, cfg, out),
         }
     }
@@ -103,6 +105,7 @@ pub struct Analyzer {
     not_in_view_s: f64,
     reps: Vec<RepRecord>,
     holds: Vec<HoldRecord>,
+    attempts: Vec<AttemptRecord>,
     cue_log: Vec<Cue>,
     current_cue: Option<Cue>,
     /// The last frame's pose came from world landmarks (the body turned to the exercise's view).
@@ -141,6 +144,7 @@ impl Analyzer {
             not_in_view_s: 0.0,
             reps: vec![],
             holds: vec![],
+            attempts: vec![],
             cue_log: vec![],
             current_cue: None,
             from_world: false,
@@ -297,7 +301,8 @@ impl Analyzer {
         out.events
     }
 
-    /// End of input: close open holds and faults. A half-finished rep is not counted.
+    /// End of input: close open holds and faults. A rep already back at the top counts; a
+    /// half-finished one is not counted but reported as an attempt (`FormEvent::Attempt`).
     pub fn finish(&mut self) -> Vec<FormEvent> {
         let t = self.last_t.unwrap_or(0.0);
         let cfg = self.cfg.clone();
@@ -314,10 +319,14 @@ impl Analyzer {
     }
 
     fn collect(&mut self, out: &mut Out) {
-        for e in &out.events {
+        for e in &mut out.events {
             match e {
                 FormEvent::RepCompleted(r) => self.reps.push(r.clone()),
                 FormEvent::HoldEnded(h) => self.holds.push(h.clone()),
+                FormEvent::Attempt(a) => {
+                    a.index = self.attempts.len() as u32 + 1;
+                    self.attempts.push(a.clone());
+                }
                 _ => {}
             }
         }
@@ -384,6 +393,7 @@ impl Analyzer {
             name: self.exercise.name().to_string(),
             reps: self.reps.clone(),
             holds: self.holds.clone(),
+            attempts: self.attempts.clone(),
             cues: self.cue_log.clone(),
             not_in_view_s: self.not_in_view_s,
         }
@@ -405,6 +415,7 @@ impl Analyzer {
             t,
             rep_count: self.reps.len() as u32,
             reps_per_side: counts,
+            attempts: self.attempts.len() as u32,
             hold_seconds_in_form: 0.0,
             holding: false,
             current_cue: self.current_cue.clone().filter(|c| t - c.t <= 3.0),

@@ -26,10 +26,16 @@
 //! the lifted leg is the near one (a lifted far leg's hidden hip is placed from the moving thigh).
 //! After a rep the quadruped must be re-established before the next one starts.
 //!
+//! **Attempts** ([`FormEvent::Attempt`], not counted, never silently dropped): a lift whose leg
+//! never straightened into the reach, or whose opposite arm was seen staying down
+//! (`short_of_range`, naming the measure that fell short); a reach under way when the person left
+//! the picture or the input ended (`unfinished` if the leg had reached, else `short_of_range`).
+//!
 //! **Side naming**: a rep's `side` is the **reaching arm** ("right" = right arm + left leg), as the
 //! spec says "right arm with left leg"; `leg` is recorded too. With the arm unseen, `side` is the
 //! arm opposite the extended leg.
 
+use super::config::FormConfig;
 use super::cues::FaultId;
 use super::faults::FaultSet;
 use super::geometry::{Pt, add, angle_at, dot, mid, sub, unit};
@@ -37,11 +43,14 @@ use super::hinge::push_rep_cues;
 use super::rom::{self, RomMeasure};
 use super::track::{Debounced, Edge};
 use super::view::{Body, Side};
-use super::{BirdDogRep, Ctx, FormEvent, LiveAngles, LiveState, Out, RepRecord};
+use super::{AttemptReason, AttemptRecord, BirdDogRep, Ctx, FormEvent, LiveAngles, LiveState, Out, RepRecord};
 use crate::pose::skeleton::Joint;
 
 const SIDE_JOINTS: [Joint; 6] =
     [Joint::LeftShoulder, Joint::LeftHip, Joint::LeftKnee, Joint::LeftElbow, Joint::LeftWrist, Joint::LeftAnkle];
+
+/// The leg must be seen extended this long (s) for a rep.
+const MIN_EXTENDED_S: f64 = 0.2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Phase {
@@ -196,7 +205,20 @@ impl BirdDogEngine {
         m
     }
 
-    pub(crate) fn suspend(&mut self, t: f64, out: &mut Out) {
+    /// The person left the picture, or the view turned wrong: a reach under way is reported as an
+    /// attempt, and the next rep waits for the quadruped.
+    pub(crate) fn suspend(&mut self, t: f64, cfg: &FormConfig, out: &mut Out) {
+        if self.phase == Phase::Reach
+            && let Some(acc) = self.acc.take()
+            && let Some(leg) = acc.leg
+        {
+            let ev = if acc.leg_ext_s >= MIN_EXTENDED_S {
+                Self::attempt(&acc, leg, AttemptReason::Unfinished, t, "leg_hip_deg", Some(acc.max_hip), cfg)
+            } else {
+                Self::short_leg(&acc, leg, t, cfg)
+            };
+            out.events.push(ev);
+        }
         self.faults.clear_all(t, out);
         self.acc = None;
         self.rest.clear();
@@ -500,8 +522,10 @@ impl BirdDogEngine {
         let Some(acc) = self.acc.take() else { return };
         let Some(leg) = acc.leg else { return };
         let mut durations = self.faults.take_window();
-        if acc.leg_ext_s < 0.2 {
-            return; // the leg never straightened: donkey kick, hydrant, cat-cow...
+        if acc.leg_ext_s < MIN_EXTENDED_S {
+            // The leg never straightened (a donkey kick, a hydrant...): an attempt, not a rep.
+            out.events.push(Self::short_leg(&acc, leg, t, ctx.cfg));
+            return;
         }
         // Time at full reach: the leg within `full_reach_margin_deg` of its peak sweep.
         let peak = acc.frames.iter().map(|f| f.1).fold(0.0f32, f32::max);
@@ -516,7 +540,11 @@ impl BirdDogEngine {
         } else if same_ext {
             (Some(leg), true, full_same_s)
         } else if acc.arm_down_s[idx(opp)] > 0.5 * acc.dur_s {
-            return; // the opposite arm was seen staying down: a leg lift, not a bird dog
+            // The opposite arm was seen staying down: a leg lift, an attempt, not a bird dog.
+            let flex = acc.max_flex[idx(opp)];
+            let ev = Self::attempt(&acc, leg, AttemptReason::ShortOfRange, t, "arm_flexion_deg", flex, ctx.cfg);
+            out.events.push(ev);
+            return;
         } else {
             (None, false, full_opp_s)
         };
@@ -560,6 +588,49 @@ impl BirdDogEngine {
         };
         push_rep_cues(&rec, t, ctx.cfg, &mut self.last_praise, out);
         out.events.push(FormEvent::RepCompleted(rec));
+    }
+
+    /// End of input: as when the person leaves.
+    pub(crate) fn finish(&mut self, t: f64, cfg: &FormConfig, out: &mut Out) {
+        self.suspend(t, cfg, out);
+    }
+
+    fn attempt(
+        acc: &ReachAcc,
+        leg: Side,
+        reason: AttemptReason,
+        end_s: f64,
+        measure: &str,
+        reached_deg: Option<f32>,
+        cfg: &FormConfig,
+    ) -> FormEvent {
+        let b = &cfg.bird_dog;
+        let needed_deg = match measure {
+            "leg_hip_deg" => b.leg_reach_hip_deg,
+            "leg_knee_deg" => b.leg_reach_knee_deg,
+            _ => b.arm_reach_deg,
+        };
+        FormEvent::Attempt(AttemptRecord {
+            index: 0,
+            side: Some(leg.other()),
+            start_s: acc.start_t,
+            end_s,
+            reason,
+            measure: measure.into(),
+            reached_deg,
+            needed_deg,
+        })
+    }
+
+    /// A lift whose leg never straightened into the reach: the hip's extension, or else the knee's,
+    /// fell short.
+    fn short_leg(acc: &ReachAcc, leg: Side, end_s: f64, cfg: &FormConfig) -> FormEvent {
+        let r = AttemptReason::ShortOfRange;
+        if acc.max_hip < cfg.bird_dog.leg_reach_hip_deg {
+            Self::attempt(acc, leg, r, end_s, "leg_hip_deg", Some(acc.max_hip), cfg)
+        } else {
+            Self::attempt(acc, leg, r, end_s, "leg_knee_deg", acc.max_knee, cfg)
+        }
     }
 
     pub(crate) fn live(&self, live: &mut LiveState) {

@@ -117,6 +117,9 @@ pub struct HingeConfig {
     pub standing_max_trunk_deg: f32,
     /// A rep must reach at least this trunk angle (deg) at the bottom; shallower dips are not reps.
     pub min_depth_trunk_deg: f32,
+    /// A shallower dip is reported as an attempt (not counted) once the trunk stays past this angle
+    /// (deg) for `common.state_min_s`; below it, it is a sway while standing.
+    pub attempt_min_trunk_deg: f32,
     /// A rep starts/ends where the trunk is within this many degrees of its upright baseline.
     pub rep_boundary_margin_deg: f32,
     /// Spine rules are judged only when the trunk is inclined at least this much (deg).
@@ -160,6 +163,7 @@ impl Default for HingeConfig {
         Self {
             standing_max_trunk_deg: 15.0,
             min_depth_trunk_deg: 30.0,
+            attempt_min_trunk_deg: 20.0,
             rep_boundary_margin_deg: 5.0,
             spine_min_trunk_deg: 15.0,
             head_min_deg: 165.0,

@@ -49,6 +49,11 @@ pub struct HingeRep {
     /// (the joint they need that was hidden, e.g. "ears hidden", or the view).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spine_not_judged: Option<String>,
+    /// The set began with the person already at the bottom (a deadlift from the floor): the rep
+    /// runs from the first sighting up to the top, its lowering was never seen, so `lowering_s` is
+    /// only the time from the first sighting to the deepest point and `too_fast` is not judged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub started_at_bottom: bool,
 }
 
 /// Bird-dog-specific measurements of a rep (flattened into [`RepRecord`]'s JSON).
@@ -111,6 +116,60 @@ impl RepRecord {
     }
 }
 
+/// Why a movement was an attempt and not a rep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptReason {
+    /// It started but never reached the rep's range (a shallow dip, a reach that stayed short).
+    ShortOfRange,
+    /// It reached the rep's range, but the person left the picture or the input ended before it
+    /// came back.
+    Unfinished,
+}
+
+impl AttemptReason {
+    /// Machine id: "short_of_range", "unfinished".
+    #[must_use]
+    pub fn id(&self) -> &'static str {
+        match self {
+            AttemptReason::ShortOfRange => "short_of_range",
+            AttemptReason::Unfinished => "unfinished",
+        }
+    }
+
+    /// Words for people.
+    #[must_use]
+    pub fn label(&self) -> &'static str {
+        match self {
+            AttemptReason::ShortOfRange => "did not reach the range of a rep",
+            AttemptReason::Unfinished => "not finished before the person left or the recording ended",
+        }
+    }
+}
+
+/// A movement that started but was not counted as a rep: reported, never silently dropped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptRecord {
+    /// 1-based attempt number in the set (attempts are numbered apart from reps).
+    pub index: u32,
+    /// Bird dog: the lifted leg's opposite side (the arm that should have reached). Hinge: null.
+    pub side: Option<Side>,
+    /// Start (s).
+    pub start_s: f64,
+    /// End (s): when it came back, or when the person left or the input ended.
+    pub end_s: f64,
+    /// Why it is not a rep.
+    pub reason: AttemptReason,
+    /// The measure a rep is counted on (`trunk_deg`: the hinge's trunk lean from vertical;
+    /// `leg_hip_deg`: the bird dog's shoulder-hip-knee angle of the lifted leg; `leg_knee_deg`: its
+    /// knee angle; `arm_flexion_deg`: the opposite arm's shoulder flexion).
+    pub measure: String,
+    /// The most of that measure the movement reached (deg; None when it was never seen).
+    pub reached_deg: Option<f32>,
+    /// What a rep needs of it (deg).
+    pub needed_deg: f32,
+}
+
 /// One completed hold (side plank).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HoldRecord {
@@ -144,6 +203,8 @@ pub struct HoldRecord {
 pub enum FormEvent {
     /// A rep was completed (never emitted for a half-finished one).
     RepCompleted(RepRecord),
+    /// A movement started and was not a rep: it stayed short of the range, or was not finished.
+    Attempt(AttemptRecord),
     /// A hold started at `t` (backdated to when the position was reached).
     HoldStarted {
         /// Start (s).
@@ -211,6 +272,9 @@ pub struct ExerciseReport {
     pub reps: Vec<RepRecord>,
     /// Completed holds.
     pub holds: Vec<HoldRecord>,
+    /// Movements that started and were not reps (not counted).
+    #[serde(default)]
+    pub attempts: Vec<AttemptRecord>,
     /// Every cue issued.
     pub cues: Vec<Cue>,
     /// Seconds during which the key joints were not in view.
@@ -254,6 +318,9 @@ pub struct LiveState {
     pub rep_count: u32,
     /// Completed reps per side (bird dog).
     pub reps_per_side: SideCounts,
+    /// Attempts so far: movements that started and were not reps (not counted).
+    #[serde(default)]
+    pub attempts: u32,
     /// Seconds in form of the current hold (0 when not holding).
     pub hold_seconds_in_form: f64,
     /// A hold is running.
@@ -287,6 +354,7 @@ impl LiveState {
             t,
             rep_count: 0,
             reps_per_side: SideCounts::default(),
+            attempts: 0,
             hold_seconds_in_form: 0.0,
             holding: false,
             current_cue: None,

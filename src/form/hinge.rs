@@ -11,6 +11,22 @@
 //! `min_depth_trunk_deg`) -> rising -> standing, then a short top window (`top_window_s`) judges
 //! lockout and lean-back. Start and end times are where the trunk leaves / returns to within
 //! `rep_boundary_margin_deg` of upright, so the lowering time covers the whole descent.
+//!
+//! **Sets that do not start standing or end tidily**:
+//! - A set may start at the bottom (a deadlift from the floor): when the first sighting of the set
+//!   is at rep depth for `common.state_min_s`, the first rep runs from there up to the top
+//!   (`started_at_bottom`; its lowering was never seen, so `too_fast` is not judged). Only the set's
+//!   first sighting: after the person was out of view, coming back at the bottom means the rep's
+//!   lowering was missed, and it is not counted.
+//! - A rep back at the top counts even when the person leaves the picture or the input ends within
+//!   the top window; a lockout not yet reached in a top window cut short is not judged missing.
+//! - A set ends where it started: in a set begun at the bottom, a last descent to the bottom is the
+//!   bar being set down, not a rep in progress.
+//!
+//! **Attempts** ([`FormEvent::Attempt`], not counted, never silently dropped): a dip past
+//! `attempt_min_trunk_deg` for at least `common.state_min_s` that comes back up short of
+//! `min_depth_trunk_deg` (`short_of_range`); a rep that reached depth and had not come back to the
+//! top when the person left or the input ended (`unfinished`).
 
 use super::config::FormConfig;
 use super::cues::{CuePriority, CueRequest, FaultId, number_word};
@@ -19,7 +35,7 @@ use super::geometry::{add, angle_at, inclination_from_vertical, scale, sub, unit
 use super::rom::{self, RomMeasure};
 use super::spine::{DowelOverlay, SpineMethod, dorsal, judge_back, judge_keypoints, limbs};
 use super::view::{Body, View};
-use super::{Ctx, FormEvent, HingeRep, LiveAngles, LiveState, Out, RepRecord};
+use super::{AttemptReason, AttemptRecord, Ctx, FormEvent, HingeRep, LiveAngles, LiveState, Out, RepRecord};
 use crate::pose::skeleton::Joint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -60,6 +76,10 @@ struct RepAcc {
     refusals: Vec<(&'static str, u32)>,
     /// Bent frames no method judged, by why the keypoints could not (a hidden joint, the view).
     not_judged: Vec<(&'static str, u32)>,
+    /// The rep began with the set, at the bottom (its lowering was not seen).
+    from_bottom: bool,
+    /// Time the trunk spent past `attempt_min_trunk_deg` (s): a dip held that long is an attempt.
+    attempt_s: f64,
 }
 
 /// Hip hinge state machine.
@@ -76,18 +96,25 @@ pub(crate) struct HingeEngine {
     last_praise: Option<f64>,
     angles: LiveAngles,
     dowel: Option<DowelOverlay>,
+    /// A frame of this set has been judged.
+    stepped: bool,
+    /// The person was out of view (or the view wrong) after the set began: a bottom seen on coming
+    /// back is not a set's start.
+    resumed: bool,
+    /// The set began at the bottom (a deadlift from the floor): it ends at the bottom too.
+    set_from_bottom: bool,
+    /// Since when the first sighting has been at rep depth.
+    bottom_since: Option<f64>,
 }
 
 impl HingeEngine {
+    /// The key joints: shoulder, hip and knee (trunk lean and hip angle). The ankle is not one: it
+    /// only serves the knee's flexion, which is judged when the ankle is seen and silent otherwise,
+    /// and a barbell's plates hide the ankles through every deadlift from the floor.
     pub(crate) fn missing(&self, body: &Body<'_>) -> Vec<Joint> {
         let l = limbs(body);
         let mut m = vec![];
-        for (p, j) in [
-            (l.shoulder, Joint::LeftShoulder),
-            (l.hip, Joint::LeftHip),
-            (l.knee, Joint::LeftKnee),
-            (l.ankle, Joint::LeftAnkle),
-        ] {
+        for (p, j) in [(l.shoulder, Joint::LeftShoulder), (l.hip, Joint::LeftHip), (l.knee, Joint::LeftKnee)] {
             if p.is_none() {
                 m.push(l.side.joint(j));
             }
@@ -100,14 +127,60 @@ impl HingeEngine {
         self.phase_since = t;
     }
 
-    pub(crate) fn suspend(&mut self, t: f64, out: &mut Out) {
+    /// The person left the picture (or the view turned wrong): a rep already at the top counts, a
+    /// movement under way is reported as an attempt, and the next rep waits for standing.
+    pub(crate) fn suspend(&mut self, t: f64, cfg: &FormConfig, out: &mut Out) {
+        self.close(t, cfg, out);
+        if self.stepped {
+            self.resumed = true;
+        }
+    }
+
+    /// End of input: as when the person leaves.
+    pub(crate) fn finish(&mut self, t: f64, cfg: &FormConfig, out: &mut Out) {
+        self.close(t, cfg, out);
+    }
+
+    /// Ends what is open at `t`, when the frames stop coming.
+    fn close(&mut self, t: f64, cfg: &FormConfig, out: &mut Out) {
+        match self.phase {
+            Phase::Top => self.complete(t, cfg, true, out),
+            Phase::Lowering | Phase::Rising => {
+                if let Some(r) = self.rep.take() {
+                    let deep = r.peak_trunk >= cfg.hinge.min_depth_trunk_deg;
+                    // A set ends where it started: in a set begun at the bottom, going back down
+                    // from the top is the bar set down.
+                    let set_down = deep && self.set_from_bottom && !r.from_bottom;
+                    if deep && !set_down {
+                        out.events.push(self.attempt(&r, AttemptReason::Unfinished, t, cfg));
+                    } else if !deep && r.attempt_s >= cfg.common.state_min_s {
+                        out.events.push(self.attempt(&r, AttemptReason::ShortOfRange, t, cfg));
+                    }
+                }
+            }
+            Phase::Unknown | Phase::Standing => {}
+        }
         self.faults.clear_all(t, out);
         self.rep = None;
         self.series.clear();
         self.dowel = None;
+        self.bottom_since = None;
         if self.phase != Phase::Unknown {
             self.set_phase(Phase::Unknown, t);
         }
+    }
+
+    fn attempt(&self, r: &RepAcc, reason: AttemptReason, end_s: f64, cfg: &FormConfig) -> FormEvent {
+        FormEvent::Attempt(AttemptRecord {
+            index: 0,
+            side: None,
+            start_s: r.start_t,
+            end_s,
+            reason,
+            measure: "trunk_deg".into(),
+            reached_deg: Some(r.peak_trunk),
+            needed_deg: cfg.hinge.min_depth_trunk_deg,
+        })
     }
 
     pub(crate) fn step(&mut self, ctx: &Ctx<'_>, out: &mut Out) {
@@ -118,6 +191,7 @@ impl HingeEngine {
         let (Some(sh), Some(hip), Some(knee)) = (l.shoulder, l.hip, l.knee) else {
             return;
         };
+        self.stepped = true;
         let incl = inclination_from_vertical(hip, sh);
         // Facing: a forward bend shows it directly; upright, the nose is in front of the ear.
         if incl > 25.0 {
@@ -197,6 +271,7 @@ impl HingeEngine {
         match self.phase {
             Phase::Unknown => {
                 if trunk < cfg.standing_max_trunk_deg {
+                    self.bottom_since = None;
                     if self.series.is_empty() {
                         self.phase_since = t;
                     }
@@ -205,8 +280,34 @@ impl HingeEngine {
                         self.baseline = self.series.iter().map(|s| s.1).fold(f32::INFINITY, f32::min);
                         self.set_phase(Phase::Standing, self.phase_since);
                     }
+                } else if !self.resumed && trunk >= cfg.min_depth_trunk_deg {
+                    // The set's first sighting is at the bottom (a deadlift from the floor).
+                    if self.bottom_since.is_none() {
+                        self.series.clear();
+                    }
+                    let since = *self.bottom_since.get_or_insert(t);
+                    self.series.push((t, trunk));
+                    if t - since >= common.state_min_s {
+                        let (bottom_t, peak) =
+                            self.series.iter().fold((t, f32::NEG_INFINITY), |b, s| if s.1 > b.1 { *s } else { b });
+                        self.faults.reset_window();
+                        self.rep = Some(RepAcc {
+                            start_t: since,
+                            peak_trunk: peak,
+                            bottom_t,
+                            min_hip: hip_deg,
+                            top_min_trunk: f32::INFINITY,
+                            from_bottom: true,
+                            attempt_s: t - since,
+                            ..Default::default()
+                        });
+                        self.set_from_bottom = true;
+                        self.bottom_since = None;
+                        self.set_phase(Phase::Lowering, t);
+                    }
                 } else {
                     self.series.clear();
+                    self.bottom_since = None;
                 }
             }
             Phase::Standing => {
@@ -238,6 +339,9 @@ impl HingeEngine {
                     self.set_phase(Phase::Unknown, t);
                     return;
                 };
+                if trunk >= cfg.attempt_min_trunk_deg {
+                    r.attempt_s += ctx.dt;
+                }
                 let deeper = trunk > r.peak_trunk;
                 if deeper {
                     r.peak_trunk = trunk;
@@ -308,8 +412,13 @@ impl HingeEngine {
                     if deep {
                         self.set_phase(Phase::Top, t);
                     } else {
-                        // A shallow dip: not a rep.
-                        self.rep = None;
+                        // A shallow dip: not a rep. Held past the attempt angle, it was an attempt.
+                        if let Some(r) = self.rep.take()
+                            && r.attempt_s >= common.state_min_s
+                        {
+                            let ev = self.attempt(&r, AttemptReason::ShortOfRange, t, ctx.cfg);
+                            out.events.push(ev);
+                        }
                         self.faults.clear_all(t, out);
                         self.faults.reset_window();
                         self.baseline = trunk;
@@ -334,7 +443,7 @@ impl HingeEngine {
                     done |= t - r.cross_t >= cfg.top_window_s;
                 }
                 if done {
-                    self.complete(t, ctx.cfg, out);
+                    self.complete(t, ctx.cfg, false, out);
                     // The top window is the new standing phase.
                     let keep_from = self.phase_since;
                     self.series.retain(|s| s.0 >= keep_from);
@@ -350,7 +459,9 @@ impl HingeEngine {
         }
     }
 
-    fn complete(&mut self, t: f64, cfg: &FormConfig, out: &mut Out) {
+    /// Counts the rep at the top. `cut_short`: the person left or the input ended during the top
+    /// window, so a lockout not yet reached is not judged missing.
+    fn complete(&mut self, t: f64, cfg: &FormConfig, cut_short: bool, out: &mut Out) {
         let Some(r) = self.rep.take() else { return };
         let h = &cfg.hinge;
         let end_thr = r.top_min_trunk + h.rep_boundary_margin_deg;
@@ -368,13 +479,13 @@ impl HingeEngine {
         if bottom_knee.is_some_and(|k| k < h.locked_knee_flexion_deg) {
             rep_faults.push((FaultId::LockedKnees, end_t - r.start_t));
         }
-        if r.top_max_hip < h.lockout_hip_deg {
+        if r.top_max_hip < h.lockout_hip_deg && !cut_short {
             rep_faults.push((FaultId::NoLockout, t - r.cross_t));
         }
         if r.lean_back_s >= h.rep_fault_min_s {
             rep_faults.push((FaultId::LeaningBack, r.lean_back_s));
         }
-        if lowering_s < h.min_lowering_s {
+        if lowering_s < h.min_lowering_s && !r.from_bottom {
             rep_faults.push((FaultId::TooFast, lowering_s));
         }
         super::faults::emit_rep_faults(out, t, None, super::Exercise::Hinge, &rep_faults, &mut durations);
@@ -420,6 +531,7 @@ impl HingeEngine {
                 } else {
                     None
                 },
+                started_at_bottom: r.from_bottom,
             }),
             bird_dog: None,
             rom: rom::readings(

@@ -37,7 +37,8 @@ pub use world::{landmark as world_landmark, turn_hint};
 pub use analyzer::Analyzer;
 pub(crate) use analyzer::{Ctx, Out};
 pub use events::{
-    BirdDogRep, ExerciseReport, FormEvent, HingeRep, HoldRecord, LiveAngles, LiveState, RepRecord, SideCounts,
+    AttemptReason, AttemptRecord, BirdDogRep, ExerciseReport, FormEvent, HingeRep, HoldRecord, LiveAngles, LiveState,
+    RepRecord, SideCounts,
 };
 
 use serde::{Deserialize, Serialize};

@@ -144,6 +144,8 @@ pub struct FormState {
     pub in_view: bool,
     pub phase: String,
     pub rep_count: u32,
+    /// Movements so far that started and were not reps (not counted).
+    pub attempts: u32,
     pub hold_seconds_in_form: f64,
     pub active_faults: Vec<crate::form::FaultId>,
     pub angles: crate::form::LiveAngles,
@@ -159,6 +161,7 @@ impl FormState {
             in_view: l.in_view,
             phase: l.phase,
             rep_count: l.rep_count,
+            attempts: l.attempts,
             hold_seconds_in_form: l.hold_seconds_in_form,
             active_faults: l.active_faults,
             angles: l.angles,
@@ -541,10 +544,12 @@ impl ExerciseResult {
                             Some(why) => format!("{gap}, spine not judged: {why}"),
                             None => gap,
                         };
-                        format!(
-                            ", trunk {:.0} deg, lowering {:.1} s, rising {:.1} s, {gap}",
-                            h.peak_trunk_deg, h.lowering_s, h.rising_s
-                        )
+                        let lowering = if h.started_at_bottom {
+                            "started at the bottom".to_string()
+                        } else {
+                            format!("lowering {:.1} s", h.lowering_s)
+                        };
+                        format!(", trunk {:.0} deg, {lowering}, rising {:.1} s, {gap}", h.peak_trunk_deg, h.rising_s)
                     });
                     let _ = writeln!(
                         out,
@@ -558,6 +563,23 @@ impl ExerciseResult {
                         let rom: Vec<String> = rep.rom.iter().map(crate::form::RomReading::text).collect();
                         let _ = writeln!(out, "    range of motion: {}", rom.join(", "));
                     }
+                }
+                if !r.attempts.is_empty() {
+                    let _ = writeln!(out, "  {} attempt(s), not counted:", r.attempts.len());
+                }
+                for a in &r.attempts {
+                    let side = a.side.map_or(String::new(), |s| format!(" {s:?}").to_lowercase());
+                    let reached = a.reached_deg.map_or("not seen".into(), |d| format!("{d:.0} deg"));
+                    let _ = writeln!(
+                        out,
+                        "  attempt {}{side}: {:.1}-{:.1} s, {}: {} reached {reached} of the {:.0} deg a rep needs",
+                        a.index,
+                        a.start_s,
+                        a.end_s,
+                        a.reason.label(),
+                        a.measure,
+                        a.needed_deg
+                    );
                 }
             }
         }

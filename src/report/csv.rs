@@ -1,4 +1,4 @@
-//! The report as CSV: one row per dose line, rep, hold, fault occurrence and pain rating.
+//! The report as CSV: one row per dose line, rep, hold, attempt, fault occurrence and pain rating.
 
 use super::Report;
 use crate::form::{Exercise, RomMeasure, Severity};
@@ -53,7 +53,7 @@ fn rom_columns(m: RomMeasure) -> (&'static str, &'static str) {
     }
 }
 
-/// The report as CSV: one row per dose line (`record=dose`), rep, hold, fault occurrence and pain
+/// The report as CSV: one row per dose line (`record=dose`), rep, hold, attempt, fault occurrence and pain
 /// rating, with the columns of [`CSV_COLUMNS`] (empty where they do not apply).
 #[must_use]
 pub fn to_csv(r: &Report) -> String {
@@ -130,6 +130,22 @@ pub fn to_csv(r: &Report) -> String {
             ("seconds_in_form", format!("{:.3}", x.seconds_in_form)),
             ("variant", x.variant.clone()),
             ("prescribed", o64(x.target_s)),
+        ]));
+    }
+    for x in &r.attempts {
+        row(BTreeMap::from([
+            ("record", "attempt".into()),
+            ("session_id", sid.clone()),
+            ("exercise", x.exercise.name().into()),
+            ("set", x.set.to_string()),
+            ("index", x.index.to_string()),
+            ("side", x.side.clone().unwrap_or_default()),
+            ("start_s", format!("{:.3}", x.start_s)),
+            ("end_s", format!("{:.3}", x.end_s)),
+            (
+                "detail",
+                format!("{}: {} reached {}, a rep needs {:.0}", x.reason, x.measure, o32(x.reached_deg), x.needed_deg),
+            ),
         ]));
     }
     for f in &r.faults {

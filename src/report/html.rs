@@ -125,6 +125,7 @@ pub fn to_html(r: &Report) -> String {
                     (hinge_reps(r))
                     (other_reps(r))
                     (range_of_motion(r))
+                    (attempts(r))
                     (holds(r))
                     (key_frame(r))
                     (faults(r))
@@ -357,6 +358,38 @@ fn range_of_motion(r: &Report) -> Markup {
                                     _ => { td { "no target" } }
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Movements that started and were not reps: not counted, shown so none is silently dropped.
+fn attempts(r: &Report) -> Markup {
+    if r.attempts.is_empty() {
+        return html! {};
+    }
+    html! {
+        h2 { "Attempts (not counted)" }
+        section id="attempts" {
+            p { "Movements that started but were not counted as reps: they stayed short of a rep's range, or were not finished before the person left the picture or the recording ended." }
+            table {
+                thead { tr {
+                    th { "Exercise" } th { "Set" } th { "Attempt" } th { "Side" } th { "Time (s)" } th { "Why" } th { "Reached (deg)" } th { "A rep needs (deg)" }
+                } }
+                tbody {
+                    @for x in &r.attempts {
+                        tr {
+                            td { (x.exercise.label()) }
+                            td class="n" { (x.set) }
+                            td class="n" { (x.index) }
+                            td { (x.side.as_deref().unwrap_or("–")) }
+                            td class="n" { (span(x.start_s, x.end_s)) }
+                            td { (x.reason_text) }
+                            td class="n" { (x.measure.replace('_', " ")) " " (f0(x.reached_deg)) }
+                            td class="n" { (f0(Some(x.needed_deg))) }
                         }
                     }
                 }

@@ -200,6 +200,33 @@ pub struct PainPoint {
     pub next_day: Option<u8>,
 }
 
+/// A movement that started and was not a rep (not counted), in the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttemptRow {
+    /// The exercise.
+    pub exercise: Exercise,
+    /// Set number.
+    pub set: u32,
+    /// Attempt number in the set.
+    pub index: u32,
+    /// Side (bird dog: the arm that should have reached).
+    pub side: Option<String>,
+    /// Start (s).
+    pub start_s: f64,
+    /// End (s).
+    pub end_s: f64,
+    /// Why it is not a rep: "`short_of_range`" or "unfinished".
+    pub reason: String,
+    /// The same, for people.
+    pub reason_text: String,
+    /// The measure a rep is counted on (see `AttemptRecord::measure`).
+    pub measure: String,
+    /// How far it got (deg).
+    pub reached_deg: Option<f32>,
+    /// What a rep needs (deg).
+    pub needed_deg: f32,
+}
+
 /// Everything in a report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -217,6 +244,8 @@ pub struct Report {
     pub reps: Vec<RepRow>,
     /// Every hold.
     pub holds: Vec<HoldRow>,
+    /// Every attempt: movements that started and were not reps (not counted).
+    pub attempts: Vec<AttemptRow>,
     /// Pain ratings of this session.
     pub pain: Vec<PainRating>,
     /// The session's sets: (store id, set number, exercise), to name the set a rating followed.
@@ -283,6 +312,7 @@ pub(crate) fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], 
     let quality = exercises.iter().map(|&e| exercise_quality(rec, e)).collect();
     let mut reps = Vec::new();
     let mut holds = Vec::new();
+    let mut attempts = Vec::new();
     let mut faults: BTreeMap<(&'static str, FaultId), FaultSummary> = BTreeMap::new();
     for s in &rec.set_records {
         for r in &s.reps {
@@ -298,7 +328,8 @@ pub(crate) fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], 
                 faults: r.faults.clone(),
                 peak_trunk_deg: h.map(|h| h.peak_trunk_deg),
                 peak_hip_deg: h.map(|h| h.peak_hip_deg),
-                lowering_s: h.map(|h| h.lowering_s),
+                // A rep started at the bottom had no lowering to time.
+                lowering_s: h.filter(|h| !h.started_at_bottom).map(|h| h.lowering_s),
                 rising_s: h.map(|h| h.rising_s),
                 max_thoracic_gap: h.and_then(|h| h.max_thoracic_gap),
                 worst_gap_s: h.and_then(|h| h.worst_gap_s),
@@ -321,6 +352,21 @@ pub(crate) fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], 
                     duration_s: r.fault_durations.get(&f).copied(),
                 });
             }
+        }
+        for a in &s.attempts {
+            attempts.push(AttemptRow {
+                exercise: s.exercise,
+                set: s.set_number,
+                index: a.index,
+                side: a.side.map(|x| x.name().to_string()),
+                start_s: a.start_s,
+                end_s: a.end_s,
+                reason: a.reason.id().to_string(),
+                reason_text: a.reason.label().to_string(),
+                measure: a.measure.clone(),
+                reached_deg: a.reached_deg,
+                needed_deg: a.needed_deg,
+            });
         }
         for hd in &s.holds {
             holds.push(HoldRow {
@@ -375,6 +421,7 @@ pub(crate) fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], 
         faults,
         reps,
         holds,
+        attempts,
         pain: rec.pain.clone(),
         sets: rec.set_records.iter().map(|s| (s.id, s.set_number, s.exercise)).collect(),
         pain_trend: trend,

@@ -174,6 +174,7 @@ mod tests {
                 spine_method: SpineMethod::Contour,
                 mask_refused: None,
                 spine_not_judged: None,
+                started_at_bottom: false,
                 max_thoracic_gap: gap,
                 worst_gap_s: gap.map(|_| 2.5),
                 head_contact: None,

@@ -16,6 +16,7 @@ struct SetIds {
     id: i64,
     reps: usize,
     holds: usize,
+    attempts: usize,
     ended: bool,
     pain: bool,
 }
@@ -95,6 +96,10 @@ impl Recorder {
             for h in &set.holds[ids.holds.min(set.holds.len())..] {
                 self.store.record_hold(ids.id, h)?;
                 ids.holds += 1;
+            }
+            for a in &set.attempts[ids.attempts.min(set.attempts.len())..] {
+                self.store.record_attempt(ids.id, a)?;
+                ids.attempts += 1;
             }
             let finished = i + 1 < n || matches!(coach.stage(), Stage::Rest | Stage::Done);
             if finished && !ids.ended {

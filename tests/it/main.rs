@@ -16,6 +16,8 @@ mod form_cues_config;
 mod form_hinge;
 mod form_real_footage_birddog_plank;
 mod form_real_footage_hinge;
+mod form_real_footage_reps;
+mod form_rep_edges;
 mod form_side_plank;
 mod form_world;
 mod layers;

@@ -73,6 +73,7 @@ fn hinge_rep(index: u32, refused: &str) -> RepRecord {
             spine_method: SpineMethod::NotJudged,
             mask_refused: Some(refused.into()),
             spine_not_judged: None,
+            started_at_bottom: false,
             max_thoracic_gap: None,
             worst_gap_s: None,
             head_contact: None,

@@ -37,6 +37,7 @@ fn hinge_rep(index: u32, faults: &[FaultId]) -> RepRecord {
             spine_method: SpineMethod::Contour,
             mask_refused: None,
             spine_not_judged: None,
+            started_at_bottom: false,
             max_thoracic_gap: Some(0.0625 + index as f32 / 100.0),
             worst_gap_s: Some(f64::from(index) * 5.0 + 2.5),
             head_contact: Some(index.is_multiple_of(2)),
@@ -208,6 +209,7 @@ fn a_newer_schema_is_refused_and_a_report_saves_as_a_session() {
             name: "hinge".into(),
             reps: vec![hinge_rep(1, &[FaultId::Squatting]), hinge_rep(2, &[])],
             holds: vec![],
+            attempts: vec![],
             cues: vec![cue(3.0)],
             not_in_view_s: 2.5,
         };
@@ -265,8 +267,8 @@ fn a_version_1_store_is_migrated_and_keeps_its_data() {
         assert!(conn.prepare("SELECT 1 FROM key_frames").is_err(), "version 1 has no key frames");
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(SCHEMA_VERSION, 2);
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(store.schema_version().unwrap(), 3);
     assert_eq!(store.integrity_check().unwrap(), "ok");
     let rec = store.load_session(7).unwrap();
     assert_eq!(rec.summary.clip_path.as_deref(), Some("/clips/old.mp4"));
@@ -276,6 +278,7 @@ fn a_version_1_store_is_migrated_and_keeps_its_data() {
     assert_eq!(rec.pain.len(), 1);
     assert_eq!(rec.pain[0].score, 3);
     assert!(rec.key_frames.is_empty());
+    assert!(rec.set_records[0].attempts.is_empty(), "version 1 had no attempts; the table is new and empty");
 
     // The new table works, is exported (base64) and deleted with everything.
     let jpeg = vec![0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9];
@@ -283,12 +286,12 @@ fn a_version_1_store_is_migrated_and_keeps_its_data() {
     store.save_key_frame(7, &k).unwrap();
     assert_eq!(store.key_frames(7).unwrap(), vec![k.clone()]);
     let export = store.export_all().unwrap();
-    assert_eq!(export["schema_version"], 2);
+    assert_eq!(export["schema_version"], 3);
     assert_eq!(export["sessions"][0]["key_frames"][0]["jpeg_base64"], BASE64.encode(&jpeg));
     assert_eq!(export["sessions"][0]["key_frames"][0]["caption"], "Rep 1 at 2.5 s");
     drop(store);
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2, "opening again does not migrate again");
+    assert_eq!(store.schema_version().unwrap(), 3, "opening again does not migrate again");
     assert_eq!(store.load_session(7).unwrap().key_frames, vec![k]);
     store.delete_all().unwrap();
     drop(store);

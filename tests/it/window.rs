@@ -611,6 +611,7 @@ fn history_charts_the_recorded_sessions() {
             spine_method: SpineMethod::NotJudged,
             mask_refused: None,
             spine_not_judged: None,
+            started_at_bottom: false,
             max_thoracic_gap: None,
             worst_gap_s: None,
             head_contact: None,

@@ -147,7 +147,10 @@ impl Ready {
                 ui.label("no person in this frame");
             }
             if let Some(s) = &f.form {
-                ui.label(format!("phase: {} · reps so far: {}", s.phase, s.rep_count));
+                ui.label(format!(
+                    "phase: {} · reps so far: {} · attempts (not counted): {}",
+                    s.phase, s.rep_count, s.attempts
+                ));
                 if !s.active_faults.is_empty() {
                     for &fault in &s.active_faults {
                         ui.label(

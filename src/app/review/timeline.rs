@@ -214,6 +214,7 @@ mod tests {
                 in_view: true,
                 phase: "standing".into(),
                 rep_count: 0,
+                attempts: 0,
                 hold_seconds_in_form: 0.0,
                 active_faults: faults.to_vec(),
                 angles: LiveAngles::default(),
@@ -238,7 +239,14 @@ mod tests {
     }
 
     fn report(reps: Vec<RepRecord>) -> ExerciseReport {
-        ExerciseReport { name: "hinge".into(), reps, holds: Vec::new(), cues: Vec::new(), not_in_view_s: 0.0 }
+        ExerciseReport {
+            name: "hinge".into(),
+            reps,
+            holds: Vec::new(),
+            attempts: Vec::new(),
+            cues: Vec::new(),
+            not_in_view_s: 0.0,
+        }
     }
 
     /// 20 frames at 0.1 s: rounded back in frames 3-5 and 12-13, head drop in 8-9, and too fast

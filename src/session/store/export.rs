@@ -30,7 +30,7 @@ impl Store {
         let tx = self.db(self.conn.unchecked_transaction(), what)?;
         self.db(
             tx.execute_batch(
-                "DELETE FROM key_frames; DELETE FROM cues; DELETE FROM faults; DELETE FROM reps; DELETE FROM holds;
+                "DELETE FROM key_frames; DELETE FROM attempts; DELETE FROM cues; DELETE FROM faults; DELETE FROM reps; DELETE FROM holds;
                  DELETE FROM pain; DELETE FROM sets; DELETE FROM sessions;",
             ),
             what,

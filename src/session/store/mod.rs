@@ -10,7 +10,8 @@
 //! [`Store::delete_all`] overwrites what it deletes.
 //!
 //! Schema (version [`SCHEMA_VERSION`] in `PRAGMA user_version`; older files are migrated on open,
-//! newer ones refused): see [`SCHEMA_V1`], and [`SCHEMA_V2`] which adds the `key_frames` table.
+//! newer ones refused): see [`SCHEMA_V1`], [`SCHEMA_V2`] which adds the `key_frames` table, and
+//! [`SCHEMA_V3`] which adds the `attempts` table.
 //!
 //! Key frames (one annotated JPEG of a session's worst rep) are stored only when the user allows
 //! them (`formcheck analyze ... --save --key-frames`); otherwise the store holds numbers only.
@@ -29,7 +30,7 @@ mod write;
 
 pub use error::StoreError;
 pub use records::{KeyFrame, SessionRecord, SessionSummary, SetRecord, SourceKind};
-pub use schema::{SCHEMA_V1, SCHEMA_V2, SCHEMA_VERSION};
+pub use schema::{SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_VERSION};
 pub use time::{format_time, format_time_in, unix_now};
 
 use error::At;

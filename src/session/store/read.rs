@@ -178,6 +178,7 @@ impl Store {
                 not_in_view_s,
                 reps: vec![],
                 holds: vec![],
+                attempts: vec![],
                 cues: vec![],
             };
             self.fill_set(&mut set)?;
@@ -197,6 +198,11 @@ impl Store {
         for m in strings("SELECT measurements FROM reps WHERE set_id = ?1 ORDER BY rep_index")? {
             set.reps.push(serde_json::from_str(&m).map_err(|e| {
                 StoreError::record(&self.path, format!("a rep of set {} does not read back", set.id), e)
+            })?);
+        }
+        for m in strings("SELECT measurements FROM attempts WHERE set_id = ?1 ORDER BY attempt_index")? {
+            set.attempts.push(serde_json::from_str(&m).map_err(|e| {
+                StoreError::record(&self.path, format!("an attempt of set {} does not read back", set.id), e)
             })?);
         }
         for m in strings("SELECT measurements FROM holds WHERE set_id = ?1 ORDER BY hold_index")? {

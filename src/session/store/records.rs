@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
-use crate::form::{Cue, Exercise, HoldRecord, RepRecord};
+use crate::form::{AttemptRecord, Cue, Exercise, HoldRecord, RepRecord};
 use crate::session::pacing::PainRating;
 use crate::session::prescription::Prescription;
 
@@ -113,6 +113,9 @@ pub struct SetRecord {
     pub reps: Vec<RepRecord>,
     /// Holds, in order.
     pub holds: Vec<HoldRecord>,
+    /// Attempts (movements that were not reps, not counted), in order.
+    #[serde(default)]
+    pub attempts: Vec<AttemptRecord>,
     /// Cues, in order.
     pub cues: Vec<Cue>,
 }

@@ -1,7 +1,7 @@
 //! The schema: [`SCHEMA_VERSION`] in `PRAGMA user_version`, and the tables each version adds.
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The tables of version 1. Times named `*_at` are unix seconds (UTC); times named `*_s` are
 /// seconds of the session's media time (the clip's or the camera's timestamps).
@@ -102,6 +102,25 @@ CREATE TABLE key_frames (
 CREATE INDEX key_frames_session ON key_frames(session_id);
 ";
 
+/// Version 3 adds the attempts: movements that started and were not reps (short of the rep's
+/// range, or unfinished when the person left or the recording ended). Not counted, kept so the
+/// report can show them. `measurements` is the attempt as JSON.
+pub const SCHEMA_V3: &str = r"
+CREATE TABLE attempts (
+    id             INTEGER PRIMARY KEY,
+    set_id         INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE,
+    attempt_index  INTEGER NOT NULL,
+    side           TEXT,
+    start_s        REAL NOT NULL,
+    end_s          REAL NOT NULL,
+    reason         TEXT NOT NULL,
+    measurements   TEXT NOT NULL,
+    recorded_at    INTEGER NOT NULL,
+    UNIQUE (set_id, attempt_index)
+);
+CREATE INDEX attempts_set ON attempts(set_id);
+";
+
 /// Migrates the open file at `path` to [`SCHEMA_VERSION`] in one transaction and marks it as
 /// formcheck's ([`super::APPLICATION_ID`]); a file from a newer formcheck is refused.
 pub(super) fn migrate(conn: &rusqlite::Connection, path: &std::path::Path) -> Result<(), super::StoreError> {
@@ -115,7 +134,7 @@ pub(super) fn migrate(conn: &rusqlite::Connection, path: &std::path::Path) -> Re
         if version > SCHEMA_VERSION {
             return Err(super::StoreError::Newer { path: path.to_path_buf(), version, known: SCHEMA_VERSION });
         }
-        let steps: [(i64, &str); 2] = [(1, SCHEMA_V1), (2, SCHEMA_V2)];
+        let steps: [(i64, &str); 3] = [(1, SCHEMA_V1), (2, SCHEMA_V2), (3, SCHEMA_V3)];
         for (to, sql) in steps {
             if version < to {
                 conn.execute_batch(sql).at(path, &format!("migrating to schema {to}"))?;

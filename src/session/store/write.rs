@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use std::path::Path;
 
 use super::{KeyFrame, Result, SourceKind, Store, StoreError};
-use crate::form::{Cue, Exercise, ExerciseReport, HoldRecord, RepRecord};
+use crate::form::{AttemptRecord, Cue, Exercise, ExerciseReport, HoldRecord, RepRecord};
 use crate::pipeline::analyze::Analysis;
 use crate::session::pacing::{PainKind, RedFlag};
 use crate::session::prescription::Prescription;
@@ -123,6 +123,32 @@ impl Store {
             }
             Ok(rep_id)
         })
+    }
+
+    /// Records an attempt (a movement that was not a rep), in one transaction.
+    ///
+    /// # Errors
+    /// When the set does not exist, the attempt number is already recorded, or on a database error.
+    pub fn record_attempt(&self, set_id: i64, attempt: &AttemptRecord) -> Result<i64> {
+        let what = format!("recording attempt {} of set {set_id}", attempt.index);
+        self.db(
+            self.conn.execute(
+                "INSERT INTO attempts (set_id, attempt_index, side, start_s, end_s, reason, measurements, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    set_id,
+                    attempt.index,
+                    attempt.side.map(|s| s.name()),
+                    attempt.start_s,
+                    attempt.end_s,
+                    attempt.reason.id(),
+                    self.to_json(attempt)?,
+                    self.now()
+                ],
+            ),
+            &what,
+        )?;
+        Ok(self.conn.last_insert_rowid())
     }
 
     /// Records a completed hold and its faults, in one transaction.
@@ -277,6 +303,9 @@ impl Store {
             }
             for hold in &report.holds {
                 self.record_hold(set, hold)?;
+            }
+            for attempt in &report.attempts {
+                self.record_attempt(set, attempt)?;
             }
             for cue in &report.cues {
                 self.record_cue(set, cue)?;
