@@ -3,7 +3,8 @@
 # each step checks first and does nothing when its work is already done.
 #   - Debian packages: libclang-dev (nokhwa), ffmpeg (video files), xvfb (window without a display),
 #     libasound2-dev (audio), espeak-ng (spoken cues), pkg-config, chromium (the report test renders
-#     the HTML report headless)
+#     the HTML report headless), openbox and xdotool (the window-capture test: a window manager
+#     lists the windows, xdotool minimises one)
 #   - ONNX Runtime 1.31.1 shared library, taken from the PyPI wheel into .ort/ (git-ignored)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 ORT_VERSION=1.31.1
 ORT_DIR="$PWD/.ort"
 ORT_LIB="$ORT_DIR/libonnxruntime.so.$ORT_VERSION"
-DEB_PACKAGES=(libclang-dev ffmpeg xvfb xauth imagemagick libasound2-dev espeak-ng pkg-config unzip chromium)
+DEB_PACKAGES=(libclang-dev ffmpeg xvfb xauth imagemagick libasound2-dev espeak-ng pkg-config unzip chromium openbox xdotool)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 

@@ -24,6 +24,7 @@ mod recorder;
 mod report;
 mod report_escape;
 mod review;
+mod screen_capture;
 mod store;
 mod support;
 mod window;
