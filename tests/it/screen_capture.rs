@@ -184,7 +184,8 @@ fn a_minimised_call_window_says_restore_it() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("formcheck runs");
-    std::thread::sleep(Duration::from_secs(2));
+    // The clip opens on a title card; she is in the picture from about 4 s of it.
+    std::thread::sleep(Duration::from_secs(8));
     let status = Command::new("xdotool")
         .args(["search", "--name", title, "windowminimize"])
         .env("DISPLAY", &desk.x.display)
@@ -202,8 +203,9 @@ fn a_minimised_call_window_says_restore_it() {
         serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON was written")).expect("analyze JSON");
     let frames = v["frames"].as_array().expect("frames");
     assert!(!frames.is_empty(), "the frames before minimising were lost");
-    let absent = frames.iter().filter(|f| f["present"] == false).count();
-    assert!(absent * 10 <= frames.len(), "{absent} of {} frames without a person", frames.len());
+    // A minimised window captured anyway would end on black frames judged "no person".
+    let last: Vec<bool> = frames.iter().rev().take(5).map(|f| f["present"] == true).collect();
+    assert!(last.iter().all(|p| *p), "the last frames before the window was minimised: present {last:?}");
 
     // Started on a window that is already minimised: the same message, before any frame.
     let out = desk.formcheck(&["analyze", &format!("window:{title}"), "--seconds", "5"]).output().expect("runs");
