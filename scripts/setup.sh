@@ -3,7 +3,9 @@
 # each step checks first and does nothing when its work is already done.
 #   - Debian packages: libclang-dev (nokhwa), ffmpeg (video files), xvfb (window without a display),
 #     libasound2-dev (audio), espeak-ng (spoken cues), pkg-config, chromium (the report test renders
-#     the HTML report headless), desktop-file-utils (the package test validates the desktop entry)
+#     the HTML report headless), desktop-file-utils (the package test validates the desktop entry),
+#     openbox and xdotool (the window-capture test: a window manager lists the windows, xdotool
+#     minimises one)
 #   - ONNX Runtime 1.31.1 shared library and its licence notices, taken from the PyPI wheel into
 #     .ort/ (git-ignored); scripts/package.sh ships all three
 set -euo pipefail
@@ -13,7 +15,7 @@ ORT_VERSION=1.31.1
 ORT_DIR="$PWD/.ort"
 ORT_LIB="$ORT_DIR/libonnxruntime.so.$ORT_VERSION"
 DEB_PACKAGES=(libclang-dev ffmpeg xvfb xauth imagemagick libasound2-dev espeak-ng pkg-config unzip chromium
-  desktop-file-utils)
+  desktop-file-utils openbox xdotool)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 

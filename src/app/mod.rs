@@ -180,6 +180,8 @@ impl FormcheckApp {
             }
             SourceSpec::Path(p) => capture::open_path(p, crate::frame::PixelFormat::Rgb24)
                 .map(|s| capture::mirror::unmirror_if(s, self.launch.mirrored)),
+            SourceSpec::Screen(target) => capture::window::WindowSource::open(target)
+                .map(|s| capture::mirror::unmirror_if(s, self.launch.mirrored)),
         };
         let src = match src {
             Ok(s) => s,
@@ -211,6 +213,8 @@ impl FormcheckApp {
             SourceSpec::Demo => None,
             SourceSpec::Camera(_) => self.records.recorder(crate::session::store::SourceKind::Camera, None),
             SourceSpec::Path(p) => self.records.recorder(crate::session::store::SourceKind::Clip, Some(p.clone())),
+            // A call is someone else's picture: not recorded until consent and patients exist.
+            SourceSpec::Screen(_) => None,
         };
         let pipeline = match self.launch.stepped {
             Some(k) => LivePipeline::stepped(src, model, None, exercise, k),

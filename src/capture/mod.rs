@@ -12,6 +12,7 @@ pub mod camera;
 pub mod images;
 pub mod mirror;
 pub mod video;
+pub mod window;
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,8 @@ pub enum SourceKind {
     Video,
     Images,
     Demo,
+    /// A window or a region of the screen (a video call, for the therapist).
+    Screen,
 }
 
 /// A description of a source, for the window and the JSON.
@@ -84,6 +87,24 @@ pub enum SourceError {
         "the camera stopped sending frames ({reason}); was it unplugged? Plug it back in and start again: everything before this was kept."
     )]
     CameraLost { reason: String },
+    #[error(
+        "cannot reach the X display to capture a window ({reason}). Window capture needs a desktop session with DISPLAY set (X11, or XWayland for X11 apps)."
+    )]
+    NoDisplay { reason: String },
+    #[error(
+        "no window titled \"{title}\". Windows that can be captured: {available}. Run `formcheck windows` to list them."
+    )]
+    WindowNotFound { title: String, available: String },
+    #[error("\"{title}\" matches several windows: {matches}. Give more of the title.")]
+    WindowAmbiguous { title: String, matches: String },
+    #[error(
+        "the window \"{title}\" is minimised or hidden, so it has no picture to analyse. Restore the call window, then start again: everything analysed so far was kept."
+    )]
+    WindowHidden { title: String },
+    #[error("screen capture failed: {reason}")]
+    Capture { reason: String },
+    #[error("{reason}. Record the exercise as a clip and analyse the file instead.")]
+    CaptureUnavailable { reason: String },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -161,6 +182,8 @@ pub enum SourceSpec {
     Demo,
     Camera(u32),
     Path(PathBuf),
+    /// `window:TITLE` or `screen:X,Y,W,H`.
+    Screen(window::ScreenTarget),
 }
 
 /// A `--source` that names no source.
@@ -168,6 +191,10 @@ pub enum SourceSpec {
 pub enum SourceSpecError {
     #[error("`{0}`: the camera number after `camera:` must be 0, 1, 2, ...")]
     CameraNumber(String),
+    #[error("{0}")]
+    Region(String),
+    #[error("`window:` needs a title after it, e.g. window:Zoom Meeting (`formcheck windows` lists them)")]
+    NoTitle,
 }
 
 impl std::str::FromStr for SourceSpec {
@@ -177,10 +204,51 @@ impl std::str::FromStr for SourceSpec {
         match s {
             "demo" => Ok(SourceSpec::Demo),
             "camera" => Ok(SourceSpec::Camera(0)),
-            _ => match s.strip_prefix("camera:") {
-                Some(n) => n.parse().map(SourceSpec::Camera).map_err(|_| SourceSpecError::CameraNumber(s.to_string())),
-                None => Ok(SourceSpec::Path(PathBuf::from(s))),
-            },
+            _ => {
+                if let Some(n) = s.strip_prefix("camera:") {
+                    n.parse().map(SourceSpec::Camera).map_err(|_| SourceSpecError::CameraNumber(s.to_string()))
+                } else if let Some(title) = s.strip_prefix("window:") {
+                    if title.trim().is_empty() {
+                        return Err(SourceSpecError::NoTitle);
+                    }
+                    Ok(SourceSpec::Screen(window::ScreenTarget::Window(title.to_string())))
+                } else if let Some(region) = s.strip_prefix("screen:") {
+                    window::parse_region(region).map(SourceSpec::Screen).map_err(SourceSpecError::Region)
+                } else {
+                    Ok(SourceSpec::Path(PathBuf::from(s)))
+                }
+            }
         }
+    }
+}
+
+/// A source cut off after a number of seconds of its own time (`analyze window:... --seconds N`).
+pub struct Limited {
+    inner: Box<dyn FrameSource>,
+    seconds: f64,
+}
+
+impl Limited {
+    #[must_use]
+    pub fn new(inner: Box<dyn FrameSource>, seconds: f64) -> Self {
+        Self { inner, seconds }
+    }
+}
+
+impl FrameSource for Limited {
+    fn info(&self) -> &SourceInfo {
+        self.inner.info()
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        Ok(self.inner.next_frame()?.filter(|f| f.t <= self.seconds))
+    }
+
+    fn known_pose(&self, frame: &Frame) -> Option<Pose> {
+        self.inner.known_pose(frame)
+    }
+
+    fn frame_name(&self, frame: &Frame) -> Option<String> {
+        self.inner.frame_name(frame)
     }
 }

@@ -31,6 +31,7 @@ mod report;
 mod report_escape;
 mod review;
 mod rom;
+mod screen_capture;
 mod store;
 mod support;
 mod webcam;

@@ -2,7 +2,9 @@
 //! in a real X window under Xvfb, showing frames from the demo.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use crate::support::Xvfb;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
@@ -99,57 +101,6 @@ fn demo_button_opens_the_live_view_labelled_as_demo() {
     assert!(!h.state().is_live());
 }
 
-/// An X server on a display of its own, stopped on drop.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Xvfb {
-        for n in 0..20 {
-            let num = 40 + (std::process::id() % 200) + n * 7;
-            if Path::new(&format!("/tmp/.X11-unix/X{num}")).exists() {
-                continue;
-            }
-            let mut child = Command::new("Xvfb")
-                .args([format!(":{num}").as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("Xvfb is installed by scripts/setup.sh (package xvfb)");
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if Path::new(&format!("/tmp/.X11-unix/X{num}")).exists() {
-                    return Xvfb { child, display: format!(":{num}") };
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            // This display number did not come up: stop that server and try the next number.
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("could not start Xvfb");
-    }
-
-    fn screenshot(&self, out: &Path) -> image::RgbImage {
-        let status = Command::new("import")
-            .args(["-display", &self.display, "-window", "root"])
-            .arg(out)
-            .status()
-            .expect("ImageMagick's `import` is installed by scripts/setup.sh (package imagemagick)");
-        assert!(status.success(), "screenshot failed");
-        image::open(out).expect("screenshot is a PNG").into_rgb8()
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn count_near(img: &image::RgbImage, color: [u8; 3], tol: i32) -> usize {
     img.pixels().filter(|p| p.0.iter().zip(color).all(|(&a, b)| (i32::from(a) - i32::from(b)).abs() <= tol)).count()
 }
@@ -194,7 +145,7 @@ fn run_until(
 
 #[test]
 fn without_onnx_runtime_the_window_says_so_and_still_offers_the_demo() {
-    let x = Xvfb::start();
+    let x = Xvfb::start("1280x800x24");
     // The binary alone in a folder: no runtime beside it, no project around it.
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("formcheck");
@@ -223,7 +174,7 @@ fn counter_pixels(img: &image::RgbImage) -> usize {
 
 #[test]
 fn release_binary_runs_a_guided_demo_set_in_a_real_window() {
-    let x = Xvfb::start();
+    let x = Xvfb::start("1280x800x24");
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xvfb_demo.png");
     // The demo's mannequin is painted in this blue; the DEMO label in this amber; the large rep
     // counter (140 pt, white) appears in the right-hand panel once the setup check has passed.

@@ -7,6 +7,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The corpus folder. Panics with instructions when it is missing.
 pub fn corpus_dir() -> PathBuf {
@@ -94,4 +96,56 @@ pub fn app_harness(
         },
         app,
     )
+}
+
+/// An X server on a display of its own, stopped on drop.
+pub struct Xvfb {
+    child: Child,
+    pub display: String,
+}
+
+impl Xvfb {
+    /// An X server whose screen is `screen` (`WIDTHxHEIGHTxDEPTH`).
+    pub fn start(screen: &str) -> Xvfb {
+        for n in 0..20 {
+            let num = 40 + (std::process::id() % 200) + n * 7;
+            if Path::new(&format!("/tmp/.X11-unix/X{num}")).exists() {
+                continue;
+            }
+            let mut child = Command::new("Xvfb")
+                .args([format!(":{num}").as_str(), "-screen", "0", screen, "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("Xvfb is installed by scripts/setup.sh (package xvfb)");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if Path::new(&format!("/tmp/.X11-unix/X{num}")).exists() {
+                    return Xvfb { child, display: format!(":{num}") };
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            // This display number did not come up: stop that server and try the next number.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("could not start Xvfb");
+    }
+
+    pub fn screenshot(&self, out: &Path) -> image::RgbImage {
+        let status = Command::new("import")
+            .args(["-display", &self.display, "-window", "root"])
+            .arg(out)
+            .status()
+            .expect("ImageMagick's `import` is installed by scripts/setup.sh (package imagemagick)");
+        assert!(status.success(), "screenshot failed");
+        image::open(out).expect("screenshot is a PNG").into_rgb8()
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
