@@ -47,6 +47,8 @@ pub const LIMITS: &[Limit] = &[
     l("common.state_min_s", 0.0, 5.0, S),
     l("common.max_frame_gap_s", 0.05, 5.0, S),
     l("common.torso_decay_per_s", 0.0, 1.0, "per s"),
+    l("common.world_view_max_deg", 0.0, 90.0, DEG),
+    l("common.world_view_band_deg", 0.0, 45.0, DEG),
     // hinge
     l("hinge.standing_max_trunk_deg", 0.0, 45.0, DEG),
     l("hinge.min_depth_trunk_deg", 5.0, 90.0, DEG),
@@ -66,6 +68,7 @@ pub const LIMITS: &[Limit] = &[
     l("hinge.min_lowering_s", 0.0, 10.0, S),
     l("hinge.top_window_s", 0.0, 10.0, S),
     l("hinge.rep_fault_min_s", 0.0, 5.0, S),
+    l("hinge.attempt_min_trunk_deg", 0.0, 90.0, DEG),
     // bird dog
     l("bird_dog.quadruped_max_tilt_deg", 0.0, 60.0, DEG),
     l("bird_dog.setup_max_offset", 0.0, 1.0, TL),
