@@ -15,6 +15,7 @@ pub(crate) mod history;
 pub(crate) mod records;
 pub mod review;
 pub mod session;
+pub mod therapist;
 
 use std::path::PathBuf;
 
@@ -96,6 +97,8 @@ enum Screen {
     Plan,
     History(Box<history::HistoryView>),
     Review(Box<review::ReviewView>),
+    /// The therapist's screen: a video call analysed live.
+    Therapist(Box<therapist::TherapistView>),
 }
 
 /// The application state.
@@ -164,12 +167,43 @@ impl FormcheckApp {
         }
     }
 
+    /// The therapist's call screen, when it is showing.
+    #[must_use]
+    pub fn therapist(&self) -> Option<&therapist::TherapistView> {
+        match &self.screen {
+            Screen::Therapist(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Opens the therapist's call screen (the start screen's "Call (therapist)").
+    fn open_call(&mut self, source: Option<therapist::CallSource>) {
+        let mut v = therapist::TherapistView::new(
+            self.launch.exercise,
+            self.launch.model,
+            self.launch.stepped,
+            self.launch.data_dir.clone(),
+        );
+        if let Some(s) = source {
+            v = v.with_source(s);
+        }
+        self.message = None;
+        self.driver = None;
+        self.screen = Screen::Therapist(Box::new(v));
+    }
+
     /// The readability settings.
     pub fn settings_mut(&mut self) -> &mut Settings {
         &mut self.settings
     }
 
     fn open(&mut self, spec: &SourceSpec, ctx: &egui::Context) {
+        // A call's window or region is someone else's picture: the therapist's screen, which asks
+        // for the patient's consent before anything is captured.
+        if let SourceSpec::Screen(target) = spec {
+            self.open_call(Some(therapist::CallSource::Screen(target.clone())));
+            return;
+        }
         let paced = self.launch.stepped.is_none();
         let src: Result<Box<dyn FrameSource>, SourceError> = match spec {
             // The demo shows the chosen exercise; with none chosen (pose only), the hip hinge.
@@ -180,8 +214,7 @@ impl FormcheckApp {
             }
             SourceSpec::Path(p) => capture::open_path(p, crate::frame::PixelFormat::Rgb24)
                 .map(|s| capture::mirror::unmirror_if(s, self.launch.mirrored)),
-            SourceSpec::Screen(target) => capture::window::WindowSource::open(target)
-                .map(|s| capture::mirror::unmirror_if(s, self.launch.mirrored)),
+            SourceSpec::Screen(_) => return,
         };
         let src = match src {
             Ok(s) => s,
@@ -282,6 +315,13 @@ impl FormcheckApp {
         if let Some(d) = self.driver.as_mut() {
             d.step();
         }
+        if let Screen::Therapist(v) = &mut self.screen {
+            v.step();
+            if v.is_analysing() {
+                // Frames arrive on other threads: keep the passes coming while analysis runs.
+                ctx.request_repaint_after(std::time::Duration::from_millis(15));
+            }
+        }
     }
 
     /// Lays out the whole window (after [`Self::logic`]).
@@ -304,6 +344,7 @@ impl FormcheckApp {
             Screen::Plan => back = self.records.editor_ui(ui),
             Screen::History(view) => back = view.show(ui, &self.records),
             Screen::Review(view) => back = view.show(ui),
+            Screen::Therapist(view) => back = view.show(ui),
         }
         if back {
             self.screen = Screen::Start;
@@ -346,6 +387,14 @@ impl FormcheckApp {
                 if let Some(path) = review::start_group(ui, &mut self.review_input, self.launch.exercise) {
                     self.open_review(path, &ctx);
                 }
+                ui.add_space(6.0);
+                ui.group(|ui| {
+                    ui.label(RichText::new("For therapists").strong());
+                    ui.label("Analyse a patient in a video call, live: pick the call's window, confirm the patient's consent, and see reps, faults and angles; freeze a frame and measure any angle.");
+                    if ui.button("Call (therapist)").clicked() {
+                        self.open_call(None);
+                    }
+                });
                 ui.add_space(6.0);
                 match self.records.ui(ui) {
                     Some(records::RecordsAction::EditPlan) => {

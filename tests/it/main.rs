@@ -34,5 +34,6 @@ mod rom;
 mod screen_capture;
 mod store;
 mod support;
+mod therapist_ui;
 mod webcam;
 mod window;
