@@ -79,7 +79,8 @@ enum Command {
     /// Analyse a video, an image or a folder of images without a window.
     Analyze {
         /// The video file, image file or folder of images; or a live capture: `window:TITLE`
-        /// (see `formcheck windows`) or `screen:X,Y,W,H`.
+        /// (see `formcheck windows`), `window:TITLE@X,Y,W,H` (only the patient's tile, in the
+        /// window's pixels) or `screen:X,Y,W,H`.
         input: PathBuf,
         /// Stop after this many seconds of the source (for a live capture: else until the window
         /// closes).
@@ -242,6 +243,11 @@ fn run_analyze(
             "--save of a window capture is not available yet (a call needs the patient's consent, logged with the session). Analyse without --save, or record the exercise as a clip."
         );
     }
+    if live.is_some() && mirrored {
+        eprintln!(
+            "warning: --mirrored flips the call's picture, but a video call shows the remote patient as their camera sees them (not mirrored): drop --mirrored, or sides come out swapped"
+        );
+    }
     let src = match &live {
         Some(target) => capture::window::WindowSource::open(target)?,
         None => capture::open_path(&input, formcheck::frame::PixelFormat::Yuv420p)?,
@@ -296,6 +302,15 @@ fn run_analyze(
         analysis.model.name(),
         analysis.timing.summary()
     );
+    let report = match &analysis.capture {
+        Some(c) => format!("{report}\ncapture: {}", c.summary()),
+        None => report,
+    };
+    if let Some(c) = &analysis.capture {
+        for lost in &c.lost_patient {
+            eprintln!("{} (at {:.1} s: {})", formcheck::pipeline::watch::LOST_PATIENT, lost.t, lost.reason);
+        }
+    }
     let exercise_summary = match (&analysis.exercise, exercise) {
         (Some(r), Some(e)) => r.summary(e),
         _ => String::new(),

@@ -98,6 +98,12 @@ pub enum SourceError {
     #[error("\"{title}\" matches several windows: {matches}. Give more of the title.")]
     WindowAmbiguous { title: String, matches: String },
     #[error(
+        "the tile {tile} is not inside the window \"{title}\", which is {width}x{height}. Pick the patient's tile inside the window (its size is in `formcheck windows`), as window:TITLE@X,Y,WIDTH,HEIGHT."
+    )]
+    TileOutside { title: String, tile: window::Tile, width: u32, height: u32 },
+    #[error("lost the patient: pick the region again ({reason}). Everything analysed so far was kept.")]
+    PatientLost { reason: String },
+    #[error(
         "the window \"{title}\" is minimised or hidden, so it has no picture to analyse. Restore the call window, then start again: everything analysed so far was kept."
     )]
     WindowHidden { title: String },
@@ -182,7 +188,8 @@ pub enum SourceSpec {
     Demo,
     Camera(u32),
     Path(PathBuf),
-    /// `window:TITLE` or `screen:X,Y,W,H`.
+    /// `window:TITLE`, `window:TITLE@X,Y,W,H` (only the patient's tile, in the window's pixels), or
+    /// `screen:X,Y,W,H`.
     Screen(window::ScreenTarget),
 }
 
@@ -193,8 +200,9 @@ pub enum SourceSpecError {
     CameraNumber(String),
     #[error("{0}")]
     Region(String),
-    #[error("`window:` needs a title after it, e.g. window:Zoom Meeting (`formcheck windows` lists them)")]
-    NoTitle,
+    /// An empty title or a bad tile after `window:`.
+    #[error("{0}")]
+    Window(String),
 }
 
 impl std::str::FromStr for SourceSpec {
@@ -208,10 +216,7 @@ impl std::str::FromStr for SourceSpec {
                 if let Some(n) = s.strip_prefix("camera:") {
                     n.parse().map(SourceSpec::Camera).map_err(|_| SourceSpecError::CameraNumber(s.to_string()))
                 } else if let Some(title) = s.strip_prefix("window:") {
-                    if title.trim().is_empty() {
-                        return Err(SourceSpecError::NoTitle);
-                    }
-                    Ok(SourceSpec::Screen(window::ScreenTarget::Window(title.to_string())))
+                    window::ScreenTarget::parse_window(title).map(SourceSpec::Screen).map_err(SourceSpecError::Window)
                 } else if let Some(region) = s.strip_prefix("screen:") {
                     window::parse_region(region).map(SourceSpec::Screen).map_err(SourceSpecError::Region)
                 } else {

@@ -7,6 +7,20 @@
 //! MIT-SHM the plain `GetImage` is used (about 8 ms a 720p frame instead of under 1); without
 //! Composite a covered window's visible part is what is captured.
 //!
+//! **The patient's tile.** A video call's window holds more than the patient: the therapist's
+//! self-view, name labels, other participants. [`ScreenTarget::WindowTile`] (`window:TITLE@X,Y,W,H`
+//! on the command line) captures only a rectangle of the window, given in the window's own pixels:
+//! the shared-memory `GetImage` asks the X server for that rectangle alone, so the other pixels are
+//! never copied nor converted. The tile is checked against the window's size when the capture
+//! opens ([`SourceError::TileOutside`]); when the window later changes size the layout has moved,
+//! and the capture ends with [`SourceError::PatientLost`] ("lost the patient: pick the region
+//! again"). A whole window that changes size is captured at its new size (the shared segment is
+//! made again).
+//!
+//! **The call's picture as it is.** The remote patient's video is not mirrored (their right is on
+//! the screen's left, as a camera facing them sees it), so this source never flips it and reports
+//! `mirrored: false`; `--mirrored` must stay off for a call.
+//!
 //! A minimised (or otherwise unmapped) window has no picture: capturing it ends the source with
 //! [`SourceError::WindowHidden`] ("restore the call window"), never a black frame judged as
 //! "no person". A window that closes ends the source normally.
@@ -20,12 +34,64 @@ use std::time::{Duration, Instant};
 use crate::capture::{FrameSource, SourceError, SourceInfo, SourceKind};
 use crate::frame::Frame;
 
+/// A rectangle inside a window, in the window's own pixels from its top-left corner (inside its
+/// frame, as `formcheck windows` reports the window's size): the patient's tile of a video call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Tile {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Tile {
+    /// The smallest tile side the pose model can work with.
+    pub const MIN_SIDE: u32 = 16;
+
+    /// Whether the tile lies wholly inside a window of `width` x `height`.
+    #[must_use]
+    pub fn fits(&self, width: u32, height: u32) -> bool {
+        u64::from(self.x) + u64::from(self.width) <= u64::from(width)
+            && u64::from(self.y) + u64::from(self.height) <= u64::from(height)
+    }
+
+    /// Parses `X,Y,W,H` (the part after `@` in `window:TITLE@X,Y,W,H`).
+    ///
+    /// # Errors
+    /// A message saying what is expected.
+    pub fn parse(s: &str) -> Result<Tile, String> {
+        let bad = || {
+            format!(
+                "`@{s}`: give the patient's tile as window:TITLE@X,Y,WIDTH,HEIGHT in the window's pixels, e.g. window:Zoom Meeting@0,60,960,540"
+            )
+        };
+        let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+        let [x, y, w, h] = parts.as_slice() else { return Err(bad()) };
+        let n = |v: &str| v.parse::<u32>().map_err(|_| bad());
+        let tile = Tile { x: n(x)?, y: n(y)?, width: n(w)?, height: n(h)? };
+        if tile.width < Self::MIN_SIDE || tile.height < Self::MIN_SIDE || tile.width > 8192 || tile.height > 8192 {
+            return Err(format!("`@{s}`: the tile must be 16 to 8192 pixels wide and high"));
+        }
+        Ok(tile)
+    }
+}
+
+impl std::fmt::Display for Tile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}x{} at {},{}", self.width, self.height, self.x, self.y)
+    }
+}
+
 /// What to capture.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScreenTarget {
     /// The window whose title is this (exactly, or else the one window whose title contains it,
     /// ignoring case).
     Window(String),
+    /// Only a rectangle of that window: the patient's tile in a video call (`window:TITLE@X,Y,W,H`).
+    /// Checked against the window's size when the capture opens; if the window changes size later,
+    /// the capture ends with [`SourceError::PatientLost`].
+    WindowTile { title: String, tile: Tile },
     /// A rectangle of the screen, in pixels from its top-left corner.
     Region { x: i32, y: i32, width: u32, height: u32 },
 }
@@ -34,8 +100,57 @@ impl std::fmt::Display for ScreenTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ScreenTarget::Window(t) => write!(f, "window \"{t}\""),
+            ScreenTarget::WindowTile { title, tile } => write!(f, "the tile {tile} of window \"{title}\""),
             ScreenTarget::Region { x, y, width, height } => write!(f, "screen region {width}x{height} at {x},{y}"),
         }
+    }
+}
+
+impl ScreenTarget {
+    /// The same window, cropped to `tile` (`None`: the whole window). A screen region is returned
+    /// unchanged: crop it by giving a smaller region instead.
+    #[must_use]
+    pub fn with_tile(self, tile: Option<Tile>) -> ScreenTarget {
+        match (self, tile) {
+            (ScreenTarget::Window(title) | ScreenTarget::WindowTile { title, .. }, Some(tile)) => {
+                ScreenTarget::WindowTile { title, tile }
+            }
+            (ScreenTarget::Window(title) | ScreenTarget::WindowTile { title, .. }, None) => ScreenTarget::Window(title),
+            (region @ ScreenTarget::Region { .. }, _) => region,
+        }
+    }
+
+    /// The tile, when only part of a window is captured.
+    #[must_use]
+    pub fn tile(&self) -> Option<Tile> {
+        match self {
+            ScreenTarget::WindowTile { tile, .. } => Some(*tile),
+            _ => None,
+        }
+    }
+
+    /// Parses what follows `window:`: `TITLE`, or `TITLE@X,Y,W,H` for a tile of it. A title that
+    /// itself contains `@` followed by anything but numbers and commas stays a title.
+    ///
+    /// # Errors
+    /// An empty title, or a tile that is not four numbers in range.
+    pub fn parse_window(s: &str) -> Result<ScreenTarget, String> {
+        let no_title = || {
+            "`window:` needs a title after it, e.g. window:Zoom Meeting (`formcheck windows` lists them)".to_string()
+        };
+        if let Some((title, tile)) = s.rsplit_once('@')
+            && !tile.trim().is_empty()
+            && tile.chars().all(|c| c.is_ascii_digit() || c == ',' || c == ' ' || c == '-' || c == '+')
+        {
+            if title.trim().is_empty() {
+                return Err(no_title());
+            }
+            return Ok(ScreenTarget::WindowTile { title: title.to_string(), tile: Tile::parse(tile)? });
+        }
+        if s.trim().is_empty() {
+            return Err(no_title());
+        }
+        Ok(ScreenTarget::Window(s.to_string()))
     }
 }
 
@@ -100,9 +215,14 @@ pub fn parse_region(s: &str) -> Result<ScreenTarget, String> {
 
 /// Converts packed 32-bit BGRX (X11's usual 24-bit-depth layout, little-endian) to packed RGB.
 pub(crate) fn bgrx_to_rgb(src: &[u8], out: &mut Vec<u8>) {
+    let n = src.len() / 4;
     out.clear();
-    out.reserve(src.len() / 4 * 3);
-    out.extend(src.chunks_exact(4).flat_map(|p| [p[2], p[1], p[0]]));
+    out.resize(n * 3, 0);
+    for (d, s) in out.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
+        d[0] = s[2];
+        d[1] = s[1];
+        d[2] = s[0];
+    }
 }
 
 #[cfg(target_os = "linux")]
@@ -133,7 +253,7 @@ pub use unsupported::{WindowSource, list_windows};
 #[cfg(target_os = "linux")]
 mod x11 {
     use super::{
-        CAPTURE_FPS, Duration, Frame, FrameSource, Instant, ScreenTarget, SourceError, SourceInfo, SourceKind,
+        CAPTURE_FPS, Duration, Frame, FrameSource, Instant, ScreenTarget, SourceError, SourceInfo, SourceKind, Tile,
         WindowInfo,
     };
     use x11rb::connection::{Connection, RequestConnection as _};
@@ -259,7 +379,10 @@ mod x11 {
         atoms: Atoms,
         /// The window captured (`None` for a screen region).
         window: Option<(Window, String)>,
+        /// The window's (or the region's) position on the screen and size.
         region: (i32, i32, u32, u32),
+        /// Only this rectangle of the window (the patient's tile).
+        tile: Option<Tile>,
         composite: bool,
         shm: Option<Shm>,
         info: SourceInfo,
@@ -275,10 +398,14 @@ mod x11 {
         /// # Errors
         /// No display, no such window (or several), a minimised window, or a region off the screen.
         pub fn open(target: &ScreenTarget) -> Result<Box<dyn FrameSource>, SourceError> {
-            Ok(Box::new(Self::open_source(target)?))
+            Ok(Box::new(Self::open_window(target)?))
         }
 
-        fn open_source(target: &ScreenTarget) -> Result<Self, SourceError> {
+        /// As [`WindowSource::open`], the concrete source (benchmarks, [`WindowSource::uses_shm`]).
+        ///
+        /// # Errors
+        /// As [`WindowSource::open`].
+        pub fn open_window(target: &ScreenTarget) -> Result<Self, SourceError> {
             let (conn, screen) = connect()?;
             let (root, root_w, root_h) = {
                 let s = &conn.setup().roots[screen];
@@ -286,13 +413,25 @@ mod x11 {
             };
             let atoms = Atoms::new(&conn)?;
             let (window, region, name) = match target {
-                ScreenTarget::Window(title) => {
+                ScreenTarget::Window(title) | ScreenTarget::WindowTile { title, .. } => {
                     let list = windows_on(&conn, root, &atoms)?;
                     let w = super::pick_window(&list, title)?;
                     if w.minimised {
                         return Err(SourceError::WindowHidden { title: w.title.clone() });
                     }
-                    (Some((w.id, w.title.clone())), (w.x, w.y, w.width, w.height), format!("window \"{}\"", w.title))
+                    let name = match target.tile() {
+                        Some(tile) if !tile.fits(w.width, w.height) => {
+                            return Err(SourceError::TileOutside {
+                                title: w.title.clone(),
+                                tile,
+                                width: w.width,
+                                height: w.height,
+                            });
+                        }
+                        Some(tile) => format!("the tile {tile} of window \"{}\"", w.title),
+                        None => format!("window \"{}\"", w.title),
+                    };
+                    (Some((w.id, w.title.clone())), (w.x, w.y, w.width, w.height), name)
                 }
                 ScreenTarget::Region { x, y, width, height } => {
                     let fits = *x >= 0
@@ -316,16 +455,19 @@ mod x11 {
                 && window.as_ref().is_some_and(|(id, _)| {
                     conn.composite_redirect_window(*id, Redirect::AUTOMATIC).ok().and_then(|c| c.check().ok()).is_some()
                 });
+            let tile = target.tile();
+            let (width, height) = tile.map_or((region.2, region.3), |t| (t.width, t.height));
             let info = SourceInfo {
                 kind: SourceKind::Screen,
                 name,
-                width: region.2,
-                height: region.3,
+                width,
+                height,
                 fps: Some(CAPTURE_FPS),
                 duration_s: None,
                 frame_count: None,
                 stills: false,
                 paced: false,
+                // A call's picture is the remote camera's own: never mirrored, never flipped here.
                 mirrored: false,
             };
             let mut src = Self {
@@ -334,6 +476,7 @@ mod x11 {
                 atoms,
                 window,
                 region,
+                tile,
                 composite,
                 shm: None,
                 info,
@@ -342,7 +485,7 @@ mod x11 {
                 index: 0,
                 rgb: Vec::new(),
             };
-            src.shm = src.make_shm(region.2, region.3);
+            src.shm = src.make_shm(width, height);
             Ok(src)
         }
 
@@ -356,6 +499,21 @@ mod x11 {
         #[must_use]
         pub fn uses_composite(&self) -> bool {
             self.composite
+        }
+
+        /// The size of the frames the next capture gives: the tile's, else the window's (or the
+        /// region's).
+        fn out_size(&self) -> (u32, u32) {
+            self.tile.map_or((self.region.2, self.region.3), |t| (t.width, t.height))
+        }
+
+        /// Grabs one frame without pacing (benchmarks): the frame's RGB bytes stay in the source.
+        ///
+        /// # Errors
+        /// As [`FrameSource::next_frame`].
+        #[doc(hidden)]
+        pub fn grab_once(&mut self) -> Result<bool, SourceError> {
+            self.grab()
         }
 
         fn make_shm(&self, width: u32, height: u32) -> Option<Shm> {
@@ -387,12 +545,24 @@ mod x11 {
                         return Err(SourceError::WindowHidden { title: title.clone() });
                     }
                     if (w, h) != (self.region.2, self.region.3) {
-                        return Err(SourceError::Capture {
-                            reason: format!(
-                                "the window \"{title}\" changed size ({}x{} to {w}x{h}); pick it again to go on",
-                                self.region.2, self.region.3
-                            ),
-                        });
+                        if let Some(tile) = self.tile {
+                            // The call's layout moved: the tile no longer shows the patient.
+                            return Err(SourceError::PatientLost {
+                                reason: format!(
+                                    "the window \"{title}\" changed size from {}x{} to {w}x{h}, so the tile {tile} may no longer be the patient's",
+                                    self.region.2, self.region.3
+                                ),
+                            });
+                        }
+                        // The whole window: go on at its new size, with a segment of that size.
+                        if let Some(old) = self.shm.take() {
+                            let _ = self.conn.shm_detach(old.seg);
+                        }
+                        self.region = (wx, wy, w, h);
+                        self.shm = self.make_shm(w, h);
+                        if w == 0 || h == 0 {
+                            return Err(SourceError::WindowHidden { title: title.clone() });
+                        }
                     }
                     self.region.0 = wx;
                     self.region.1 = wy;
@@ -400,7 +570,9 @@ mod x11 {
                 }
                 None => (self.root, self.region.0, self.region.1),
             };
-            let (w, h) = (self.region.2, self.region.3);
+            let (tx, ty) = self.tile.map_or((0, 0), |t| (t.x as i32, t.y as i32));
+            let (x, y) = (x + tx, y + ty);
+            let (w, h) = self.out_size();
             // With Composite, the window's own off-screen pixmap, named for this frame.
             let pixmap = if self.composite {
                 let p = self.conn.generate_id().map_err(|e| capture_err("X11", e))?;
@@ -456,13 +628,9 @@ mod x11 {
                 return Ok(None); // the window closed: the capture ends
             }
             let started = *self.started.get_or_insert_with(Instant::now);
-            let frame = Frame::new(
-                self.index,
-                started.elapsed().as_secs_f64(),
-                self.region.2,
-                self.region.3,
-                std::mem::take(&mut self.rgb),
-            );
+            let (width, height) = self.out_size();
+            let frame =
+                Frame::new(self.index, started.elapsed().as_secs_f64(), width, height, std::mem::take(&mut self.rgb));
             self.index += 1;
             Ok(Some(frame))
         }
@@ -507,6 +675,28 @@ mod tests {
         );
         assert!(parse_region("10,20,640").unwrap_err().contains("screen:X,Y,WIDTH,HEIGHT"));
         assert!(parse_region("0,0,4,4").is_err());
+    }
+
+    #[test]
+    fn a_tile_follows_the_title_after_the_last_at() {
+        let tile = Tile { x: 0, y: 60, width: 960, height: 540 };
+        assert_eq!(
+            ScreenTarget::parse_window("Zoom Meeting@0,60,960,540").unwrap(),
+            ScreenTarget::WindowTile { title: "Zoom Meeting".into(), tile }
+        );
+        // An @ in a title followed by words is part of the title.
+        assert_eq!(ScreenTarget::parse_window("Call @ work").unwrap(), ScreenTarget::Window("Call @ work".into()));
+        assert!(ScreenTarget::parse_window("Zoom@0,60,960").unwrap_err().contains("window:TITLE@X,Y,WIDTH,HEIGHT"));
+        assert!(ScreenTarget::parse_window("Zoom@-5,0,100,100").is_err());
+        assert!(ScreenTarget::parse_window("Zoom@0,0,8,8").unwrap_err().contains("16 to 8192"));
+        assert!(ScreenTarget::parse_window("@0,0,100,100").unwrap_err().contains("needs a title"));
+        assert!(ScreenTarget::parse_window(" ").unwrap_err().contains("needs a title"));
+        assert!(tile.fits(960, 600) && !tile.fits(959, 600) && !tile.fits(960, 599));
+        assert_eq!(ScreenTarget::Window("Zoom".into()).with_tile(Some(tile)).tile(), Some(tile));
+        assert_eq!(
+            ScreenTarget::WindowTile { title: "Zoom".into(), tile }.with_tile(None),
+            ScreenTarget::Window("Zoom".into())
+        );
     }
 
     #[test]

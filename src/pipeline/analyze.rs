@@ -260,6 +260,10 @@ pub struct Analysis {
     /// not written to JSON.
     #[serde(skip)]
     pub warnings: Vec<String>,
+    /// A live capture (a window or a screen region): frames analysed and dropped, and every time
+    /// the patient was lost ([`super::watch`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture: Option<super::watch::CaptureReport>,
 }
 
 /// Peak resident set size of this process in MB, from /proc (0 where unavailable).
@@ -331,6 +335,8 @@ pub fn analyze(
     let mut error: Option<SourceError> = None;
     let mut last_t = 0.0;
     let mut spine = Vec::new();
+    let mut watch =
+        (info.kind == crate::capture::SourceKind::Screen).then(|| super::watch::PatientWatch::new(info.fps));
     for (next, known, name, ms) in rx {
         let frame = match next {
             Ok(Some(f)) => f,
@@ -363,11 +369,17 @@ pub fn analyze(
         });
         out.back_refused = r.back_refused.map(crate::back::Unreliable::id);
         out.form = r.form.map(FormState::from_live);
+        if let Some(w) = &mut watch {
+            w.push(frame.t, out.present);
+        }
         frames.push(out);
         last_t = frame.t;
         progress(frames.len() as u64, expected);
     }
     let source_warnings = decoder.join().unwrap_or_default();
+    if let (Some(w), Some(SourceError::PatientLost { reason })) = (&mut watch, &error) {
+        w.source_lost(reason);
+    }
     if frames.is_empty()
         && let Some(e) = error
     {
@@ -407,6 +419,7 @@ pub fn analyze(
         exercise,
         error: error.map(|e| e.to_string()),
         warnings,
+        capture: watch.map(|w| w.report()),
     })
 }
 

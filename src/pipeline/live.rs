@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::stage::{Frames, Stage, StageError};
+use super::watch::{PatientStatus, PatientWatch};
 use crate::capture::{FrameSource, SourceInfo};
 use crate::form::{Exercise, FormConfig, FormEvent, LiveState};
 use crate::frame::Frame;
@@ -53,6 +54,9 @@ pub struct LiveResult {
     pub form: Option<LiveState>,
     /// Hip hinge: the back measured on the person mask, when the mask was reliable.
     pub back: Option<crate::back::BackReading>,
+    /// A video call's window or screen region: whether the patient is still in the picture. On
+    /// [`PatientStatus::Lost`] show [`super::watch::LOST_PATIENT`]. `None` for other sources.
+    pub patient: Option<PatientStatus>,
 }
 
 /// Something the UI should know about the pipeline.
@@ -70,6 +74,8 @@ pub(crate) enum LiveStatus {
 struct Worker {
     stage: Stage,
     recent: VecDeque<Instant>,
+    /// A screen capture's watch on the patient.
+    watch: Option<PatientWatch>,
 }
 
 impl Worker {
@@ -77,15 +83,20 @@ impl Worker {
         model: Option<PoseModel>,
         model_error: Option<String>,
         exercise: Option<(Exercise, FormConfig)>,
-        stills: bool,
+        info: &SourceInfo,
     ) -> Self {
-        let frames = if stills { Frames::Slideshow } else { Frames::Stream };
-        Self { stage: Stage::new(model, model_error, exercise, frames), recent: VecDeque::new() }
+        let frames = if info.stills { Frames::Slideshow } else { Frames::Stream };
+        let watch = (info.kind == crate::capture::SourceKind::Screen).then(|| PatientWatch::new(info.fps));
+        Self { stage: Stage::new(model, model_error, exercise, frames), recent: VecDeque::new(), watch }
     }
 
     fn process(&mut self, c: Captured, dropped: u64, events: &mut Vec<FormEvent>) -> Result<LiveResult, StageError> {
         let r = self.stage.process(&c.frame, c.known)?;
         events.extend(r.events);
+        let patient = self.watch.as_mut().map(|w| {
+            w.push(c.frame.t, r.sample.present);
+            w.status()
+        });
         let now = Instant::now();
         self.recent.push_back(now);
         while self.recent.front().is_some_and(|&t| now - t > Duration::from_secs(1)) {
@@ -103,6 +114,7 @@ impl Worker {
             from_demo: r.known,
             form: r.form,
             back: r.back,
+            patient,
         })
     }
 }
@@ -204,10 +216,10 @@ impl LivePipeline {
             let (frames, results, events, stop, set_status) =
                 (Arc::clone(&frames), Arc::clone(&results), Arc::clone(&events), Arc::clone(&stop), set_status);
             let warned = Arc::clone(&warnings);
-            let stills = info.stills;
+            let info = info.clone();
             std::thread::Builder::new().name("inference".into()).spawn(move || {
                 // Loaded here, not on the UI's thread: the person mask's model takes a moment.
-                let mut worker = Worker::new(model, model_error, exercise, stills);
+                let mut worker = Worker::new(model, model_error, exercise, &info);
                 warned.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(worker.stage.warnings());
                 let mut running = false;
                 let mut batch = Vec::new();
@@ -261,7 +273,7 @@ impl LivePipeline {
         per_poll: usize,
     ) -> Self {
         let info = source.info().clone();
-        let worker = Box::new(Worker::new(model, model_error, exercise, info.stills));
+        let worker = Box::new(Worker::new(model, model_error, exercise, &info));
         Self {
             info,
             events: Arc::new(Mutex::new(Vec::new())),

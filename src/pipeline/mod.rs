@@ -13,5 +13,6 @@ pub mod live;
 pub(crate) mod overlay;
 pub mod seek;
 pub(crate) mod stage;
+pub mod watch;
 
 pub use stage::StageError;
