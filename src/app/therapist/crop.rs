@@ -84,11 +84,7 @@ impl CropSource {
 }
 
 fn lost_region(crop: Crop, w: u32, h: u32) -> SourceError {
-    SourceError::Capture {
-        reason: format!(
-            "the patient's tile ({crop}) is no longer inside the {w}x{h} picture: lost the patient: pick the region again"
-        ),
-    }
+    SourceError::PatientLost { reason: format!("the patient's tile ({crop}) is no longer inside the {w}x{h} picture") }
 }
 
 impl FrameSource for CropSource {

@@ -6,13 +6,14 @@ use egui::{Color32, RichText};
 use super::goniometer::Goniometer;
 use super::recent::{Entry, reduce};
 use super::setup::fitted_image;
-use super::{Frozen, LOST_PATIENT, TherapistView};
+use super::{Frozen, TherapistView};
+use crate::pipeline::watch::LOST_PATIENT;
 use crate::app::draw::{contact_color, draw_dowel, draw_skeleton};
 use crate::form::{Exercise, LiveState};
 use crate::pipeline::live::LiveStatus;
 
 /// The badge's text: on screen the whole time analysis runs.
-pub const ANALYSING: &str = "● Analysing";
+pub const ANALYSING: &str = "Analysing";
 
 fn deg(v: Option<f32>) -> String {
     v.map_or("—".into(), |v| format!("{v:.0}°"))
@@ -138,6 +139,9 @@ impl TherapistView {
                 back = true;
             }
             if self.is_analysing() {
+                // A red dot, then the word on red: on screen the whole time analysis runs.
+                let (dot, _) = ui.allocate_exact_size(egui::vec2(18.0, 18.0), egui::Sense::hover());
+                ui.painter().circle_filled(dot.center(), 8.0, Color32::from_rgb(230, 30, 30));
                 ui.label(
                     RichText::new(format!(" {ANALYSING} "))
                         .size(20.0)
@@ -220,7 +224,7 @@ impl TherapistView {
                 numbers_grid(ui, &key_numbers(self.exercise, e));
             }
             None => {
-                ui.label("Waiting for the first analysed frame…");
+                ui.label("Waiting for the first analysed frame...");
             }
         }
         ui.separator();

@@ -25,23 +25,19 @@ mod setup;
 
 use std::path::PathBuf;
 
-use crate::capture::window::{ScreenTarget, WindowInfo};
+use crate::capture::window::{ScreenTarget, Tile, WindowInfo};
 use crate::capture::{self, FrameSource, SourceError, SourceInfo, SourceKind};
 use crate::demo::DemoSource;
 use crate::form::{Cue, Exercise, FormEvent};
 use crate::frame::Frame;
 use crate::pipeline::live::{self as live_pipeline, LivePipeline, LiveResult, LiveStatus};
+use crate::pipeline::watch::{PatientStatus, PatientWatch};
 use crate::pose::ModelKind;
 use crate::session::speech::Speaker;
 use crop::{Crop, CropSource};
 use goniometer::Goniometer;
 use recent::{Entry, Picture, Recent};
 use record::{CallRecord, Part};
-
-/// Seconds (of the call's time) without a person before the screen says the patient is lost.
-pub const LOST_AFTER_S: f64 = 3.0;
-/// What the screen says then.
-pub const LOST_PATIENT: &str = "lost the patient: pick the region again";
 
 /// Where the call's picture comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +59,9 @@ impl CallSource {
                 format!("screen:{x},{y},{width},{height}")
             }
             CallSource::Screen(ScreenTarget::Window(t)) => format!("window:{t}"),
-            CallSource::Screen(other) => other.to_string(),
+            CallSource::Screen(ScreenTarget::WindowTile { title, tile }) => {
+                format!("window:{title}@{},{},{},{}", tile.x, tile.y, tile.width, tile.height)
+            }
             CallSource::File(p) => p.display().to_string(),
             CallSource::Demo => "demo".into(),
         }
@@ -140,9 +138,10 @@ pub struct TherapistView {
     shown: u64,
     texture: Option<egui::TextureHandle>,
     recent: Recent,
-    /// Call time of the last frame with a person, and of the last frame.
-    seen_t: f64,
+    /// Call time of the last frame.
     now_t: f64,
+    /// Whether the patient is still in the picture (on the call's clock, every source).
+    watch: PatientWatch,
     lost: bool,
     frozen: Option<Frozen>,
     speak: bool,
@@ -183,8 +182,8 @@ impl TherapistView {
             shown: 0,
             texture: None,
             recent: Recent::default(),
-            seen_t: 0.0,
             now_t: 0.0,
+            watch: PatientWatch::new(None),
             lost: false,
             frozen: None,
             speak: false,
@@ -299,11 +298,10 @@ impl TherapistView {
                 }
             }
         }
-        if r.sample.present {
-            self.seen_t = t;
-        }
         self.now_t = t;
-        self.lost = t - self.seen_t >= LOST_AFTER_S;
+        self.watch.push(t, r.sample.present);
+        // The capture's own watch (a window or region), else the screen's on the call's clock.
+        self.lost = r.patient.unwrap_or_else(|| self.watch.status()) == PatientStatus::Lost;
         let entry = Entry {
             t,
             part: part_index,
@@ -325,7 +323,7 @@ impl TherapistView {
     /// A source that failed or ended stops the analysis (the record stays).
     fn after_status(&mut self) {
         if let Some(LiveStatus::Failed(m)) = &self.status {
-            if m.contains("lost the patient") {
+            if m.starts_with("lost the patient") || m.contains("lost the patient: pick the region again") {
                 self.lost = true;
             }
             self.message = Some(m.clone());
@@ -346,10 +344,24 @@ impl TherapistView {
             return Err(SourceError::Capture { reason: "no window or region chosen: pick one first".into() });
         };
         let paced = self.stepped.is_none();
-        let src: Box<dyn FrameSource> = match source {
-            CallSource::Screen(target) => capture::window::WindowSource::open(target)?,
-            CallSource::File(p) => capture::open_path(p, crate::frame::PixelFormat::Rgb24)?,
-            CallSource::Demo => Box::new(DemoSource::new(exercise, paced)),
+        let tile = self.crop.map(|c| Tile { x: c.x, y: c.y, width: c.width, height: c.height });
+        let src: Box<dyn FrameSource> = match (source, self.crop) {
+            // A window's tile is cropped by the capture itself: only those pixels are read.
+            (CallSource::Screen(t @ (ScreenTarget::Window(_) | ScreenTarget::WindowTile { .. })), _) => {
+                return capture::window::WindowSource::open(&t.clone().with_tile(tile));
+            }
+            // A region's tile is a smaller region.
+            (CallSource::Screen(ScreenTarget::Region { x, y, .. }), Some(c)) => {
+                return capture::window::WindowSource::open(&ScreenTarget::Region {
+                    x: x + c.x as i32,
+                    y: y + c.y as i32,
+                    width: c.width,
+                    height: c.height,
+                });
+            }
+            (CallSource::Screen(t), None) => capture::window::WindowSource::open(t)?,
+            (CallSource::File(p), _) => capture::open_path(p, crate::frame::PixelFormat::Rgb24)?,
+            (CallSource::Demo, _) => Box::new(DemoSource::new(exercise, paced)),
         };
         match self.crop {
             Some(c) => Ok(Box::new(CropSource::new(src, c)?)),
@@ -436,7 +448,8 @@ impl TherapistView {
         self.record.parts.push(Part::new(self.exercise, offset));
         self.engine = Some(Engine { pipeline, info, t0: None, offset, cue: None });
         self.status = Some(LiveStatus::Starting);
-        self.seen_t = offset;
+        // A new part (a new tile, another exercise): the patient is looked for afresh.
+        self.watch = PatientWatch::new(None);
         self.now_t = offset;
         self.lost = false;
         self.message = None;

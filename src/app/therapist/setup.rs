@@ -7,7 +7,7 @@ use egui::{Color32, RichText};
 use super::crop::Crop;
 use super::goniometer::ImageMap;
 use super::record::CONSENT_STATEMENT;
-use super::{CallSource, Preview, PreviewFor, TherapistView, unix_now};
+use super::{CallSource, PreviewFor, TherapistView, unix_now};
 use crate::capture::window::{ScreenTarget, parse_region};
 use crate::form::Exercise;
 
