@@ -9,7 +9,8 @@ use formcheck::capture::{self, SourceSpec};
 use formcheck::form::Exercise;
 use formcheck::pose::{ModelKind, PoseModel};
 use formcheck::session::prescription::{Prescription, effective_config};
-use formcheck::session::store::Store;
+use formcheck::session::store::{NewSession, SourceKind, Store, unix_now};
+use formcheck::session::telehealth::{self, CallSession};
 
 /// The end of `--help` and the man page: examples, the files formcheck uses, exit status.
 const AFTER_HELP: &str = "\
@@ -19,6 +20,11 @@ Examples:
   formcheck --source camera --exercise bird-dog   coach from the webcam
   formcheck analyze clip.mp4 --exercise hinge --save
   formcheck report --last --out report.html
+  formcheck analyze 'window:Zoom Meeting' --exercise hinge --seconds 60 \
+            --consent yes --save --patient 'Ana Ruiz' --notes 'first call'
+                                                  a video call, with the patient's consent
+  formcheck sessions --patient 'Ana Ruiz'         one patient's sessions
+  formcheck patients                              the patients, their sessions and plans
 
 Files:
   ~/.local/share/formcheck/formcheck.db
@@ -106,8 +112,24 @@ enum Command {
         save: bool,
         /// With --save: also keep one key frame, a picture of the worst rep with the overlay drawn
         /// on it, for the report. Off by default: without it only numbers are stored.
-        #[arg(long, requires = "save")]
+        #[arg(long, visible_alias = "keep-keyframes", requires = "save")]
         key_frames: bool,
+        /// With --save: file the session under this patient (added if new; see `formcheck
+        /// patients`). Without it, the home flow's implicit patient. Their plan is used unless
+        /// --prescription is given. Required to save a video call.
+        #[arg(long, value_name = "NAME", requires = "save")]
+        patient: Option<String>,
+        /// For a video call (`window:TITLE`, `screen:X,Y,W,H`): the therapist confirms that the
+        /// patient was told the call's picture is analysed here and agrees: `yes`, or the
+        /// statement in words. Logged with the session. Without it a call is not analysed.
+        #[arg(long, value_name = "yes|STATEMENT")]
+        consent: Option<String>,
+        /// Who confirmed the consent (default: this computer's user name).
+        #[arg(long, value_name = "NAME", requires = "consent")]
+        therapist: Option<String>,
+        /// With --save: the therapist's notes, stored with the session and shown in the report.
+        #[arg(long, value_name = "TEXT", requires = "save")]
+        notes: Option<String>,
     },
     /// Open the window on the review of a recorded video: timeline of reps and faults, frames with
     /// the skeleton, angles over time.
@@ -137,6 +159,9 @@ enum Command {
         /// The newest session (the default).
         #[arg(long)]
         last: bool,
+        /// This patient's newest session (with --session: checks the session is theirs).
+        #[arg(long, value_name = "NAME")]
+        patient: Option<String>,
         /// The HTML report.
         #[arg(long, value_name = "FILE.html")]
         out: Option<PathBuf>,
@@ -148,7 +173,25 @@ enum Command {
         json: Option<PathBuf>,
     },
     /// List the stored sessions, newest first.
-    Sessions,
+    Sessions {
+        /// Only this patient's sessions.
+        #[arg(long, value_name = "NAME")]
+        patient: Option<String>,
+    },
+    /// List the patients: name, sessions, last session, plan. `--add NAME` adds one;
+    /// `--patient NAME --prescription FILE` stores their plan (used by `analyze --save --patient`).
+    Patients {
+        /// Add a patient.
+        #[arg(long, value_name = "NAME", conflicts_with = "patient")]
+        add: Option<String>,
+        /// With --prescription: store this patient's plan (the patient is added if new); with
+        /// --usual-plan: go back to the usual plan.
+        #[arg(long, value_name = "NAME")]
+        patient: Option<String>,
+        /// With --patient: forget their own plan, back to the usual plan.
+        #[arg(long, requires = "patient")]
+        usual_plan: bool,
+    },
     /// Packaging helper: writes the manual pages (roff, section 1: formcheck.1 and one per command)
     /// into a folder.
     #[command(hide = true)]
@@ -177,6 +220,16 @@ fn threads_default() -> usize {
 struct SaveOptions {
     /// Also a key frame of the worst rep (`--key-frames`).
     key_frames: bool,
+    /// The patient (`--patient`; None: the home flow's implicit patient).
+    patient: Option<String>,
+    /// The therapist's notes (`--notes`).
+    notes: Option<String>,
+}
+
+/// The consent of a video call (`--consent`, `--therapist`).
+struct ConsentOptions {
+    words: Option<String>,
+    therapist: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)] // one per command-line option
@@ -191,12 +244,90 @@ fn run_analyze(
     save: Option<SaveOptions>,
     mirrored: bool,
     seconds: Option<f64>,
+    consent: ConsentOptions,
 ) -> anyhow::Result<bool> {
-    // The plan in force: --prescription, else (for a stored session) the default plan.
-    let plan = if save.is_some() { Some(plan.unwrap_or_else(Prescription::default_plan)) } else { plan };
+    // A video call is analysed only with the patient's consent, confirmed before anything is
+    // captured; and its session is filed under a named patient.
+    let live = match input.to_str().map(str::parse::<SourceSpec>) {
+        Some(Ok(SourceSpec::Screen(target))) => Some(target),
+        Some(Err(e)) => return Err(e.into()),
+        _ => None,
+    };
+    let call_consent = match (&live, &consent.words) {
+        (Some(_), None) => anyhow::bail!(
+            "{}: a video call is analysed only with the patient's consent, and none was given, so nothing was captured.\n\
+             Fix: tell the patient that the call's picture is analysed on this computer (nothing is sent, no picture is \
+             kept unless you ask), and when they agree run the command again with --consent yes (or --consent \"the \
+             statement in words\").",
+            input.display()
+        ),
+        (Some(_), Some(words)) => {
+            let by = consent.therapist.clone().unwrap_or_else(telehealth::local_user);
+            Some(telehealth::Consent::confirm(words, &by, &input.display().to_string(), unix_now())?)
+        }
+        (None, Some(_)) => anyhow::bail!(
+            "{}: --consent is for a video call (window:TITLE or screen:X,Y,W,H); a recorded clip needs none. Drop --consent.",
+            input.display()
+        ),
+        (None, None) => None,
+    };
+    if call_consent.is_some() && save.as_ref().is_some_and(|s| s.patient.is_none()) {
+        anyhow::bail!(
+            "a video call's session is filed under its patient: add --patient NAME (`formcheck patients` lists them)."
+        );
+    }
     // With --save, the store is opened and checked first: a store that is not formcheck's, is
-    // damaged or read-only is reported now, not after minutes of analysis.
+    // damaged or read-only is reported now, not after minutes of analysis; so is the patient's name.
     let store = if save.is_some() { Some(Store::open_to_write(&Store::default_path()?)?) } else { None };
+    let patient_name = save.as_ref().and_then(|s| s.patient.clone());
+    if let (Some(store), Some(name)) = (&store, &patient_name) {
+        store.check_patient_name(name)?;
+    }
+    // The plan in force: --prescription, else (for a stored session) the patient's plan, else the
+    // usual plan.
+    let plan = match (&store, plan) {
+        (Some(store), None) => {
+            let own = match &patient_name {
+                Some(name) => match store.find_patient(name)? {
+                    Some(p) => store.patient_plan(p.id)?,
+                    None => None,
+                },
+                None => store.patient_plan(formcheck::session::store::DEFAULT_PATIENT_ID)?,
+            };
+            Some(own.unwrap_or_else(Prescription::default_plan))
+        }
+        (_, plan) => plan,
+    };
+    // What the stored session records beyond its numbers (the patient is added when it is saved).
+    let new_session = |store: &Store, source: &std::path::Path| -> anyhow::Result<NewSession> {
+        let Some(opts) = &save else { anyhow::bail!("nothing to save") };
+        let patient = match &opts.patient {
+            Some(name) => {
+                let (p, added) = store.ensure_patient(name)?;
+                if added {
+                    eprintln!("new patient: {}", p.name);
+                }
+                p
+            }
+            None => store.default_patient()?,
+        };
+        Ok(match &call_consent {
+            Some(c) => {
+                let mut call = CallSession::new(patient, c.clone());
+                call.mirrored = mirrored;
+                call.keep_key_frames = opts.key_frames;
+                call.notes.clone_from(&opts.notes);
+                call.new_session(plan.as_ref())
+            }
+            None => NewSession::new(SourceKind::Clip)
+                .patient(patient.id)
+                .clip(source)
+                .prescription(plan.as_ref())
+                .mirrored(mirrored)
+                .keep_key_frames(opts.key_frames)
+                .notes(opts.notes.as_deref()),
+        })
+    };
     // A saved analysis: judge its keypoints again, no model needed.
     if input.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
         if mirrored {
@@ -218,7 +349,8 @@ fn run_analyze(
                 eprintln!("no key frame: a saved analysis has no pictures");
             }
             let source = std::fs::canonicalize(&input).unwrap_or(input.clone());
-            let id = store.save_report(&result.report, &source, plan.as_ref())?;
+            let new = new_session(store, &source)?;
+            let id = store.save_report_as(&result.report, &new)?;
             eprintln!("saved as session {id} in {}", store.path().display());
             println!("session {id}");
         }
@@ -233,16 +365,6 @@ fn run_analyze(
     }
     // Open the input first: a bad input is the commonest mistake and the cheapest to report.
     // YUV: the decoder's own format, so ffmpeg skips converting every pixel to RGB.
-    let live = match input.to_str().map(str::parse::<SourceSpec>) {
-        Some(Ok(SourceSpec::Screen(target))) => Some(target),
-        Some(Err(e)) => return Err(e.into()),
-        _ => None,
-    };
-    if live.is_some() && save.is_some() {
-        anyhow::bail!(
-            "--save of a window capture is not available yet (a call needs the patient's consent, logged with the session). Analyse without --save, or record the exercise as a clip."
-        );
-    }
     if live.is_some() && mirrored {
         eprintln!(
             "warning: --mirrored flips the call's picture, but a video call shows the remote patient as their camera sees them (not mirrored): drop --mirrored, or sides come out swapped"
@@ -253,6 +375,15 @@ fn run_analyze(
         None => capture::open_path(&input, formcheck::frame::PixelFormat::Yuv420p)?,
     };
     let src = capture::mirror::unmirror_if(src, mirrored);
+    // A call cannot be read again: with key frames allowed, a few snapshots are kept in memory
+    // while it is analysed (never without).
+    let (src, tap): (Box<dyn capture::FrameSource>, _) =
+        if live.is_some() && save.as_ref().is_some_and(|s| s.key_frames) {
+            let (tap, kept) = formcheck::session::keyframe::FrameTap::new(src);
+            (Box::new(tap), Some(kept))
+        } else {
+            (src, None)
+        };
     let src: Box<dyn capture::FrameSource> = match seconds {
         Some(s) if s.is_finite() && s > 0.0 => Box::new(capture::Limited::new(src, s)),
         Some(s) => anyhow::bail!("--seconds {s}: give a number of seconds above 0"),
@@ -333,12 +464,21 @@ fn run_analyze(
         }
         return Ok(false);
     }
-    if let (Some(SaveOptions { key_frames }), Some(store)) = (&save, &store) {
-        let clip = std::fs::canonicalize(&input).unwrap_or(input.clone());
-        let id = store.save_analysis(&analysis, &clip, plan.as_ref())?;
-        eprintln!("saved as session {id} in {}", store.path().display());
+    if let (Some(SaveOptions { key_frames, .. }), Some(store)) = (&save, &store) {
+        let clip = if live.is_some() { input.clone() } else { std::fs::canonicalize(&input).unwrap_or(input.clone()) };
+        let new = new_session(store, &clip)?;
+        let id = store.save_analysis_as(&analysis, &new)?;
+        eprintln!(
+            "saved as session {id} of patient {} in {}",
+            store.load_session(id)?.summary.patient,
+            store.path().display()
+        );
         if *key_frames {
-            match formcheck::session::keyframe::of_worst_rep(&analysis, &input) {
+            let made = match &tap {
+                Some(kept) => formcheck::session::keyframe::of_worst_rep_live(&analysis, kept),
+                None => formcheck::session::keyframe::of_worst_rep(&analysis, &input),
+            };
+            match made {
                 Ok(Some(k)) => {
                     store.save_key_frame(id, &k)?;
                     eprintln!("key frame stored: {} ({} bytes)", k.caption, k.jpeg.len());
@@ -354,6 +494,7 @@ fn run_analyze(
 
 fn run_report(
     session: Option<i64>,
+    patient: Option<&str>,
     out: Option<PathBuf>,
     csv: Option<PathBuf>,
     json: Option<PathBuf>,
@@ -377,9 +518,26 @@ fn run_report(
         );
     }
     let store = Store::open_to_read(&db)?;
-    let id = match session {
-        Some(id) => id,
-        None => store
+    let patient = patient.map(|name| store.patient_named(name)).transpose()?;
+    let id = match (session, &patient) {
+        (Some(id), Some(p)) => {
+            let of = store.load_session(id)?.summary;
+            if of.patient_id != p.id {
+                anyhow::bail!(
+                    "session {id} is not {}'s but {}'s: formcheck will not report one patient's session as another's.\nFix: `formcheck sessions --patient {:?}` lists {}'s sessions.",
+                    p.name,
+                    of.patient,
+                    p.name,
+                    p.name
+                );
+            }
+            id
+        }
+        (Some(id), None) => id,
+        (None, Some(p)) => store
+            .last_session_id_of(p.id)?
+            .ok_or_else(|| anyhow::anyhow!("no session of {} stored yet in {}", p.name, store.path().display()))?,
+        (None, None) => store
             .last_session_id()?
             .ok_or_else(|| anyhow::anyhow!("no session stored yet in {}", store.path().display()))?,
     };
@@ -419,24 +577,38 @@ fn is_the_store(p: &std::path::Path, db: &std::path::Path) -> bool {
     })
 }
 
-fn run_sessions() -> anyhow::Result<bool> {
+fn run_sessions(patient: Option<&str>) -> anyhow::Result<bool> {
     let db = Store::default_path()?;
     // A new store is created (empty) where it belongs; one that cannot be is simply empty.
     let store = match Store::open_to_read(&db) {
         Err(e) if e.is_read_only() && !db.is_file() => {
+            if let Some(name) = patient {
+                anyhow::bail!("no patient named {name:?}: no session stored yet in {}", db.display());
+            }
             println!("no session stored in {}", db.display());
             return Ok(true);
         }
         r => r?,
     };
-    let sessions = store.list_sessions()?;
-    if sessions.is_empty() {
+    let sessions = match patient {
+        Some(name) => {
+            let p = store.patient_named(name)?;
+            let list = store.list_sessions_of(p.id)?;
+            if list.is_empty() {
+                println!("no session of {} stored in {}", p.name, store.path().display());
+            }
+            list
+        }
+        None => store.list_sessions()?,
+    };
+    if sessions.is_empty() && patient.is_none() {
         println!("no session stored in {}", store.path().display());
     }
     for s in sessions {
         let names: Vec<&str> = s.exercises.iter().map(Exercise::name).collect();
+        let named = s.patient_id != formcheck::session::store::DEFAULT_PATIENT_ID;
         println!(
-            "{:>5}  {}  {:<6} {} set(s), {} rep(s), {} hold(s)  {}{}{}",
+            "{:>5}  {}  {:<6} {} set(s), {} rep(s), {} hold(s)  {}{}{}{}{}",
             s.id,
             formcheck::session::store::format_time(s.started_at),
             format!("{:?}", s.source_kind).to_lowercase(),
@@ -444,8 +616,77 @@ fn run_sessions() -> anyhow::Result<bool> {
             s.reps,
             s.holds,
             names.join(", "),
+            if named { format!("  patient {}", s.patient) } else { String::new() },
             s.clip_path.map_or(String::new(), |p| format!("  ({p})")),
+            s.capture.map_or(String::new(), |c| format!("  (call: {c})")),
             if s.ended_at.is_none() { "  INCOMPLETE: interrupted before it ended" } else { "" }
+        );
+    }
+    Ok(true)
+}
+
+/// `formcheck patients`: adds one, stores a patient's plan, and lists them.
+fn run_patients(
+    add: Option<&str>,
+    patient: Option<&str>,
+    prescription: Option<&std::path::Path>,
+    usual_plan: bool,
+) -> anyhow::Result<bool> {
+    let db = Store::default_path()?;
+    let changes = add.is_some() || patient.is_some();
+    if patient.is_some() && prescription.is_none() && !usual_plan {
+        anyhow::bail!(
+            "--patient here stores a patient's plan: add --prescription FILE (or --usual-plan to go back to the usual plan)"
+        );
+    }
+    if prescription.is_some() && usual_plan {
+        anyhow::bail!("--prescription and --usual-plan say opposite things: give one");
+    }
+    let store = if changes {
+        Store::open_to_write(&db)?
+    } else {
+        match Store::open_to_read(&db) {
+            Err(e) if e.is_read_only() && !db.is_file() => {
+                println!("no patient stored in {}", db.display());
+                return Ok(true);
+            }
+            r => r?,
+        }
+    };
+    if let Some(name) = add {
+        let (p, added) = store.ensure_patient(name)?;
+        println!("{} {}", if added { "added patient" } else { "already a patient:" }, p.name);
+    }
+    if let Some(name) = patient {
+        let (p, added) = store.ensure_patient(name)?;
+        if added {
+            println!("added patient {}", p.name);
+        }
+        match prescription {
+            Some(file) => {
+                let plan = Prescription::from_file(file)?;
+                store.set_patient_plan(p.id, Some(&plan))?;
+                println!("plan of {}: {} (used by `analyze --save --patient`)", p.name, file.display());
+            }
+            None => {
+                store.set_patient_plan(p.id, None)?;
+                println!("plan of {}: the usual plan", p.name);
+            }
+        }
+    }
+    let list = store.patients()?;
+    let shown = |p: &formcheck::session::store::PatientSummary| {
+        if p.patient.is_default { format!("{} (home)", p.patient.name) } else { p.patient.name.clone() }
+    };
+    let width = list.iter().map(|p| shown(p).chars().count()).max().unwrap_or(0).max(7) + 2;
+    println!("{:<width$}{:>8}  {:<22}  plan", "patient", "sessions", "last session");
+    for p in &list {
+        println!(
+            "{:<width$}{:>8}  {:<22}  {}",
+            shown(p),
+            p.sessions,
+            p.last_session_at.map_or("–".to_string(), formcheck::session::store::format_time),
+            if p.has_plan { "their own" } else { "usual" },
         );
     }
     Ok(true)
@@ -511,7 +752,21 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     let result = match cli.command {
-        Some(Command::Analyze { input, seconds, model, json, quiet, threads, exercise, save, key_frames }) => {
+        Some(Command::Analyze {
+            input,
+            seconds,
+            model,
+            json,
+            quiet,
+            threads,
+            exercise,
+            save,
+            key_frames,
+            patient,
+            consent,
+            therapist,
+            notes,
+        }) => {
             // The therapist's thresholds judge with or without --save; --save without a
             // prescription stores the default plan as the session's.
             let plan =
@@ -525,9 +780,10 @@ fn main() -> ExitCode {
                     threads,
                     exercise,
                     plan,
-                    save.then_some(SaveOptions { key_frames }),
+                    save.then_some(SaveOptions { key_frames, patient, notes }),
                     cli.mirrored,
                     seconds,
+                    ConsentOptions { words: consent, therapist },
                 )
             })
         }
@@ -553,8 +809,13 @@ fn main() -> ExitCode {
                 Ok(true)
             }
         }
-        Some(Command::Report { session, last: _, out, csv, json }) => run_report(session, out, csv, json),
-        Some(Command::Sessions) => run_sessions(),
+        Some(Command::Report { session, last: _, patient, out, csv, json }) => {
+            run_report(session, patient.as_deref(), out, csv, json)
+        }
+        Some(Command::Sessions { patient }) => run_sessions(patient.as_deref()),
+        Some(Command::Patients { add, patient, usual_plan }) => {
+            run_patients(add.as_deref(), patient.as_deref(), cli.prescription.as_deref(), usual_plan)
+        }
         Some(Command::StoreWriter { db, reps }) => run_store_writer(&db, reps),
         Some(Command::Man { out }) => {
             use clap::CommandFactory;

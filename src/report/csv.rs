@@ -180,5 +180,20 @@ pub fn to_csv(r: &Report) -> String {
         ("session_id", sid.clone()),
         ("detail", format!("{}: {}", format!("{:?}", r.pacing.decision).to_lowercase(), r.pacing.text())),
     ]));
+    // Who, how, and what was kept: one row each (`detail`), present ones only.
+    let a = &r.about;
+    let about: [(&str, Option<String>); 6] = [
+        ("patient", a.patient.clone()),
+        ("telehealth", a.telehealth.map(|m| a.capture.as_ref().map_or(m.to_string(), |c| format!("{m} ({c})")))),
+        ("consent", a.consent_line.clone()),
+        ("pictures", Some(a.pictures.clone())),
+        ("mirrored", Some(a.mirrored.clone())),
+        ("notes", a.notes.clone()),
+    ];
+    for (record, detail) in about {
+        if let Some(detail) = detail {
+            row(BTreeMap::from([("record", record.into()), ("session_id", sid.clone()), ("detail", detail)]));
+        }
+    }
     out
 }

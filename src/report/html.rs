@@ -25,6 +25,7 @@ th{background:#eef2f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .pacing{border-left:6px solid #2f6fb3}.pacing.regress{border-color:#d98200}.pacing.stop{border-color:#b00020}.pacing.progress{border-color:#1b7f3b}
 .urgent{background:#fde8ea;border:2px solid #b00020;border-radius:8px;padding:10px 14px;font-weight:600}
 .notes{white-space:pre-wrap}
+.telehealth{background:#eef6ff;border-left:6px solid #2f6fb3;padding:6px 10px;margin:0 0 6px}
 svg text{font-family:system-ui,sans-serif;font-size:12px;fill:#334}
 footer{color:#6b7785;font-size:12px;margin:24px 0}
 ";
@@ -87,9 +88,10 @@ fn span(start: f64, end: f64) -> String {
 pub fn to_html(r: &Report) -> String {
     let s = &r.session;
     let title = format!("formcheck session #{} — {}", s.id, format_time(s.started_at));
-    let source = match (&s.source_kind, &s.clip_path) {
-        (_, Some(p)) => format!("recorded clip {p}"),
-        (k, None) => format!("{k:?}").to_lowercase(),
+    let source = match (&s.source_kind, &s.clip_path, &s.capture) {
+        (_, Some(p), _) => format!("recorded clip {p}"),
+        (_, None, Some(c)) => format!("video call, {c}"),
+        (k, None, None) => format!("{k:?}").to_lowercase(),
     };
     let duration = s.ended_at.map_or_else(
         || "incomplete: interrupted before it ended".to_string(),
@@ -112,6 +114,7 @@ pub fn to_html(r: &Report) -> String {
                 main {
                     h1 { (title) }
                     p class="meta" { "Source: " (source) " · duration " (duration) " · report made " (format_time(r.generated_at)) }
+                    (about(r))
                     @if let Some(n) = &r.pacing.urgent_notice {
                         p class="urgent" { (n) }
                     }
@@ -440,6 +443,31 @@ fn holds(r: &Report) -> Markup {
     }
 }
 
+/// Who, how, and what was kept: the patient, the telehealth marker and the consent, the pictures
+/// statement, the mirrored picture, the therapist's notes.
+fn about(r: &Report) -> Markup {
+    let a = &r.about;
+    html! {
+        section class="about" id="about" {
+            @if let Some(m) = a.telehealth {
+                p class="telehealth" id="telehealth" { b { (m) } }
+            }
+            @if let Some(p) = &a.patient {
+                p id="patient" { "Patient: " b { (p) } }
+            }
+            @if let Some(c) = &a.consent_line {
+                p id="consent" { (c) }
+            }
+            p id="pictures" { (a.pictures) }
+            p id="mirrored" { (a.mirrored) }
+            @if let Some(n) = &a.notes {
+                h2 { "Therapist's notes" }
+                p class="notes" id="therapist-notes" { (n) }
+            }
+        }
+    }
+}
+
 /// The key frame, an inline JPEG, when one was stored.
 fn key_frame(r: &Report) -> Markup {
     html! {
@@ -453,7 +481,7 @@ fn key_frame(r: &Report) -> Markup {
                     figcaption { (k.caption) }
                 }
             } @else {
-                p { "No key frame stored (key frames are kept only when you allow them)." }
+                p { "No key frame stored (key frames are kept only when you allow them). " (r.about.pictures) }
             }
         }
     }

@@ -10,6 +10,12 @@
 //! JSON gives its caption and size, not its bytes), the pain trend across sessions, and the pacing
 //! suggestion. Times are shown in the computer's local time zone.
 //!
+//! Who and how: the patient (for a therapist's patient; the home flow's implicit patient is not
+//! named), a video call's marker "telehealth: analysed from the call picture" with the consent
+//! line, whether pictures were kept ("key frames kept at the therapist's request" / "no pictures
+//! were kept"), whether the picture was declared mirrored, and the therapist's notes. The pain
+//! trend and the pacing come from the session's own patient only.
+//!
 //! Layout: this file gathers the report's data ([`build`], [`from_record`]); `html` lays out the
 //! page with `maud`, whose templates escape every piece of text they insert (a therapist's note or
 //! a patient's words come out as text, never as markup); `svg` draws the charts; `csv` writes the
@@ -26,7 +32,7 @@ pub use html::to_html;
 use crate::form::{Exercise, FaultId, RomReading, Severity, SpineMethod};
 use crate::session::pacing::{self, PacingRules, PainRating, Suggestion};
 use crate::session::prescription::Prescription;
-use crate::session::store::{SessionRecord, SessionSummary, Store, StoreError};
+use crate::session::store::{Consent, SessionRecord, SessionSummary, SourceKind, Store, StoreError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -260,15 +266,83 @@ pub struct Report {
     pub thoracic_proxy_limit: f32,
     /// The key frame of the worst rep, when one was stored.
     pub key_frame: Option<KeyFrameView>,
+    /// Who the session was, how it was analysed and what was kept.
+    pub about: About,
 }
 
-/// Builds the report of session `id` from the store (pacing judged at the store's clock).
+/// The marker a call's report carries.
+pub const TELEHEALTH_MARKER: &str = "telehealth: analysed from the call picture";
+/// The pictures statement when key frames were kept at the therapist's request (a call or a
+/// named patient).
+pub const KEPT_BY_THERAPIST: &str = "Key frames kept at the therapist's request.";
+/// The pictures statement when key frames were kept at the user's request (home flow).
+pub const KEPT_BY_USER: &str = "Key frames kept at your request.";
+/// The pictures statement when no picture was kept.
+pub const NO_PICTURES: &str = "No pictures were kept: only keypoints, angles and verdicts.";
+
+/// Who the session was, how it was analysed and what was kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct About {
+    /// The patient's name, for a therapist's patient (None: the home flow's implicit patient).
+    pub patient: Option<String>,
+    /// [`TELEHEALTH_MARKER`] for a call, else None.
+    pub telehealth: Option<&'static str>,
+    /// For a call: what was captured (`window:TITLE`).
+    pub capture: Option<String>,
+    /// The consent, as stored.
+    pub consent: Option<Consent>,
+    /// The consent in one line (see [`Consent::line`]).
+    pub consent_line: Option<String>,
+    /// Whether pictures were kept ([`KEPT_BY_THERAPIST`], [`KEPT_BY_USER`], [`NO_PICTURES`], or
+    /// that key frames were allowed and none was made).
+    pub pictures: String,
+    /// Whether the picture was declared mirrored, in words.
+    pub mirrored: String,
+    /// The therapist's notes.
+    pub notes: Option<String>,
+}
+
+impl About {
+    fn of(rec: &SessionRecord) -> Self {
+        let s = &rec.summary;
+        let call = s.source_kind == SourceKind::Call;
+        let named = s.patient_id != crate::session::store::DEFAULT_PATIENT_ID;
+        let pictures = match (rec.key_frames.is_empty(), rec.keep_key_frames) {
+            (false, _) if call || named => KEPT_BY_THERAPIST.to_string(),
+            (false, _) => KEPT_BY_USER.to_string(),
+            (true, true) => "No pictures were kept: key frames were allowed, but no rep gave one.".to_string(),
+            (true, false) => NO_PICTURES.to_string(),
+        };
+        let mirrored = match rec.mirrored {
+            Some(true) => {
+                "The picture was declared mirrored and flipped back before judging, so the sides are the person's own."
+            }
+            Some(false) => "The picture was analysed as it was shown (not declared mirrored).",
+            None => {
+                "Whether the picture was mirrored was not recorded (a session stored before formcheck recorded it)."
+            }
+        };
+        Self {
+            patient: (named || call).then(|| s.patient.clone()),
+            telehealth: call.then_some(TELEHEALTH_MARKER),
+            capture: s.capture.clone(),
+            consent: rec.consent.clone(),
+            consent_line: rec.consent.as_ref().map(Consent::line),
+            pictures,
+            mirrored: mirrored.to_string(),
+            notes: rec.notes.clone(),
+        }
+    }
+}
+
+/// Builds the report of session `id` from the store (pacing judged at the store's clock). The
+/// pain trend and the pacing come from the session's own patient's sessions only.
 ///
 /// # Errors
 /// When the session does not exist or does not read back.
 pub fn build(store: &Store, id: i64) -> Result<Report, StoreError> {
     let rec = store.load_session(id)?;
-    let history = store.pain_history()?;
+    let history = store.pain_history_of(rec.summary.patient_id)?;
     let now = store.now();
     Ok(from_record(&rec, &history, now))
 }
@@ -435,6 +509,7 @@ pub(crate) fn from_record(rec: &SessionRecord, history: &[pacing::SessionPain], 
             jpeg_bytes: k.jpeg.len(),
             jpeg: k.jpeg.clone(),
         }),
+        about: About::of(rec),
     }
 }
 

@@ -1,14 +1,22 @@
 //! Key frames: one picture of the session's worst rep, with the skeleton and (for the hip hinge)
 //! the dowel line and its three contacts drawn on it, for the therapist's report.
 //!
-//! Kept only when the user allows it (`formcheck analyze CLIP --save --key-frames`): by default the
-//! store holds numbers only. The frame is decoded again from the clip with ffmpeg (exact seek),
-//! drawn on with the `image` crate, scaled to at most [`MAX_WIDTH`] pixels wide and encoded as a
-//! JPEG of quality [`JPEG_QUALITY`].
+//! Kept only when the user allows it (`formcheck analyze CLIP --save --key-frames`, or
+//! `--keep-keyframes` on a call; the session records it, and the store refuses a picture for a
+//! session that did not allow them): by default the store holds numbers only, and nothing here
+//! runs. For a clip the frame is decoded again from the clip with ffmpeg (exact seek); a live
+//! capture (a video call) cannot be read again, so [`FrameTap`] keeps a few snapshots while it is
+//! analysed, in memory only, and only when key frames were allowed. The picture is drawn on with
+//! the `image` crate, scaled to at most [`MAX_WIDTH`] pixels wide and encoded as a JPEG of quality
+//! [`JPEG_QUALITY`].
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use image::RgbImage;
+
+use crate::capture::{FrameSource, SourceError, SourceInfo};
+use crate::frame::Frame;
 
 use crate::form::{FaultId, RepRecord, Severity};
 use crate::pipeline::analyze::Analysis;
@@ -145,6 +153,135 @@ pub(crate) fn render(analysis: &Analysis, clip: &Path, rep: &RepRecord) -> Resul
         .encode_image(&img)
         .map_err(KeyFrameError::Encode)?;
     Ok(KeyFrame { rep_index: rep.index, t_s: frame.t, jpeg, caption: caption(rep, frame.t) })
+}
+
+/// Snapshots at most this often (s of the source's time) while there is room...
+const TAP_SPACING_S: f64 = 0.25;
+/// ...and at most this many (each a JPEG of at most [`MAX_WIDTH`] pixels, some 50-100 kB): when
+/// full, every other one is dropped and the spacing doubles, so a long call keeps evenly spread
+/// snapshots in bounded memory.
+const TAP_MAX: usize = 480;
+
+/// Snapshots of a live source, kept by [`FrameTap`]: (time, JPEG).
+#[derive(Debug, Default)]
+struct Snapshots {
+    spacing: f64,
+    shots: Vec<(f64, Vec<u8>)>,
+}
+
+/// What [`FrameTap`] kept, read after the analysis.
+#[derive(Debug, Clone, Default)]
+pub struct TapHandle(Arc<Mutex<Snapshots>>);
+
+impl TapHandle {
+    /// How many snapshots are kept.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.lock().map_or(0, |s| s.shots.len())
+    }
+
+    /// Whether none is kept.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The snapshot nearest `t`: (its time, its picture).
+    fn nearest(&self, t: f64) -> Option<(f64, RgbImage)> {
+        let s = self.0.lock().ok()?;
+        let (ts, jpeg) = s.shots.iter().min_by(|a, b| (a.0 - t).abs().total_cmp(&(b.0 - t).abs()))?;
+        let img = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg).ok()?.to_rgb8();
+        Some((*ts, img))
+    }
+}
+
+/// A live source that keeps a snapshot of its frames every [`TAP_SPACING_S`] (at most
+/// [`TAP_MAX`], see there), scaled to the key frame's size, so the worst rep's picture can be
+/// drawn after a live analysis. Use only when key frames were allowed: the snapshots stay in
+/// memory and only the key frame chosen from them is stored.
+pub struct FrameTap {
+    inner: Box<dyn FrameSource>,
+    kept: TapHandle,
+    last: Option<f64>,
+}
+
+impl FrameTap {
+    /// Wraps `inner`; the handle reads the snapshots afterwards.
+    #[must_use]
+    pub fn new(inner: Box<dyn FrameSource>) -> (Self, TapHandle) {
+        let kept = TapHandle(Arc::new(Mutex::new(Snapshots { spacing: TAP_SPACING_S, shots: Vec::new() })));
+        (Self { inner, kept: kept.clone(), last: None }, kept)
+    }
+
+    fn keep(&mut self, f: &Frame) {
+        let Ok(mut s) = self.kept.0.lock() else { return };
+        if self.last.is_some_and(|l| f.t - l < s.spacing) || f.width == 0 || f.height == 0 {
+            return;
+        }
+        let Some(img) = RgbImage::from_raw(f.width, f.height, f.rgb().into_owned()) else { return };
+        let (w, h) = frame_size(f.width, f.height);
+        let small = if (w, h) == (f.width, f.height) { img } else { image::imageops::thumbnail(&img, w, h) };
+        let mut jpeg = Vec::new();
+        if image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&small).is_err() {
+            return;
+        }
+        self.last = Some(f.t);
+        s.shots.push((f.t, jpeg));
+        if s.shots.len() > TAP_MAX {
+            let mut i = 0;
+            s.shots.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            s.spacing *= 2.0;
+        }
+    }
+}
+
+impl FrameSource for FrameTap {
+    fn info(&self) -> &SourceInfo {
+        self.inner.info()
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        let f = self.inner.next_frame()?;
+        if let Some(f) = &f {
+            self.keep(f);
+        }
+        Ok(f)
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        self.inner.take_warnings()
+    }
+}
+
+/// The key frame of the worst rep of a live analysis (see [`worst_rep`]), from the snapshot
+/// [`FrameTap`] kept nearest its [`key_time`], with the overlay of the analysed frame at that
+/// snapshot's time. None when no rep was counted or nothing was kept.
+///
+/// # Errors
+/// When the picture cannot be encoded.
+pub fn of_worst_rep_live(analysis: &Analysis, kept: &TapHandle) -> Result<Option<KeyFrame>, KeyFrameError> {
+    let Some(result) = &analysis.exercise else { return Ok(None) };
+    let Some(rep) = worst_rep(&result.report.reps) else { return Ok(None) };
+    let Some((t, mut img)) = kept.nearest(key_time(rep)) else { return Ok(None) };
+    let frame = analysis
+        .frames
+        .iter()
+        .min_by(|a, b| (a.t - t).abs().total_cmp(&(b.t - t).abs()))
+        .ok_or(KeyFrameError::NoFrame)?;
+    let sw = analysis.source.width;
+    if sw == 0 {
+        return Err(KeyFrameError::NoPictureSize);
+    }
+    let scale = img.width() as f32 / sw as f32;
+    draw_overlay(&mut img, frame, scale, MIN_KEYPOINT_SCORE);
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
+        .encode_image(&img)
+        .map_err(KeyFrameError::Encode)?;
+    Ok(Some(KeyFrame { rep_index: rep.index, t_s: frame.t, jpeg, caption: caption(rep, frame.t) }))
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Keeps the store in step with a guided session: the session opens with the first set (or the
-//! pain-before rating), every rep and hold is written the frame the coach counts it (one
+//! pain-before rating, under the patient, source, plan, consent and notes of its [`NewSession`]), every rep and hold is written the frame the coach counts it (one
 //! transaction each, so a crash loses at most the rep in progress), sets end when the coach ends
 //! them, pain ratings are written as they are given, and the session ends with the coach.
 
@@ -9,7 +9,7 @@ use crate::coach::{Coach, Stage};
 use crate::form::Cue;
 use crate::session::pacing::PainKind;
 use crate::session::prescription::Prescription;
-use crate::session::store::{SourceKind, Store, StoreError};
+use crate::session::store::{NewSession, SourceKind, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, Default)]
 struct SetIds {
@@ -24,9 +24,7 @@ struct SetIds {
 /// Writes a [`Coach`]'s session into a [`Store`] as it happens.
 pub struct Recorder {
     store: Store,
-    source: SourceKind,
-    clip: Option<PathBuf>,
-    plan: Prescription,
+    new: NewSession,
     session: Option<i64>,
     sets: Vec<SetIds>,
     pain_before: bool,
@@ -40,10 +38,40 @@ impl std::fmt::Debug for Recorder {
 }
 
 impl Recorder {
-    /// A recorder for a session from `source` (`clip` for a recorded video) under `plan`.
+    /// A recorder for a session of the default patient from `source` (`clip` for a recorded
+    /// video) under `plan`.
     #[must_use]
     pub fn new(store: Store, source: SourceKind, clip: Option<PathBuf>, plan: Prescription) -> Self {
-        Self { store, source, clip, plan, session: None, sets: Vec::new(), pain_before: false, ended: false }
+        let mut new = NewSession::new(source).prescription(Some(&plan));
+        new.clip_path = clip;
+        Self::for_session(store, new)
+    }
+
+    /// A recorder for a session begun as `new` says (a patient, a call with its consent, notes,
+    /// key frames allowed or not: see [`crate::session::telehealth::CallSession::recorder`]).
+    /// Nothing is written until the first set or pain rating.
+    #[must_use]
+    pub fn for_session(store: Store, new: NewSession) -> Self {
+        Self { store, new, session: None, sets: Vec::new(), pain_before: false, ended: false }
+    }
+
+    /// Records whether the picture was declared mirrored (before the session begins).
+    #[must_use]
+    pub fn with_mirrored(mut self, mirrored: bool) -> Self {
+        self.new.mirrored = mirrored;
+        self
+    }
+
+    /// Sets the therapist's notes: stored at once when the session has begun, else with it.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub fn set_notes(&mut self, notes: Option<&str>) -> Result<(), StoreError> {
+        self.new = self.new.clone().notes(notes);
+        match self.session {
+            Some(id) => self.store.set_session_notes(id, notes),
+            None => Ok(()),
+        }
     }
 
     /// The session's id, once it has begun.
@@ -62,7 +90,7 @@ impl Recorder {
         if let Some(s) = self.session {
             return Ok(s);
         }
-        let s = self.store.begin_session(self.source, self.clip.as_deref(), Some(&self.plan))?;
+        let s = self.store.begin(&self.new)?;
         self.session = Some(s);
         Ok(s)
     }

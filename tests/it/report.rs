@@ -186,6 +186,10 @@ fn report_of_an_analysed_clip() {
     );
     assert!(html.contains(&esc(&k.caption)), "the caption is shown");
     assert!(!html.contains("No key frame stored"));
+    assert!(rec.keep_key_frames, "the session records that key frames were allowed");
+    assert!(html.contains(&esc(formcheck::report::KEPT_BY_USER)), "the pictures statement of the home flow");
+    assert!(!html.contains(&esc(formcheck::report::NO_PICTURES)));
+    assert!(!html.contains(formcheck::report::TELEHEALTH_MARKER), "a home clip is no call");
     // Whether a real dowel was used (this clip has none).
     assert!(
         html.contains("No real dowel was detected: the dowel contacts were judged on the virtual dowel fitted to the back contour, or by keypoints."),
@@ -282,6 +286,10 @@ fn no_key_frame_without_the_flag() {
     let html = std::fs::read_to_string(&out).unwrap();
     assert_well_formed(&html);
     assert!(html.contains("No key frame stored (key frames are kept only when you allow them)."), "the report says so");
+    assert!(html.contains(&esc(formcheck::report::NO_PICTURES)), "the pictures statement");
+    assert!(!html.contains(&esc(formcheck::report::KEPT_BY_USER)), "nothing kept");
+    assert!(!html.contains(formcheck::report::TELEHEALTH_MARKER), "a home clip is no call");
+    assert!(!html.contains("Patient: "), "the home flow's implicit patient is not named");
     assert!(!html.contains("src="), "no image in the report");
     assert!(html.contains("No real dowel was detected"), "the dowel statement");
 }

@@ -1,11 +1,11 @@
 //! The report escapes what people typed: a therapist's plan (its title and notes), the name of a
-//! patient's clip, and stored texts (a key frame's caption, a hold's variant, why the mask refused
+//! patient's clip, the patient's name, the therapist's notes and a consent statement, and stored texts (a key frame's caption, a hold's variant, why the mask refused
 //! a rep) holding markup come out as visible text, never as elements or attributes.
 
 use formcheck::form::{Exercise, FaultId, HingeRep, HoldRecord, RepRecord, SpineMethod};
 use formcheck::session::pacing::PainKind;
 use formcheck::session::prescription::Prescription;
-use formcheck::session::store::{KeyFrame, SourceKind, Store};
+use formcheck::session::store::{KeyFrame, NewSession, SourceKind, Store};
 use quick_xml::events::Event;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -93,7 +93,18 @@ fn typed_text_comes_out_as_text() {
     .expect("the plan parses");
     assert_eq!(plan.title.as_deref(), Some(format!("Weeks 1-2 {SCRIPT}").as_str()));
     let clip = format!("/clips/{IMG}{SCRIPT}.mp4");
-    let session = store.begin_session(SourceKind::Clip, Some(Path::new(&clip)), Some(&plan)).unwrap();
+    let (patient, _) = store.ensure_patient(&format!("Ana {SCRIPT}")).unwrap();
+    let mut new = NewSession::new(SourceKind::Call)
+        .patient(patient.id)
+        .clip(Path::new(&clip))
+        .prescription(Some(&plan))
+        .keep_key_frames(true)
+        .notes(Some(&format!("Watch the knee {IMG}")));
+    new.consent = Some(
+        formcheck::session::telehealth::Consent::confirm(&format!("Agreed {SCRIPT}"), "Dr K", "window:Call", 1)
+            .unwrap(),
+    );
+    let session = store.begin(&new).unwrap();
     let set = store.begin_set(session, Exercise::Hinge).unwrap();
     store.record_rep(set, &hinge_rep(1, IMG)).unwrap();
     store.end_set(set, 0.0).unwrap();
@@ -140,6 +151,9 @@ fn typed_text_comes_out_as_text() {
         format!("Source: recorded clip {clip}"),
         format!("Rep 1 {IMG}"),
         format!("– (mask: {IMG})"),
+        format!("Ana {SCRIPT}"),
+        format!("Watch the knee {IMG}"),
+        format!("Agreed {SCRIPT}"),
     ] {
         assert!(text.contains(&shown), "{shown:?} is not shown as text");
     }

@@ -267,8 +267,8 @@ fn a_version_1_store_is_migrated_and_keeps_its_data() {
         assert!(conn.prepare("SELECT 1 FROM key_frames").is_err(), "version 1 has no key frames");
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(SCHEMA_VERSION, 3);
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(store.schema_version().unwrap(), 4);
     assert_eq!(store.integrity_check().unwrap(), "ok");
     let rec = store.load_session(7).unwrap();
     assert_eq!(rec.summary.clip_path.as_deref(), Some("/clips/old.mp4"));
@@ -280,19 +280,26 @@ fn a_version_1_store_is_migrated_and_keeps_its_data() {
     assert!(rec.key_frames.is_empty());
     assert!(rec.set_records[0].attempts.is_empty(), "version 1 had no attempts; the table is new and empty");
 
-    // The new table works, is exported (base64) and deleted with everything.
+    // The old session did not allow key frames: no picture is added to it now.
     let jpeg = vec![0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9];
     let k = KeyFrame { rep_index: 1, t_s: 2.5, jpeg: jpeg.clone(), caption: "Rep 1 at 2.5 s".into() };
-    store.save_key_frame(7, &k).unwrap();
-    assert_eq!(store.key_frames(7).unwrap(), vec![k.clone()]);
+    assert!(matches!(store.save_key_frame(7, &k), Err(StoreError::KeyFramesNotAllowed { id: 7, .. })));
+    // The new table works for a session that allows them, is exported (base64) and deleted with
+    // everything.
+    let s = store.begin(&formcheck::session::store::NewSession::new(SourceKind::Clip).keep_key_frames(true)).unwrap();
+    store.save_key_frame(s, &k).unwrap();
+    assert_eq!(store.key_frames(s).unwrap(), vec![k.clone()]);
     let export = store.export_all().unwrap();
-    assert_eq!(export["schema_version"], 3);
-    assert_eq!(export["sessions"][0]["key_frames"][0]["jpeg_base64"], BASE64.encode(&jpeg));
-    assert_eq!(export["sessions"][0]["key_frames"][0]["caption"], "Rep 1 at 2.5 s");
+    assert_eq!(export["schema_version"], 4);
+    assert_eq!(export["sessions"][1]["id"], s);
+    assert_eq!(export["sessions"][1]["key_frames"][0]["jpeg_base64"], BASE64.encode(&jpeg));
+    assert_eq!(export["sessions"][1]["key_frames"][0]["caption"], "Rep 1 at 2.5 s");
+    assert_eq!(export["sessions"][0]["patient"], "default");
+    assert_eq!(export["patients"][0]["name"], "default");
     drop(store);
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3, "opening again does not migrate again");
-    assert_eq!(store.load_session(7).unwrap().key_frames, vec![k]);
+    assert_eq!(store.schema_version().unwrap(), 4, "opening again does not migrate again");
+    assert_eq!(store.load_session(s).unwrap().key_frames, vec![k]);
     store.delete_all().unwrap();
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();

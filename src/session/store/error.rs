@@ -59,9 +59,35 @@ pub enum StoreError {
     /// An analysis without an exercise verdict cannot be saved.
     #[error("store {}: the analysis checked no exercise: nothing to save (add --exercise)", path.display())]
     NothingToSave { path: PathBuf },
+    /// No patient of that name (the known ones are listed).
+    #[error(
+        "store {}: no patient named {name:?}. Known patients: {}.\nFix: use one of those names (`formcheck patients` lists them); a new patient is added by saving a session with `--patient NAME`.",
+        path.display(), known_list(known)
+    )]
+    UnknownPatient { path: PathBuf, name: String, known: Vec<String> },
+    /// A patient name that cannot be used.
+    #[error("store {}: the patient name {name:?} {why}.\nFix: give a name of 1 to {} characters, without line breaks or spaces around it.", path.display(), super::MAX_PATIENT_NAME_CHARS)]
+    PatientName { path: PathBuf, name: String, why: String },
+    /// A call session needs the patient's consent.
+    #[error(
+        "store {}: a session from a video call is stored only with the patient's consent, and none was given.\nFix: confirm that the patient was told and agrees (`--consent yes`, or the consent box in the window).",
+        path.display()
+    )]
+    NoConsent { path: PathBuf },
+    /// Key frames were not allowed for this session: no picture is stored with it.
+    #[error(
+        "store {}: session {id} was recorded without key frames, so no picture is stored with it.\nFix: allow key frames when the session starts (`--key-frames`).",
+        path.display()
+    )]
+    KeyFramesNotAllowed { path: PathBuf, id: i64 },
     /// A stored record does not read back (or a record does not serialise).
     #[error("store {}: {what}: {detail}", path.display())]
     Record { path: PathBuf, what: String, detail: String },
+}
+
+/// "Alice, Bob" (or "none yet").
+fn known_list(known: &[String]) -> String {
+    if known.is_empty() { "none yet".to_string() } else { known.join(", ") }
 }
 
 /// The database error in words (SQLite's own text, without "Error code N").

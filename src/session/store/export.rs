@@ -3,7 +3,8 @@
 use super::{Result, SCHEMA_VERSION, Store};
 
 impl Store {
-    /// Everything, as JSON: `{ "schema_version", "exported_at", "sessions": [SessionRecord...] }`.
+    /// Everything, as JSON: `{ "schema_version", "exported_at", "patients": [PatientSummary...],
+    /// "sessions": [SessionRecord...] }` (each session names its patient, with its notes and consent).
     /// Key frames are included with their JPEG as base64 (`key_frames[].jpeg_base64`): the export
     /// holds everything the store holds.
     ///
@@ -16,11 +17,13 @@ impl Store {
         Ok(serde_json::json!({
             "schema_version": SCHEMA_VERSION,
             "exported_at": self.now(),
+            "patients": self.patients()?,
             "sessions": sessions,
         }))
     }
 
-    /// Deletes every session, pain rating and key frame, and shrinks the file so nothing is left on disk
+    /// Deletes every session, pain rating, key frame and patient (the default patient stays, without
+    /// a plan of its own), and shrinks the file so nothing is left on disk
     /// (`secure_delete` overwrites the freed pages, the WAL is truncated).
     ///
     /// # Errors
@@ -31,7 +34,8 @@ impl Store {
         self.db(
             tx.execute_batch(
                 "DELETE FROM key_frames; DELETE FROM attempts; DELETE FROM cues; DELETE FROM faults; DELETE FROM reps; DELETE FROM holds;
-                 DELETE FROM pain; DELETE FROM sets; DELETE FROM sessions;",
+                 DELETE FROM pain; DELETE FROM sets; DELETE FROM sessions;
+                 DELETE FROM patients WHERE is_default = 0; UPDATE patients SET prescription_toml = NULL;",
             ),
             what,
         )?;

@@ -11,17 +11,24 @@
 //!
 //! Schema (version [`SCHEMA_VERSION`] in `PRAGMA user_version`; older files are migrated on open,
 //! newer ones refused): see [`SCHEMA_V1`], [`SCHEMA_V2`] which adds the `key_frames` table, and
-//! [`SCHEMA_V3`] which adds the `attempts` table.
+//! [`SCHEMA_V3`] which adds the `attempts` table, and [`SCHEMA_V4`] which adds the `patients`
+//! (every session filed under one; the home flow's under the implicit default patient) and, with
+//! each session, the call's consent, the therapist's notes, whether the picture was declared
+//! mirrored and whether key frames were allowed.
 //!
 //! Key frames (one annotated JPEG of a session's worst rep) are stored only when the user allows
-//! them (`formcheck analyze ... --save --key-frames`); otherwise the store holds numbers only.
+//! them (`formcheck analyze ... --save --key-frames`, recorded as the session's
+//! `keep_key_frames`); otherwise the store holds numbers only, and [`Store::save_key_frame`]
+//! refuses a picture for a session that did not allow them.
 //!
 //! Layout: this file opens the store; `schema` creates and migrates the tables, `write` records a
-//! session as it happens, `read` lists and loads sessions, `export` exports or deletes everything;
+//! session as it happens, `read` lists and loads sessions, `patients` keeps the patients and their
+//! plans, `export` exports or deletes everything;
 //! `records` holds the values, `time` the clock and how times are shown, `error` the errors.
 
 mod error;
 mod export;
+mod patients;
 mod read;
 mod records;
 mod schema;
@@ -29,8 +36,12 @@ mod time;
 mod write;
 
 pub use error::StoreError;
-pub use records::{KeyFrame, SessionRecord, SessionSummary, SetRecord, SourceKind};
-pub use schema::{SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_VERSION};
+pub use patients::patient_name_problem;
+pub use records::{
+    Consent, DEFAULT_PATIENT_ID, DEFAULT_PATIENT_NAME, KeyFrame, MAX_PATIENT_NAME_CHARS, NewSession, Patient,
+    PatientSummary, SessionRecord, SessionSummary, SetRecord, SourceKind,
+};
+pub use schema::{SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_VERSION};
 pub use time::{format_time, format_time_in, unix_now};
 
 use error::At;
@@ -50,7 +61,8 @@ pub(crate) const CHECKIN_WITHIN_S: i64 = 72 * 3600;
 pub const APPLICATION_ID: i32 = 0x4643_484B;
 
 /// The tables formcheck creates (a store from before [`APPLICATION_ID`] is recognised by them).
-const OUR_TABLES: [&str; 8] = ["sessions", "sets", "reps", "holds", "faults", "cues", "pain", "key_frames"];
+const OUR_TABLES: [&str; 10] =
+    ["sessions", "sets", "reps", "holds", "faults", "cues", "pain", "key_frames", "attempts", "patients"];
 
 /// The store's results.
 pub(crate) type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{
-    CHECKIN_AFTER_S, CHECKIN_WITHIN_S, KeyFrame, Result, SessionRecord, SessionSummary, SetRecord, SourceKind,
+    CHECKIN_AFTER_S, CHECKIN_WITHIN_S, Consent, KeyFrame, Result, SessionRecord, SessionSummary, SetRecord, SourceKind,
 };
 use super::{Store, StoreError};
 use crate::form::{Cue, CuePriority, Exercise};
@@ -13,6 +13,8 @@ use crate::session::prescription::Prescription;
 impl Store {
     /// Sessions awaiting their next-day check-in at `now`: ended between [`CHECKIN_AFTER_S`] and
     /// [`CHECKIN_WITHIN_S`] ago, with at least one set, and no next-day rating yet; newest first.
+    /// Only the home flow's sessions (the default patient's): the person at this computer is asked
+    /// about their own back, never about a therapist's patient.
     ///
     /// # Errors
     /// On a database error.
@@ -23,12 +25,17 @@ impl Store {
                 .prepare(
                     "SELECT s.id FROM sessions s
                      WHERE s.ended_at IS NOT NULL AND s.ended_at <= ?1 AND s.ended_at >= ?2
+                       AND s.patient_id = ?3
                        AND EXISTS (SELECT 1 FROM sets WHERE session_id = s.id)
                        AND NOT EXISTS (SELECT 1 FROM pain WHERE session_id = s.id AND kind = 'next_day')
                      ORDER BY s.ended_at DESC, s.id DESC",
                 )
                 .and_then(|mut st| {
-                    st.query_map(params![now - CHECKIN_AFTER_S, now - CHECKIN_WITHIN_S], |r| r.get(0))?.collect()
+                    st.query_map(
+                        params![now - CHECKIN_AFTER_S, now - CHECKIN_WITHIN_S, super::DEFAULT_PATIENT_ID],
+                        |r| r.get(0),
+                    )?
+                    .collect()
                 }),
             what,
         )?;
@@ -43,7 +50,7 @@ impl Store {
         Ok(self.pending_checkins(self.now())?.into_iter().next())
     }
 
-    /// Every session, newest first.
+    /// Every session of every patient, newest first.
     ///
     /// # Errors
     /// On a database error.
@@ -57,7 +64,21 @@ impl Store {
         ids.into_iter().map(|id| self.summary(id)).collect()
     }
 
-    /// The newest session's id.
+    /// The sessions of one patient, newest first.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub fn list_sessions_of(&self, patient_id: i64) -> Result<Vec<SessionSummary>> {
+        let ids: Vec<i64> = self.db(
+            self.conn
+                .prepare("SELECT id FROM sessions WHERE patient_id = ?1 ORDER BY started_at DESC, id DESC")
+                .and_then(|mut st| st.query_map([patient_id], |r| r.get(0))?.collect()),
+            &format!("listing the sessions of patient {patient_id}"),
+        )?;
+        ids.into_iter().map(|id| self.summary(id)).collect()
+    }
+
+    /// The newest session's id (of any patient).
     ///
     /// # Errors
     /// On a database error.
@@ -70,6 +91,23 @@ impl Store {
         )
     }
 
+    /// The newest session of one patient.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub fn last_session_id_of(&self, patient_id: i64) -> Result<Option<i64>> {
+        self.db(
+            self.conn
+                .query_row(
+                    "SELECT id FROM sessions WHERE patient_id = ?1 ORDER BY started_at DESC, id DESC LIMIT 1",
+                    [patient_id],
+                    |r| r.get(0),
+                )
+                .optional(),
+            &format!("finding the last session of patient {patient_id}"),
+        )
+    }
+
     fn summary(&self, id: i64) -> Result<SessionSummary> {
         let what = format!("reading session {id}");
         let row = self.db(
@@ -78,8 +116,9 @@ impl Store {
                     "SELECT started_at, ended_at, source_kind, clip_path,
                             (SELECT COUNT(*) FROM sets WHERE session_id = s.id),
                             (SELECT COUNT(*) FROM reps r JOIN sets t ON r.set_id = t.id WHERE t.session_id = s.id),
-                            (SELECT COUNT(*) FROM holds h JOIN sets t ON h.set_id = t.id WHERE t.session_id = s.id)
-                     FROM sessions s WHERE id = ?1",
+                            (SELECT COUNT(*) FROM holds h JOIN sets t ON h.set_id = t.id WHERE t.session_id = s.id),
+                            s.patient_id, p.name, s.capture
+                     FROM sessions s JOIN patients p ON p.id = s.patient_id WHERE s.id = ?1",
                     [id],
                     |r| {
                         Ok((
@@ -90,13 +129,15 @@ impl Store {
                             r.get::<_, u32>(4)?,
                             r.get::<_, u32>(5)?,
                             r.get::<_, u32>(6)?,
+                            (r.get::<_, i64>(7)?, r.get::<_, String>(8)?, r.get::<_, Option<String>>(9)?),
                         ))
                     },
                 )
                 .optional(),
             &what,
         )?;
-        let Some((started_at, ended_at, kind, clip_path, sets, reps, holds)) = row else {
+        let Some((started_at, ended_at, kind, clip_path, sets, reps, holds, (patient_id, patient, capture))) = row
+        else {
             return Err(StoreError::NoSession { path: self.path.clone(), id });
         };
         let names: Vec<String> = self.db(
@@ -115,7 +156,20 @@ impl Store {
         let source_kind = SourceKind::parse(&kind).ok_or_else(|| {
             StoreError::record(&self.path, format!("session {id}"), format!("unknown source kind {kind:?}"))
         })?;
-        Ok(SessionSummary { id, started_at, ended_at, source_kind, clip_path, exercises, sets, reps, holds })
+        Ok(SessionSummary {
+            id,
+            started_at,
+            ended_at,
+            source_kind,
+            clip_path,
+            patient_id,
+            patient,
+            capture,
+            exercises,
+            sets,
+            reps,
+            holds,
+        })
     }
 
     fn exercise(&self, name: &str, session: i64) -> Result<Exercise> {
@@ -129,8 +183,26 @@ impl Store {
     pub fn load_session(&self, id: i64) -> Result<SessionRecord> {
         let summary = self.summary(id)?;
         let what = format!("reading session {id}");
-        let snapshot: Option<String> = self.db(
-            self.conn.query_row("SELECT prescription_toml FROM sessions WHERE id = ?1", [id], |r| r.get(0)),
+        type Details = (Option<String>, Option<bool>, bool, Option<String>, Option<Consent>);
+        let (snapshot, mirrored, keep_key_frames, notes, consent): Details = self.db(
+            self.conn.query_row(
+                "SELECT prescription_toml, mirrored, keep_key_frames, notes,
+                        consent_statement, consent_by, consent_at, consent_source
+                 FROM sessions WHERE id = ?1",
+                [id],
+                |r| {
+                    let consent = match (r.get::<_, Option<String>>(4)?, r.get::<_, Option<i64>>(6)?) {
+                        (Some(statement), Some(confirmed_at)) => Some(Consent {
+                            statement,
+                            confirmed_by: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                            confirmed_at,
+                            source: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                        }),
+                        _ => None,
+                    };
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, consent))
+                },
+            ),
             &what,
         )?;
         let prescription = snapshot
@@ -186,7 +258,17 @@ impl Store {
         }
         let pain = self.pain_of(id)?;
         let key_frames = self.key_frames(id)?;
-        Ok(SessionRecord { summary, prescription, set_records, pain, key_frames })
+        Ok(SessionRecord {
+            summary,
+            prescription,
+            set_records,
+            pain,
+            key_frames,
+            keep_key_frames,
+            mirrored,
+            notes,
+            consent,
+        })
     }
 
     /// Reads a set's reps, holds and cues.
@@ -250,16 +332,28 @@ impl Store {
             .collect()
     }
 
-    /// Every session's pain ratings and prescription, oldest first: the input of
-    /// [`crate::session::pacing::suggest`].
+    /// The home flow's pain history: the default patient's sessions' pain ratings and
+    /// prescriptions, oldest first (a therapist's patients are never mixed into it). For a named
+    /// patient use [`Store::pain_history_of`].
     ///
     /// # Errors
     /// On a database error.
     pub fn pain_history(&self) -> Result<Vec<SessionPain>> {
+        self.pain_history_of(super::DEFAULT_PATIENT_ID)
+    }
+
+    /// One patient's sessions' pain ratings and prescriptions, oldest first: the input of
+    /// [`crate::session::pacing::suggest`] and the report's pain trend.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub fn pain_history_of(&self, patient_id: i64) -> Result<Vec<SessionPain>> {
         let rows: Vec<(i64, i64, Option<String>)> = self.db(
             self.conn
-                .prepare("SELECT id, started_at, prescription_toml FROM sessions ORDER BY started_at, id")
-                .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect()),
+                .prepare("SELECT id, started_at, prescription_toml FROM sessions WHERE patient_id = ?1 ORDER BY started_at, id")
+                .and_then(|mut st| {
+                    st.query_map([patient_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect()
+                }),
             "reading the pain history",
         )?;
         rows.into_iter()

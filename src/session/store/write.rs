@@ -4,15 +4,15 @@
 use rusqlite::{OptionalExtension, params};
 use std::path::Path;
 
-use super::{KeyFrame, Result, SourceKind, Store, StoreError};
+use super::{KeyFrame, NewSession, Result, SourceKind, Store, StoreError};
 use crate::form::{AttemptRecord, Cue, Exercise, ExerciseReport, HoldRecord, RepRecord};
 use crate::pipeline::analyze::Analysis;
 use crate::session::pacing::{PainKind, RedFlag};
 use crate::session::prescription::Prescription;
 
 impl Store {
-    /// Starts a session; `prescription` is snapshotted (as TOML) so later edits do not rewrite
-    /// history.
+    /// Starts a session of the default patient; `prescription` is snapshotted (as TOML) so later
+    /// edits do not rewrite history. See [`Store::begin`] for a patient, a call, notes.
     ///
     /// # Errors
     /// On a database error.
@@ -22,19 +22,65 @@ impl Store {
         clip_path: Option<&Path>,
         prescription: Option<&Prescription>,
     ) -> Result<i64> {
+        let mut new = NewSession::new(source).prescription(prescription);
+        new.clip_path = clip_path.map(Path::to_path_buf);
+        self.begin(&new)
+    }
+
+    /// Starts a session as `new` says: under its patient (the default one when None), with its
+    /// plan snapshotted, its notes, whether the picture was mirrored and whether key frames are
+    /// allowed, and for a call its capture and the patient's consent.
+    ///
+    /// # Errors
+    /// [`StoreError::NoConsent`] for a call without consent; when the patient does not exist, or
+    /// on a database error.
+    pub fn begin(&self, new: &NewSession) -> Result<i64> {
+        if new.source == SourceKind::Call && new.consent.is_none() {
+            return Err(StoreError::NoConsent { path: self.path.clone() });
+        }
+        let patient = new.patient_id.unwrap_or(super::DEFAULT_PATIENT_ID);
+        let c = new.consent.as_ref();
         self.db(
             self.conn.execute(
-                "INSERT INTO sessions (started_at, source_kind, clip_path, prescription_toml) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO sessions (started_at, patient_id, source_kind, clip_path, prescription_toml, capture,
+                                       mirrored, keep_key_frames, notes,
+                                       consent_statement, consent_by, consent_at, consent_source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     self.now(),
-                    source.name(),
-                    clip_path.map(|p| p.display().to_string()),
-                    prescription.map(Prescription::to_toml)
+                    patient,
+                    new.source.name(),
+                    new.clip_path.as_ref().map(|p| p.display().to_string()),
+                    new.prescription.as_ref().map(Prescription::to_toml),
+                    new.capture,
+                    new.mirrored,
+                    new.keep_key_frames,
+                    new.notes,
+                    c.map(|c| &c.statement),
+                    c.map(|c| &c.confirmed_by),
+                    c.map(|c| c.confirmed_at),
+                    c.map(|c| &c.source),
                 ],
             ),
-            "starting a session",
+            &format!("starting a session of patient {patient}"),
         )?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Sets (or with None or empty text, clears) the therapist's notes of a session.
+    ///
+    /// # Errors
+    /// When the session does not exist, or on a database error.
+    pub fn set_session_notes(&self, session_id: i64, notes: Option<&str>) -> Result<()> {
+        let notes = notes.filter(|n| !n.trim().is_empty());
+        let n = self.db(
+            self.conn.execute("UPDATE sessions SET notes = ?1 WHERE id = ?2", params![notes, session_id]),
+            &format!("storing the notes of session {session_id}"),
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoSession { path: self.path.clone(), id: session_id });
+        }
+        Ok(())
     }
 
     /// Starts the next set of `exercise` in the session; its targets come from the session's
@@ -266,37 +312,62 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Stores a key frame of a session's rep (replacing one of the same rep).
+    /// Stores a key frame of a session's rep (replacing one of the same rep). Only a session that
+    /// allowed key frames ([`NewSession::keep_key_frames`]) takes one.
     ///
     /// # Errors
-    /// When the session does not exist, or on a database error.
+    /// [`StoreError::KeyFramesNotAllowed`]; when the session does not exist, or on a database error.
     pub fn save_key_frame(&self, session_id: i64, k: &KeyFrame) -> Result<i64> {
-        self.db(
-            self.conn.execute(
-                "INSERT OR REPLACE INTO key_frames (session_id, rep_index, t_s, jpeg, caption) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![session_id, k.rep_index, k.t_s, k.jpeg, k.caption],
-            ),
-            &format!("storing the key frame of session {session_id}"),
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        let what = format!("storing the key frame of session {session_id}");
+        self.in_tx(&what, || {
+            let allowed: Option<bool> = self.db(
+                self.conn
+                    .query_row("SELECT keep_key_frames FROM sessions WHERE id = ?1", [session_id], |r| r.get(0))
+                    .optional(),
+                &what,
+            )?;
+            match allowed {
+                None => return Err(StoreError::NoSession { path: self.path.clone(), id: session_id }),
+                Some(false) => return Err(StoreError::KeyFramesNotAllowed { path: self.path.clone(), id: session_id }),
+                Some(true) => {}
+            }
+            self.db(
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO key_frames (session_id, rep_index, t_s, jpeg, caption) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![session_id, k.rep_index, k.t_s, k.jpeg, k.caption],
+                ),
+                &what,
+            )?;
+            Ok(self.conn.last_insert_rowid())
+        })
     }
 
-    /// Stores an exercise report (e.g. of a recorded clip) as a finished session with one set, in
-    /// one transaction: the session is stored whole or not at all (a kill or a full disk midway
-    /// leaves the store as it was). `prescription` is snapshotted; the set's targets come from it.
+    /// Stores an exercise report (e.g. of a recorded clip) as a finished session with one set of the
+    /// default patient. See [`Store::save_report_as`].
     ///
     /// # Errors
-    /// When the report names no known exercise, or on a database error.
+    /// As [`Store::save_report_as`].
     pub fn save_report(
         &self,
         report: &ExerciseReport,
         clip: &Path,
         prescription: Option<&Prescription>,
     ) -> Result<i64> {
+        self.save_report_as(report, &NewSession::new(SourceKind::Clip).clip(clip).prescription(prescription))
+    }
+
+    /// Stores an exercise report as a finished session with one set, begun as `new` says (its
+    /// patient, source, plan, notes, consent), in one transaction: the session is stored whole or
+    /// not at all (a kill or a full disk midway leaves the store as it was). The set's targets come
+    /// from the plan.
+    ///
+    /// # Errors
+    /// When the report names no known exercise, as [`Store::begin`], or on a database error.
+    pub fn save_report_as(&self, report: &ExerciseReport, new: &NewSession) -> Result<i64> {
         let exercise: Exercise =
             report.name.parse().map_err(|e| StoreError::record(&self.path, "the report's exercise", e))?;
         self.in_tx("saving the session", || {
-            let session = self.begin_session(SourceKind::Clip, Some(clip), prescription)?;
+            let session = self.begin(new)?;
             let set = self.begin_set(session, exercise)?;
             for rep in &report.reps {
                 self.record_rep(set, rep)?;
@@ -316,12 +387,21 @@ impl Store {
         })
     }
 
-    /// Stores the exercise verdict of an analysis as a finished session whose source is `clip`.
+    /// Stores the exercise verdict of an analysis as a finished session whose source is `clip`
+    /// (default patient).
     ///
     /// # Errors
     /// When the analysis checked no exercise, or as [`Store::save_report`].
     pub fn save_analysis(&self, analysis: &Analysis, clip: &Path, prescription: Option<&Prescription>) -> Result<i64> {
+        self.save_analysis_as(analysis, &NewSession::new(SourceKind::Clip).clip(clip).prescription(prescription))
+    }
+
+    /// Stores the exercise verdict of an analysis as a finished session begun as `new` says.
+    ///
+    /// # Errors
+    /// When the analysis checked no exercise, or as [`Store::save_report_as`].
+    pub fn save_analysis_as(&self, analysis: &Analysis, new: &NewSession) -> Result<i64> {
         let result = analysis.exercise.as_ref().ok_or_else(|| StoreError::NothingToSave { path: self.path.clone() })?;
-        self.save_report(&result.report, clip, prescription)
+        self.save_report_as(&result.report, new)
     }
 }
