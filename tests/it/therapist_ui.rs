@@ -131,7 +131,10 @@ fn the_goniometer_measures_a_drawn_right_angle() {
     let points = view.goniometer_points();
     assert_eq!(points.len(), 3, "three points: {points:?}");
     for (got, want) in points.iter().zip([end_a, vertex, end_c]) {
-        assert!((got[0] - want[0]).abs() <= 2.0 && (got[1] - want[1]).abs() <= 2.0, "clicked {want:?}, measured at {got:?}");
+        assert!(
+            (got[0] - want[0]).abs() <= 2.0 && (got[1] - want[1]).abs() <= 2.0,
+            "clicked {want:?}, measured at {got:?}"
+        );
     }
     // And the screen shows the angle.
     let node = h.get_by_label_contains("Goniometer: ");
@@ -220,8 +223,8 @@ fn the_analysing_badge_shows_exactly_while_analysis_runs() {
 }
 
 #[test]
-fn the_exercise_switches_mid_call_and_the_first_part_is_kept() {
-    let (mut launch, _dir) = launch(10);
+fn the_exercise_switches_mid_call_and_the_first_part_is_kept_and_saved() {
+    let (mut launch, dir) = launch(10);
     launch.exercise = Some(Exercise::Hinge);
     let mut h = harness(FormcheckApp::new(launch, Vec::new()));
     open_call(&mut h);
@@ -248,11 +251,44 @@ fn the_exercise_switches_mid_call_and_the_first_part_is_kept() {
     });
     h.get_by_label("Now: Bird dog");
     h.get_by_label_contains("Arm elevation (shoulder flexion): ");
-    step_until(&mut h, "counted a bird dog rep", 120, |app| !app.therapist().unwrap().record().parts[1].reps.is_empty());
+    step_until(&mut h, "counted a bird dog rep", 120, |app| {
+        !app.therapist().unwrap().record().parts[1].reps.is_empty()
+    });
     let view = h.state().therapist().unwrap();
     assert_eq!(view.record().parts[0].reps.len(), hinge_reps, "the hinge part is kept as it was");
     assert!(view.record().parts[1].reps.iter().all(|r| r.bird_dog.is_some()), "bird dog reps");
     assert!(view.record().parts[0].reps.iter().all(|r| r.hinge.is_some()), "hinge reps");
     h.get_by_label_contains(&format!("Part 1: Hip hinge: {hinge_reps} rep(s)"));
     h.get_by_label_contains("Part 2: Bird dog: ");
+
+    // Saved under the patient: both parts as sets, the consent, the notes, and no picture.
+    h.get_by_label("Stop").click();
+    h.run_steps(2);
+    let record = h.state().therapist().unwrap().record().clone();
+    h.get_by_label("Patient:").focus();
+    h.step();
+    h.get_by_label("Patient:").type_text("Ada Example");
+    h.step();
+    h.get_by_label("Notes:").focus();
+    h.step();
+    h.get_by_label("Notes:").type_text("hinge from the hips; arm drifts");
+    h.step();
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    let id = h.state().therapist().unwrap().saved_session().expect("saved");
+    h.get_by_label_contains(&format!("Saved as session {id} of Ada Example"));
+    let store = formcheck::session::store::Store::open(&dir.path().join("data/formcheck.db")).unwrap();
+    let s = store.load_session(id).unwrap();
+    assert_eq!(s.summary.source_kind, formcheck::session::store::SourceKind::Call);
+    assert_eq!(s.summary.patient, "Ada Example");
+    assert_eq!(s.summary.capture.as_deref(), Some("demo"));
+    assert_eq!(s.notes.as_deref(), Some("hinge from the hips; arm drifts"));
+    let consent = s.consent.expect("the consent is stored with the session");
+    assert_eq!(Some(consent.confirmed_at), record.consent_at);
+    assert!(!s.keep_key_frames && s.key_frames.is_empty(), "no picture unless asked");
+    let sets: Vec<(Exercise, usize)> = s.set_records.iter().map(|x| (x.exercise, x.reps.len())).collect();
+    assert_eq!(
+        sets,
+        vec![(Exercise::Hinge, record.parts[0].reps.len()), (Exercise::BirdDog, record.parts[1].reps.len())]
+    );
 }

@@ -95,7 +95,11 @@ impl FrameSource for CropSource {
     fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
         let Some(f) = self.inner.next_frame()? else { return Ok(None) };
         // The crop is fixed for the session: a picture that changed size loses what was outside.
-        let c = self.crop.within(f.width, f.height).filter(|c| *c == self.crop).ok_or_else(|| lost_region(self.crop, f.width, f.height))?;
+        let c = self
+            .crop
+            .within(f.width, f.height)
+            .filter(|c| *c == self.crop)
+            .ok_or_else(|| lost_region(self.crop, f.width, f.height))?;
         let rgb = crop_rgb(&f.rgb(), f.width, c);
         Ok(Some(Frame::new(f.index, f.t, c.width, c.height, rgb)))
     }

@@ -122,7 +122,10 @@ mod tests {
     #[test]
     fn screen_to_picture_and_back() {
         // A 1280x720 picture drawn at half size, offset on the screen.
-        let m = ImageMap { rect: egui::Rect::from_min_size(egui::pos2(100.0, 50.0), egui::vec2(640.0, 360.0)), size: [1280.0, 720.0] };
+        let m = ImageMap {
+            rect: egui::Rect::from_min_size(egui::pos2(100.0, 50.0), egui::vec2(640.0, 360.0)),
+            size: [1280.0, 720.0],
+        };
         assert_eq!(m.to_image(egui::pos2(100.0, 50.0)), Some([0.0, 0.0]));
         assert_eq!(m.to_image(egui::pos2(420.0, 230.0)), Some([640.0, 360.0]));
         assert_eq!(m.to_image(egui::pos2(99.0, 60.0)), None);

@@ -7,10 +7,10 @@ use super::goniometer::Goniometer;
 use super::recent::{Entry, reduce};
 use super::setup::fitted_image;
 use super::{Frozen, TherapistView};
-use crate::pipeline::watch::LOST_PATIENT;
 use crate::app::draw::{contact_color, draw_dowel, draw_skeleton};
 use crate::form::{Exercise, LiveState};
 use crate::pipeline::live::LiveStatus;
+use crate::pipeline::watch::LOST_PATIENT;
 
 /// The badge's text: on screen the whole time analysis runs.
 pub const ANALYSING: &str = "Analysing";
@@ -45,8 +45,16 @@ pub(crate) fn key_numbers(exercise: Exercise, e: &Entry) -> Vec<(String, String,
                 ("Hip angle".into(), deg(a.hip_deg), None),
                 ("Knee flexion".into(), deg(a.knee_flexion_deg), None),
                 ("Thoracic gap".into(), thoracic, None),
-                ("Thoracic contact".into(), contact(d.and_then(|d| d.thoracic_ok)).into(), Some(contact_color(d.and_then(|d| d.thoracic_ok)))),
-                ("Head contact".into(), contact(d.and_then(|d| d.head_ok)).into(), Some(contact_color(d.and_then(|d| d.head_ok)))),
+                (
+                    "Thoracic contact".into(),
+                    contact(d.and_then(|d| d.thoracic_ok)).into(),
+                    Some(contact_color(d.and_then(|d| d.thoracic_ok))),
+                ),
+                (
+                    "Head contact".into(),
+                    contact(d.and_then(|d| d.head_ok)).into(),
+                    Some(contact_color(d.and_then(|d| d.head_ok))),
+                ),
                 ("Head (ear-shoulder-hip)".into(), deg(a.head_deg), None),
             ]
         }
@@ -239,8 +247,12 @@ impl TherapistView {
             self.record.patient = self.patient.trim().to_string();
         });
         let l = ui.label("Notes:");
-        ui.add(egui::TextEdit::multiline(&mut self.record.notes).desired_rows(4).hint_text("what you saw, what you told the patient"))
-            .labelled_by(l.id);
+        ui.add(
+            egui::TextEdit::multiline(&mut self.record.notes)
+                .desired_rows(4)
+                .hint_text("what you saw, what you told the patient"),
+        )
+        .labelled_by(l.id);
         ui.checkbox(&mut self.record.keep_key_frames, "Keep key frames (a picture of each part's worst rep)");
         ui.weak("Off: only keypoints, angles and verdicts are kept, never pictures.");
         if ui.button("Save").clicked() {
@@ -264,7 +276,12 @@ impl TherapistView {
         }
         let Some(r) = &self.last else { return };
         let Some(entry) = self.recent.entry_at(self.now_t).cloned() else { return };
-        self.frozen = Some(Frozen { picture: reduce_full(&r.frame, entry.t), entry, texture: None, goniometer: Goniometer::default() });
+        self.frozen = Some(Frozen {
+            picture: reduce_full(&r.frame, entry.t),
+            entry,
+            texture: None,
+            goniometer: Goniometer::default(),
+        });
     }
 
     /// Freezes on the call at time `t` (a kept picture), from the timeline.
@@ -272,7 +289,8 @@ impl TherapistView {
         let Some(entry) = self.recent.entry_at(t).cloned() else { return };
         match self.recent.picture_at(entry.t) {
             Some(p) => {
-                self.frozen = Some(Frozen { picture: p.clone(), entry, texture: None, goniometer: Goniometer::default() });
+                self.frozen =
+                    Some(Frozen { picture: p.clone(), entry, texture: None, goniometer: Goniometer::default() });
             }
             None => {
                 self.message = Some(format!(
@@ -298,7 +316,8 @@ impl TherapistView {
         if let Some(f) = self.frozen.as_mut() {
             let ctx = ui.ctx().clone();
             let tex = f.texture.get_or_insert_with(|| {
-                let img = egui::ColorImage::from_rgb([f.picture.width as usize, f.picture.height as usize], &f.picture.rgb);
+                let img =
+                    egui::ColorImage::from_rgb([f.picture.width as usize, f.picture.height as usize], &f.picture.rgb);
                 ctx.load_texture("call-frozen", img, egui::TextureOptions::LINEAR)
             });
             let size = [f.picture.width as f32, f.picture.height as f32];
@@ -365,14 +384,16 @@ impl TherapistView {
             for (pi, p) in self.record.parts.iter().enumerate() {
                 for r in &p.reps {
                     let t = p.call_time(crate::session::keyframe::key_time(r));
-                    let faults = if r.faults.is_empty() { "clean".into() } else { format!("{} fault(s)", r.faults.len()) };
+                    let faults =
+                        if r.faults.is_empty() { "clean".into() } else { format!("{} fault(s)", r.faults.len()) };
                     if ui.small_button(format!("Part {} rep {} ({faults})", pi + 1, r.index)).clicked() {
                         jump = Some(t);
                     }
                 }
             }
         });
-        let (rect, resp) = ui.allocate_exact_size(egui::vec2(ui.available_width(), 28.0), egui::Sense::click_and_drag());
+        let (rect, resp) =
+            ui.allocate_exact_size(egui::vec2(ui.available_width(), 28.0), egui::Sense::click_and_drag());
         let painter = ui.painter();
         painter.rect_filled(rect, 3.0, Color32::from_gray(45));
         let span = (t1 - t0).max(1e-3);
@@ -383,18 +404,26 @@ impl TherapistView {
         }
         for (t, _, _) in self.recent.reps() {
             let x = x_of(*t);
-            painter.line_segment([egui::pos2(x, rect.min.y), egui::pos2(x, rect.max.y)], egui::Stroke::new(2.0, Color32::from_rgb(40, 200, 90)));
+            painter.line_segment(
+                [egui::pos2(x, rect.min.y), egui::pos2(x, rect.max.y)],
+                egui::Stroke::new(2.0, Color32::from_rgb(40, 200, 90)),
+            );
         }
         if let Some(f) = &self.frozen {
             let x = x_of(f.entry.t);
-            painter.line_segment([egui::pos2(x, rect.min.y), egui::pos2(x, rect.max.y)], egui::Stroke::new(3.0, Color32::WHITE));
+            painter.line_segment(
+                [egui::pos2(x, rect.min.y), egui::pos2(x, rect.max.y)],
+                egui::Stroke::new(3.0, Color32::WHITE),
+            );
         }
         if (resp.clicked() || resp.dragged())
             && let Some(p) = resp.interact_pointer_pos()
         {
             jump = Some(t0 + f64::from((p.x - rect.min.x) / rect.width().max(1.0)) * span);
         }
-        ui.weak("Green: a rep counted · blue: the stretch whose pictures are kept (in memory only) · click to freeze there");
+        ui.weak(
+            "Green: a rep counted · blue: the stretch whose pictures are kept (in memory only) · click to freeze there",
+        );
         if let Some(t) = jump {
             self.freeze_at(t);
         }

@@ -21,6 +21,7 @@ pub mod goniometer;
 mod live;
 pub mod recent;
 pub mod record;
+mod save;
 mod setup;
 
 use std::path::PathBuf;
@@ -147,7 +148,10 @@ pub struct TherapistView {
     speak: bool,
     speaker: Option<Speaker>,
     saved: Option<Result<String, String>>,
+    saver: save::Saver,
     data_dir: Option<PathBuf>,
+    /// The patients in the store, to choose from (names).
+    patients: Vec<String>,
 }
 
 impl TherapistView {
@@ -189,9 +193,12 @@ impl TherapistView {
             speak: false,
             speaker: None,
             saved: None,
+            saver: save::Saver::default(),
+            patients: Vec::new(),
             data_dir,
         };
         v.refresh_windows();
+        v.patients = v.known_patients();
         v
     }
 
@@ -377,12 +384,9 @@ impl TherapistView {
         }
         let opened = match purpose {
             PreviewFor::Region => match screen {
-                Some((w, h)) => capture::window::WindowSource::open(&ScreenTarget::Region {
-                    x: 0,
-                    y: 0,
-                    width: w,
-                    height: h,
-                }),
+                Some((w, h)) => {
+                    capture::window::WindowSource::open(&ScreenTarget::Region { x: 0, y: 0, width: w, height: h })
+                }
                 None => Err(SourceError::Capture {
                     reason: "the screen's size is not known here: type the region as X,Y,WIDTH,HEIGHT".into(),
                 }),
@@ -489,9 +493,39 @@ impl TherapistView {
     }
 
     /// Saves the call's session under the patient, with the consent, the notes and (when ticked)
-    /// the key frames.
+    /// the key frames; again later, what was counted since.
     fn save(&mut self) -> Result<String, String> {
-        record::save(self.data_dir.as_deref(), &self.record, &self.recent)
+        let r = self.saver.save(self.data_dir.as_deref(), &self.record, &self.recent).map_err(|e| e.to_string());
+        if r.is_ok() {
+            self.patients = self.known_patients();
+        }
+        r
+    }
+
+    /// The names of the patients in the store (the home flow's implicit one left out); empty
+    /// when there is no store yet.
+    fn known_patients(&self) -> Vec<String> {
+        let dir = match &self.data_dir {
+            Some(d) => d.clone(),
+            None => match crate::paths::data_dir() {
+                Ok(d) => d,
+                Err(_) => return Vec::new(),
+            },
+        };
+        let path = dir.join("formcheck.db");
+        if !path.is_file() {
+            return Vec::new();
+        }
+        crate::session::store::Store::open_to_read(&path)
+            .and_then(|s| s.patients())
+            .map(|ps| ps.into_iter().filter(|p| !p.patient.is_default).map(|p| p.patient.name).collect())
+            .unwrap_or_default()
+    }
+
+    /// The stored session of this call, once saved.
+    #[must_use]
+    pub fn saved_session(&self) -> Option<i64> {
+        self.saver.session()
     }
 
     /// Lays out the screen; true when the therapist asked to leave.

@@ -67,7 +67,12 @@ impl Recent {
     pub fn push(&mut self, entry: Entry, frame: &Frame) {
         // A new rep counted: mark it on the timeline.
         let count = entry.form.as_ref().map_or(0, |f| f.rep_count);
-        let before = self.entries.back().filter(|e| e.part == entry.part).and_then(|e| e.form.as_ref()).map_or(0, |f| f.rep_count);
+        let before = self
+            .entries
+            .back()
+            .filter(|e| e.part == entry.part)
+            .and_then(|e| e.form.as_ref())
+            .map_or(0, |f| f.rep_count);
         if count > before {
             self.reps.push((entry.t, entry.part, count));
         }

@@ -25,15 +25,7 @@ pub struct Part {
 impl Part {
     #[must_use]
     pub fn new(exercise: Exercise, offset: f64) -> Self {
-        Self {
-            exercise,
-            offset,
-            t0: None,
-            reps: Vec::new(),
-            holds: Vec::new(),
-            attempts: Vec::new(),
-            cues: Vec::new(),
-        }
+        Self { exercise, offset, t0: None, reps: Vec::new(), holds: Vec::new(), attempts: Vec::new(), cues: Vec::new() }
     }
 
     /// Call time of the part's frame time `t`.
@@ -86,20 +78,4 @@ impl CallRecord {
     pub fn is_empty(&self) -> bool {
         self.parts.iter().all(|p| p.reps.is_empty() && p.holds.is_empty() && p.attempts.is_empty())
     }
-}
-
-/// Saves `record` in the store of `data_dir` (None: the usual data folder); `recent` holds the
-/// pictures a key frame is taken from. Returns what to tell the therapist.
-///
-/// # Errors
-/// What went wrong, in words (the store's file named).
-pub(crate) fn save(
-    _data_dir: Option<&std::path::Path>,
-    record: &CallRecord,
-    _recent: &super::recent::Recent,
-) -> Result<String, String> {
-    if record.consent_at.is_none() {
-        return Err("Not saved: the patient's consent was not confirmed.".into());
-    }
-    Err("Not saved: storing calls under patients is not available in this build yet.".into())
 }

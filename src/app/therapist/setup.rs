@@ -86,10 +86,20 @@ impl TherapistView {
             ui.label(RichText::new("1. Patient and consent").strong().size(18.0));
             ui.horizontal(|ui| {
                 let l = ui.label("Patient:");
-                ui.add(egui::TextEdit::singleline(&mut self.patient).hint_text("the patient's name"))
-                    .labelled_by(l.id);
+                ui.add(egui::TextEdit::singleline(&mut self.patient).hint_text("the patient's name")).labelled_by(l.id);
                 self.record.patient = self.patient.trim().to_string();
             });
+            if !self.patients.is_empty() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label("Or choose:");
+                    for name in &self.patients {
+                        if ui.selectable_label(self.patient.trim() == name, name.as_str()).clicked() {
+                            self.patient.clone_from(name);
+                            self.record.patient.clone_from(name);
+                        }
+                    }
+                });
+            }
             // Once analysis has begun, the consent it ran under stands.
             let locked = !self.record.parts.is_empty();
             let changed =
@@ -101,7 +111,9 @@ impl TherapistView {
                 }
             }
             match self.record.consent_at {
-                Some(_) => ui.colored_label(Color32::from_rgb(40, 200, 90), "Consent confirmed: it is saved with the session."),
+                Some(_) => {
+                    ui.colored_label(Color32::from_rgb(40, 200, 90), "Consent confirmed: it is saved with the session.")
+                }
                 None => ui.colored_label(Color32::from_rgb(240, 170, 30), "Consent not confirmed yet."),
             };
         });
@@ -163,7 +175,11 @@ impl TherapistView {
                 }
                 let l = ui.label("or type X,Y,W,H:");
                 let edit = ui
-                    .add(egui::TextEdit::singleline(&mut self.region_text).hint_text("0,0,1280,720").desired_width(140.0))
+                    .add(
+                        egui::TextEdit::singleline(&mut self.region_text)
+                            .hint_text("0,0,1280,720")
+                            .desired_width(140.0),
+                    )
                     .labelled_by(l.id);
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if (ui.button("Use region").clicked() || enter) && !self.region_text.trim().is_empty() {
