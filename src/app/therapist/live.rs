@@ -321,7 +321,7 @@ impl TherapistView {
                 ctx.load_texture("call-frozen", img, egui::TextureOptions::LINEAR)
             });
             let size = [f.picture.width as f32, f.picture.height as f32];
-            let max = egui::vec2(max.x, (max.y - 150.0).max(120.0));
+            let max = egui::vec2(max.x, (max.y - 200.0).max(120.0));
             let (resp, map) = fitted_image(ui, tex, size, max, egui::Sense::click(), "Frozen frame");
             // The skeleton was measured on the analysed picture; the kept one may be reduced.
             let scale = map.rect.width() / size[0] * f.picture.scale;
