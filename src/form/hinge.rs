@@ -6,6 +6,10 @@
 //!
 //! The dowel contacts are judged per frame in [`super::spine`]: from keypoint proxies, or from a
 //! [`super::BackMeasure`] another method (the back stage's mask or a real dowel) hands the engine.
+//! With world landmarks the engine runs in any view (the analyzer turns the body side-on), but
+//! the contacts (keypoint proxies in a side view only; the mask and a dowel not in a front view)
+//! and the few-degree lean-back check (not in a front view) stay gated by the view: past it, they
+//! would be read off the model's depth. A rep not judged says why (`spine_not_judged`).
 //!
 //! **A rep**: standing (trunk < `standing_max_trunk_deg`) -> lowering -> bottom (peak trunk >=
 //! `min_depth_trunk_deg`) -> rising -> standing, then a short top window (`top_window_s`) judges
