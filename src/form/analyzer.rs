@@ -240,7 +240,16 @@ impl Analyzer {
             out.events.push(FormEvent::ViewChanged { t, view: v, ok: self.view_ok() });
         }
         let view_ok = self.view_ok();
-        if view_ok {
+        // With world landmarks the rules measure the body turned to the exercise's view whatever
+        // the camera sees: reps, holds and the measures that need no projection (trunk lean from
+        // vertical, hip and knee flexion, limb elevation, the body line: angles in the body's own
+        // planes, unchanged by a turn about the vertical) go on in any view. Only what needs the
+        // picture itself to show the view (the hinge's dowel contacts: keypoint proxies, the
+        // mask's outline, a held dowel) is gated by it, in the exercise, which says why.
+        let view_free = view_pose.is_some();
+        // Asked to turn only when the view gates something.
+        let wants_turn = !view_free || self.exercise == Exercise::Hinge;
+        if view_ok || !wants_turn {
             self.wrong_view_since = None;
         } else if body.is_some() {
             self.wrong_view_since.get_or_insert(t);
@@ -288,11 +297,11 @@ impl Analyzer {
         }
 
         // The exercise itself.
-        if usable && view_ok {
+        if usable && (view_ok || view_free) {
             let torso = self.torso.get().unwrap_or(1.0);
             let ctx = Ctx { cfg: &cfg, t, dt: credit, body: body.unwrap(), torso, back, view: self.view.view() };
             self.engine.step(&ctx, &mut out);
-        } else if !view_ok || !self.in_view {
+        } else if !(view_ok || view_free) || !self.in_view {
             self.engine.suspend(t, &cfg, &mut out);
         }
 

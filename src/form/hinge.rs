@@ -6,6 +6,10 @@
 //!
 //! The dowel contacts are judged per frame in [`super::spine`]: from keypoint proxies, or from a
 //! [`super::BackMeasure`] another method (the back stage's mask or a real dowel) hands the engine.
+//! With world landmarks the engine runs in any view (the analyzer turns the body side-on), but
+//! the contacts (keypoint proxies in a side view only; the mask and a dowel not in a front view)
+//! and the few-degree lean-back check (not in a front view) stay gated by the view: past it, they
+//! would be read off the model's depth. A rep not judged says why (`spine_not_judged`).
 //!
 //! **A rep**: standing (trunk < `standing_max_trunk_deg`) -> lowering -> bottom (peak trunk >=
 //! `min_depth_trunk_deg`) -> rising -> standing, then a short top window (`top_window_s`) judges
@@ -210,11 +214,16 @@ impl HingeEngine {
         // Spine judgement for this frame.
         let facing = self.facing.unwrap_or(1.0);
         let kp = judge_keypoints(&l, facing, ctx.torso, cfg);
-        let external = ctx.back.and_then(|m| judge_back(m, cfg).map(|j| (m.method, j)));
         // The keypoint proxies are 2D angles and distances: in a three-quarter view they change with
         // the body's turn as the trunk bends, not with the spine's shape. Only a confirmed side view
-        // lets them judge; otherwise the contacts are "not judged" (reps still count).
+        // lets them judge; otherwise the contacts are "not judged" (reps still count). With world
+        // landmarks the engine runs in any view (the body turned side-on), but a body turned far
+        // from side-on is turned back mostly on the model's depth, its least reliable axis: the
+        // same gate holds. The mask's outline and a held dowel are the picture's own: they show
+        // the back's profile only when the view is not a front one.
         let proxies_valid = ctx.view == View::Side;
+        let external =
+            ctx.back.filter(|_| ctx.view != View::Front).and_then(|m| judge_back(m, cfg).map(|j| (m.method, j)));
         // Why the keypoints cannot judge this frame: the joint they need that is hidden, or the view.
         let kp_refusal = if !kp.judged {
             kp.reason
@@ -437,7 +446,10 @@ impl HingeEngine {
                     done = r.above_since.is_some_and(|since| t - since >= common.state_min_s);
                     r.top_max_hip = r.top_max_hip.max(hip_deg);
                     r.top_min_trunk = r.top_min_trunk.min(trunk);
-                    if trunk < -cfg.lean_back_deg {
+                    // A lean back of a few degrees is judged only where the picture confirms the
+                    // view: turned past it, with world landmarks, most of the trunk's sagittal
+                    // tilt lies in the model's depth, whose bias is of that size.
+                    if trunk < -cfg.lean_back_deg && ctx.view != View::Front {
                         r.lean_back_s += ctx.dt;
                     }
                     done |= t - r.cross_t >= cfg.top_window_s;

@@ -10,6 +10,9 @@
 //!   and the bird dog, front-on (the chest's normal along it) for the side plank. The analyzer
 //!   judges a view up to `CommonConfig::world_view_max_deg` (45°) from it as that view.
 //!   [`World::turn_to_side`] is the same angle with a direction, for "turn about 30° to your left".
+//!   The view gates only what needs the picture itself to show it (the hinge's dowel contacts and
+//!   its few-degree lean-back check, see `hinge`): the analyzer counts reps and holds, and the
+//!   rules measure every angle in the body's own planes, at any turn.
 //! - **The pose the rules measure**: [`World::view_pose`] turns the body about the vertical axis
 //!   until the camera would see exactly that view, and projects it into the frame at the person's
 //!   own scale (orthographically: world landmarks carry no perspective). Every rule then measures

@@ -326,3 +326,54 @@ fn the_dowel_is_drawn_on_the_body_in_the_picture() {
     let (along, across) = ((v.0 * u.0 + v.1 * u.1) / torso, (v.0 * u.1 - v.1 * u.0).abs() / torso);
     assert!((0.5..=0.9).contains(&along) && across < 0.25, "along {along}, across {across}: {d:?}");
 }
+
+/// Turned past 45 degrees from the exercise's view and its band (here 70 and 80), world landmarks
+/// still count the reps and holds and judge what needs no projection (trunk lean, hip and knee flexion, limb
+/// elevation, the body line: angles in the body's own planes); only the hinge's dowel contacts,
+/// which need the picture to show the back's profile, are refused, saying why, and the person is
+/// told which way to turn.
+#[test]
+fn past_45_degrees_world_landmarks_count_reps_and_refuse_only_the_contacts() {
+    let flat = hinge(&[GOOD, ROUNDED, GOOD, SQUAT], 3, false);
+    for yaw in [70.0, -70.0, 80.0, -80.0] {
+        let samples = turned(&flat, yaw, SIDE);
+        let (ev, _) = run(Exercise::Hinge, &samples);
+        let reps = reps_of(&ev);
+        let faults: Vec<Vec<FaultId>> = reps.iter().map(|r| r.faults.clone()).collect();
+        // The squat is a knee angle: judged. The rounded back is a contact: not judged.
+        assert_eq!(faults, vec![vec![], vec![], vec![], vec![FaultId::Squatting]], "yaw {yaw}");
+        for (r, depth) in reps.iter().zip([60.0, 60.0, 60.0, 45.0]) {
+            let h = r.hinge.as_ref().unwrap();
+            assert!((h.peak_trunk_deg - depth).abs() < 4.0, "yaw {yaw}: peak trunk {}", h.peak_trunk_deg);
+            assert_eq!(h.spine_method, SpineMethod::NotJudged, "yaw {yaw}");
+            let why = h.spine_not_judged.as_deref().unwrap_or("");
+            assert!(why.contains("side-on"), "yaw {yaw}: the refusal names the view: {why:?}");
+            // Range of motion is view-free: the trunk's peak lean is reported against the target.
+            assert!(!r.rom.is_empty(), "yaw {yaw}: range of motion reported");
+        }
+        // Told which way to turn, and how far.
+        let way = if yaw > 0.0 { "right" } else { "left" };
+        let cue = ev.iter().find_map(|e| match e {
+            FormEvent::Cue(c) if c.id == "view.turn_side_on" => Some(c.text.clone()),
+            _ => None,
+        });
+        assert!(cue.as_deref().is_some_and(|c| c.contains(way)), "yaw {yaw}: {cue:?}");
+    }
+    // Bird dog and side plank: every verdict as side-on (front-on), no turn asked.
+    let flat = bird_dog(&[Reach { leg: Side::Left, thigh: -80.0 }, Reach { leg: Side::Right, thigh: -80.0 }], 2);
+    for yaw in [70.0, -80.0] {
+        let (ev, _) = run(Exercise::BirdDog, &turned(&flat, yaw, SIDE));
+        let got: Vec<(Option<Side>, Vec<FaultId>)> = reps_of(&ev).iter().map(|r| (r.side, r.faults.clone())).collect();
+        assert_eq!(got, vec![(Some(Side::Right), vec![]), (Some(Side::Left), vec![])], "bird dog, yaw {yaw}");
+        assert!(!crate::common::cue_ids(&ev).iter().any(|c| c.starts_with("view.")), "bird dog, yaw {yaw}");
+    }
+    for (offset, fault) in [(0.0, vec![]), (-0.2, vec![FaultId::HipsSag])] {
+        for yaw in [70.0, -80.0] {
+            let (ev, _) = run(Exercise::SidePlank, &turned(&plank(offset, 4), yaw, Plane::Front));
+            let h = holds(&ev);
+            assert_eq!(h.len(), 1, "side plank, yaw {yaw}: {h:#?}");
+            assert_eq!(h[0].side, Some(Side::Left), "side plank, yaw {yaw}");
+            assert_eq!(faults_raised(&ev), fault, "side plank {offset}, yaw {yaw}");
+        }
+    }
+}

@@ -8,6 +8,7 @@ mod blazepose;
 mod cli;
 mod coach;
 mod common;
+mod corpus_models;
 mod corpus_pose;
 mod demo;
 mod driver;

@@ -117,7 +117,7 @@ fn make_clip(dir: &Path, clip: &Path, from: f64, len: Option<f64>, v: &Variant) 
 }
 
 /// The whole pipeline on `path` with `model`, the source declared mirrored or not.
-fn analyze(path: &Path, model: ModelKind, mirrored: bool, exercise: Exercise) -> Analysis {
+pub(crate) fn analyze(path: &Path, model: ModelKind, mirrored: bool, exercise: Exercise) -> Analysis {
     let name = path.display().to_string();
     let src = formcheck::capture::open_path(path, formcheck::frame::PixelFormat::Yuv420p)
         .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -240,7 +240,7 @@ fn sides(r: &ExerciseReport) -> Vec<Option<Side>> {
 
 /// wahoo_good_mornings.mp4 (MANIFEST): 3 full-view reps completed before 17.0 s, on the labels
 /// 6.5-9.0, 10.0-12.0, 13.3-15.8 (+-0.5 s), no major fault on them.
-fn good_mornings(r: &ExerciseReport, offset: f64, times: bool) -> Vec<String> {
+pub(crate) fn good_mornings(r: &ExerciseReport, offset: f64, times: bool) -> Vec<String> {
     let mut bad = Vec::new();
     let before: Vec<_> = r.reps.iter().filter(|x| x.end_s + offset < 17.0).collect();
     if before.len() != 3 {
@@ -260,7 +260,7 @@ fn good_mornings(r: &ExerciseReport, offset: f64, times: bool) -> Vec<String> {
 
 /// wahoo_side_plank.mp4 (MANIFEST): one hold within 12.0-15.8 (+-0.5 s; the setup ends at 11.8,
 /// the close-up starts at 16.0) with 2.5 to 5.5 s in form, no rep, on a side.
-fn side_plank(r: &ExerciseReport, offset: f64, times: bool) -> Vec<String> {
+pub(crate) fn side_plank(r: &ExerciseReport, offset: f64, times: bool) -> Vec<String> {
     let mut bad = Vec::new();
     if !r.reps.is_empty() {
         bad.push(format!("{} reps in a side plank", r.reps.len()));
@@ -284,7 +284,7 @@ fn side_plank(r: &ExerciseReport, offset: f64, times: bool) -> Vec<String> {
 
 /// polybag_bird_dog.mp4 (MANIFEST): reps 1.0-5.5 and 8.0-12.5 (+-0.5 s), one per side; each
 /// rep's side is its reaching arm, opposite its leg.
-fn bird_dog(r: &ExerciseReport, offset: f64, times: bool) -> Vec<String> {
+pub(crate) fn bird_dog(r: &ExerciseReport, offset: f64, times: bool) -> Vec<String> {
     let mut bad = Vec::new();
     if r.reps.len() != 2 {
         bad.push(format!("{} reps, not 2", r.reps.len()));

@@ -62,6 +62,9 @@ pub const LANDMARK_SIDE: usize = 256;
 const POINTS: usize = 39;
 /// Side of the landmark model's heatmap.
 const HEATMAP_SIDE: usize = 64;
+/// The person detector's score threshold: MediaPipe Pose's `min_detection_confidence` (0.5 in
+/// `python/solutions/pose.py`, which overrides `min_score_thresh: 0.2` of
+/// `pose_detection/pose_detection_cpu.pbtxt`'s `TensorsToDetectionsCalculator`; the peer runs it).
 const DETECTOR_MIN_SCORE: f32 = 0.5;
 const POSE_FLAG_MIN: f32 = 0.5;
 const ROI_SCALE: f32 = 1.25;
