@@ -292,3 +292,44 @@ fn the_exercise_switches_mid_call_and_the_first_part_is_kept_and_saved() {
         vec![(Exercise::Hinge, record.parts[0].reps.len()), (Exercise::BirdDog, record.parts[1].reps.len())]
     );
 }
+
+#[test]
+fn a_stored_patients_own_plan_judges_the_call_and_is_saved_with_it() {
+    use formcheck::session::prescription::{Prescription, effective_config};
+    use formcheck::session::store::Store;
+    let (mut launch, dir) = launch(10);
+    launch.exercise = Some(Exercise::Hinge);
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let plan = Prescription::from_toml(
+        "[[exercise]]\nname = \"hinge\"\nsets = 1\nreps = 6\n\n[exercise.overrides.hinge]\nmin_lowering_s = 10.0\n",
+    )
+    .unwrap();
+    let own = effective_config(Some(&plan), Exercise::Hinge);
+    assert_ne!(own, effective_config(None, Exercise::Hinge), "the plan must differ from the usual thresholds");
+    {
+        let store = Store::open(&data.join("formcheck.db")).unwrap();
+        let (p, _) = store.ensure_patient("Ana Ruiz").unwrap();
+        store.set_patient_plan(p.id, Some(&plan)).unwrap();
+    }
+    let mut h = harness(FormcheckApp::new(launch, Vec::new()));
+    open_call(&mut h);
+    // The stored patient is offered; choosing her brings her plan to the analysis.
+    h.get_by_label("Ana Ruiz").click();
+    h.run();
+    consent(&mut h);
+    choose_demo_and_start(&mut h);
+    assert_eq!(h.state().therapist().unwrap().config(), Some(&own), "the call is judged under the patient's plan");
+    step_until(&mut h, "counted a hinge rep", 120, |app| {
+        app.therapist().unwrap().record().parts.first().is_some_and(|p| !p.reps.is_empty())
+    });
+    h.get_by_label("Stop").click();
+    h.run_steps(2);
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    let id = h.state().therapist().unwrap().saved_session().expect("saved");
+    let store = Store::open(&data.join("formcheck.db")).unwrap();
+    let s = store.load_session(id).unwrap();
+    assert_eq!(s.summary.patient, "Ana Ruiz");
+    assert_eq!(s.prescription, Some(plan), "the session keeps the plan that judged it");
+}

@@ -104,6 +104,8 @@ struct Engine {
     offset: f64,
     /// The engine's last cue handled (time, id).
     cue: Option<(f64, String)>,
+    /// The thresholds it judges with.
+    config: crate::form::FormConfig,
 }
 
 /// The frame on hold: a picture, its numbers, the goniometer on it.
@@ -435,10 +437,11 @@ impl TherapistView {
                 }
             }
         };
-        // A call's patient has no plan here yet: the usual thresholds.
-        let config = crate::session::prescription::effective_config(None, self.exercise);
+        // The patient's own plan when the store has one for them, else the usual thresholds.
+        let plan = self.patient_plan();
+        let config = crate::session::prescription::effective_config(plan.as_ref(), self.exercise);
         let info = src.info().clone();
-        let exercise = Some((self.exercise, config));
+        let exercise = Some((self.exercise, config.clone()));
         let pipeline = match self.stepped {
             Some(k) => LivePipeline::stepped(src, model, None, exercise, k),
             None => LivePipeline::start(src, model, None, exercise, || {}),
@@ -450,7 +453,7 @@ impl TherapistView {
             self.record.source = s.spec();
         }
         self.record.parts.push(Part::new(self.exercise, offset));
-        self.engine = Some(Engine { pipeline, info, t0: None, offset, cue: None });
+        self.engine = Some(Engine { pipeline, info, t0: None, offset, cue: None, config });
         self.status = Some(LiveStatus::Starting);
         // A new part (a new tile, another exercise): the patient is looked for afresh.
         self.watch = PatientWatch::new(None);
@@ -520,6 +523,34 @@ impl TherapistView {
             .and_then(|s| s.patients())
             .map(|ps| ps.into_iter().filter(|p| !p.patient.is_default).map(|p| p.patient.name).collect())
             .unwrap_or_default()
+    }
+
+    /// The plan the store keeps for the chosen patient (`formcheck patients --patient NAME
+    /// --prescription FILE`), if any. A patient not yet in the store, or a store that cannot be read,
+    /// has none: the usual thresholds judge, as for a new patient.
+    fn patient_plan(&self) -> Option<crate::session::prescription::Prescription> {
+        let name = self.patient.trim();
+        if name.is_empty() {
+            return None;
+        }
+        let dir = match &self.data_dir {
+            Some(d) => d.clone(),
+            None => crate::paths::data_dir().ok()?,
+        };
+        let path = dir.join("formcheck.db");
+        if !path.is_file() {
+            return None;
+        }
+        let store = crate::session::store::Store::open_to_read(&path).ok()?;
+        let patient = store.find_patient(name).ok()??;
+        store.patient_plan(patient.id).ok()?
+    }
+
+    /// The thresholds the running analysis judges with (the patient's own plan, else the usual
+    /// ones); None when nothing is being analysed.
+    #[must_use]
+    pub fn config(&self) -> Option<&crate::form::FormConfig> {
+        self.engine.as_ref().map(|e| &e.config)
     }
 
     /// The stored session of this call, once saved.

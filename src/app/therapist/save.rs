@@ -91,7 +91,10 @@ impl Saver {
                 let mut call = CallSession::for_patient(&store, record.patient.trim(), consent)?;
                 call.keep_key_frames = record.keep_key_frames;
                 call.notes = notes.map(str::to_string);
-                let id = store.begin(&call.new_session(None))?;
+                // The plan that judged the call (the patient's own, else the usual one) is
+                // snapshotted with the session, like a home session's.
+                let plan = store.plan_for_patient(call.patient.id)?;
+                let id = store.begin(&call.new_session(Some(&plan)))?;
                 self.session = Some((path.clone(), id));
                 self.pictures_allowed = record.keep_key_frames;
                 id
