@@ -107,6 +107,10 @@ enum Command {
         /// on it, for the report. Off by default: without it only numbers are stored.
         #[arg(long, requires = "save")]
         key_frames: bool,
+        /// Run the live pipeline instead, as the window does: a file plays at its own pace, frames
+        /// the model cannot keep up with are dropped, and the frame-to-cue latency is reported.
+        #[arg(long, conflicts_with_all = ["save", "json"])]
+        realtime: bool,
     },
     /// Open the window on the review of a recorded video: timeline of reps and faults, frames with
     /// the skeleton, angles over time.
@@ -190,6 +194,7 @@ fn run_analyze(
     save: Option<SaveOptions>,
     mirrored: bool,
     seconds: Option<f64>,
+    realtime: bool,
 ) -> anyhow::Result<bool> {
     // The plan in force: --prescription, else (for a stored session) the default plan.
     let plan = if save.is_some() { Some(plan.unwrap_or_else(Prescription::default_plan)) } else { plan };
@@ -253,6 +258,21 @@ fn run_analyze(
         None => src,
     };
     let model = PoseModel::load(model, threads.unwrap_or_else(threads_default))?;
+    let form = exercise.map(|e| (e, effective_config(plan.as_ref(), e)));
+    if realtime {
+        let run = formcheck::pipeline::live::run_realtime(src, Some(model), form);
+        for w in &run.warnings {
+            eprintln!("warning: {w}");
+        }
+        if let (Some(report), Some(e)) = (run.report.clone(), exercise) {
+            print!("{}", formcheck::pipeline::analyze::ExerciseResult { report, spine: Vec::new() }.summary(e));
+        }
+        println!("{}: {}", input.display(), run.summary());
+        if let Some(e) = &run.error {
+            eprintln!("error: {}", e.lines().next().unwrap_or(e));
+        }
+        return Ok(run.error.is_none());
+    }
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(src.info().frame_count.unwrap_or(0));
         bar.set_style(
@@ -268,7 +288,6 @@ fn run_analyze(
             b.set_position(done);
         }
     };
-    let form = exercise.map(|e| (e, effective_config(plan.as_ref(), e)));
     let analysis =
         formcheck::pipeline::analyze::analyze(&input.display().to_string(), src, model, form, &mut progress)?;
     if let Some(b) = bar {
@@ -496,7 +515,7 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     let result = match cli.command {
-        Some(Command::Analyze { input, seconds, model, json, quiet, threads, exercise, save, key_frames }) => {
+        Some(Command::Analyze { input, seconds, model, json, quiet, threads, exercise, save, key_frames, realtime }) => {
             // The therapist's thresholds judge with or without --save; --save without a
             // prescription stores the default plan as the session's.
             let plan =
@@ -513,6 +532,7 @@ fn main() -> ExitCode {
                     save.then_some(SaveOptions { key_frames }),
                     cli.mirrored,
                     seconds,
+                    realtime,
                 )
             })
         }
