@@ -515,7 +515,18 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     let result = match cli.command {
-        Some(Command::Analyze { input, seconds, model, json, quiet, threads, exercise, save, key_frames, realtime }) => {
+        Some(Command::Analyze {
+            input,
+            seconds,
+            model,
+            json,
+            quiet,
+            threads,
+            exercise,
+            save,
+            key_frames,
+            realtime,
+        }) => {
             // The therapist's thresholds judge with or without --save; --save without a
             // prescription stores the default plan as the session's.
             let plan =

@@ -213,9 +213,7 @@ impl VideoSource {
         let p = probe(path)?;
         let (width, height) = if p.rotated { (p.height, p.width) } else { (p.width, p.height) };
         let mut child = Command::new("ffmpeg")
-            .args(["-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", "-threads"])
-            .arg(std::env::var("FORMCHECK_FFMPEG_THREADS").unwrap_or_else(|_| "1".into()))
-            .arg("-i")
+            .args(["-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", "-threads", "1", "-i"])
             .arg(ffmpeg_arg(path))
             .args(["-map", "0:v:0", "-vf", "showinfo=checksum=0", "-fps_mode", "passthrough"])
             .args(["-f", "rawvideo", "-pix_fmt", format.ffmpeg_name(), "-"])

@@ -563,8 +563,13 @@ mod tests {
         // Stepped: 3 polls of 10 demo frames, 30 latencies, none longer than the whole test.
         let t0 = Instant::now();
         let config = FormConfig::default();
-        let mut live =
-            LivePipeline::stepped(Box::new(DemoSource::new(Exercise::Hinge, false)), None, None, Some((Exercise::Hinge, config)), 10);
+        let mut live = LivePipeline::stepped(
+            Box::new(DemoSource::new(Exercise::Hinge, false)),
+            None,
+            None,
+            Some((Exercise::Hinge, config)),
+            10,
+        );
         for _ in 0..3 {
             assert!(live.poll().is_some());
         }

@@ -152,8 +152,7 @@ impl Warp<'_> {
                         let y = origin[1] + right[1] * i as f32 + down[1] * j as f32 - 0.5;
                         let ((x0, wx), (y0, wy)) = (tap(x, maxx), tap(y, maxy));
                         let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-                        let (a, b, c, d) =
-                            ((y0 * w + x0) * 3, (y0 * w + x1) * 3, (y1 * w + x0) * 3, (y1 * w + x1) * 3);
+                        let (a, b, c, d) = ((y0 * w + x0) * 3, (y0 * w + x1) * 3, (y1 * w + x0) * 3, (y1 * w + x1) * 3);
                         let Some(o) = px.next() else { return };
                         for k in 0..3 {
                             let top = f32::from(data[a + k]) * (1.0 - wx) + f32::from(data[b + k]) * wx;
@@ -171,8 +170,7 @@ impl Warp<'_> {
                 let bilinear =
                     |plane: &[u8], pw: usize, (x0, wx): (usize, f32), (y0, wy): (usize, f32), x1: usize, y1: usize| {
                         let top = f32::from(plane[y0 * pw + x0]) * (1.0 - wx) + f32::from(plane[y0 * pw + x1]) * wx;
-                        let bottom =
-                            f32::from(plane[y1 * pw + x0]) * (1.0 - wx) + f32::from(plane[y1 * pw + x1]) * wx;
+                        let bottom = f32::from(plane[y1 * pw + x0]) * (1.0 - wx) + f32::from(plane[y1 * pw + x1]) * wx;
                         top * (1.0 - wy) + bottom * wy
                     };
                 for j in j0..j1 {
