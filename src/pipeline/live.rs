@@ -189,7 +189,14 @@ impl LivePipeline {
         let stop = Arc::new(AtomicBool::new(false));
         let set_status = {
             let status = Arc::clone(&status);
-            move |s: LiveStatus| *status.lock().unwrap_or_else(PoisonError::into_inner) = s
+            move |s: LiveStatus| {
+                let mut current = status.lock().unwrap_or_else(PoisonError::into_inner);
+                // Running only follows Starting: a source that ended (or failed) before the first
+                // result was ready stays ended, or whoever waits for the end would wait forever.
+                if s != LiveStatus::Running || *current == LiveStatus::Starting {
+                    *current = s;
+                }
+            }
         };
 
         let capture = {
