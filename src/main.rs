@@ -130,6 +130,10 @@ enum Command {
         /// With --save: the therapist's notes, stored with the session and shown in the report.
         #[arg(long, value_name = "TEXT", requires = "save")]
         notes: Option<String>,
+        /// Run the live pipeline instead, as the window does: a file plays at its own pace, frames
+        /// the model cannot keep up with are dropped, and the frame-to-cue latency is reported.
+        #[arg(long, conflicts_with_all = ["save", "json"])]
+        realtime: bool,
     },
     /// Open the window on the review of a recorded video: timeline of reps and faults, frames with
     /// the skeleton, angles over time.
@@ -245,6 +249,7 @@ fn run_analyze(
     mirrored: bool,
     seconds: Option<f64>,
     consent: ConsentOptions,
+    realtime: bool,
 ) -> anyhow::Result<bool> {
     // A video call is analysed only with the patient's consent, confirmed before anything is
     // captured; and its session is filed under a named patient.
@@ -390,6 +395,21 @@ fn run_analyze(
         None => src,
     };
     let model = PoseModel::load(model, threads.unwrap_or_else(threads_default))?;
+    let form = exercise.map(|e| (e, effective_config(plan.as_ref(), e)));
+    if realtime {
+        let run = formcheck::pipeline::live::run_realtime(src, Some(model), form);
+        for w in &run.warnings {
+            eprintln!("warning: {w}");
+        }
+        if let (Some(report), Some(e)) = (run.report.clone(), exercise) {
+            print!("{}", formcheck::pipeline::analyze::ExerciseResult { report, spine: Vec::new() }.summary(e));
+        }
+        println!("{}: {}", input.display(), run.summary());
+        if let Some(e) = &run.error {
+            eprintln!("error: {}", e.lines().next().unwrap_or(e));
+        }
+        return Ok(run.error.is_none());
+    }
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(src.info().frame_count.unwrap_or(0));
         bar.set_style(
@@ -405,7 +425,6 @@ fn run_analyze(
             b.set_position(done);
         }
     };
-    let form = exercise.map(|e| (e, effective_config(plan.as_ref(), e)));
     let analysis =
         formcheck::pipeline::analyze::analyze(&input.display().to_string(), src, model, form, &mut progress)?;
     if let Some(b) = bar {
@@ -766,6 +785,7 @@ fn main() -> ExitCode {
             consent,
             therapist,
             notes,
+            realtime,
         }) => {
             // The therapist's thresholds judge with or without --save; --save without a
             // prescription stores the default plan as the session's.
@@ -784,6 +804,7 @@ fn main() -> ExitCode {
                     cli.mirrored,
                     seconds,
                     ConsentOptions { words: consent, therapist },
+                    realtime,
                 )
             })
         }
