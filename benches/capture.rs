@@ -78,7 +78,8 @@ mod x {
             .spawn()
             .map_err(|e| format!("ffplay cannot be started ({e}); scripts/setup.sh installs it (package ffmpeg)"))?;
         desk.player = Some(player);
-        let deadline = Instant::now() + Duration::from_secs(20);
+        // A busy machine can take a while to start the player.
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let shown = list_windows().map_err(|e| e.to_string())?;
             if shown.iter().any(|w| w.title == TITLE && w.width == 1280 && w.height == 720) {

@@ -457,7 +457,9 @@ fn run_analyze(
         None => report,
     };
     if let Some(c) = &analysis.capture {
-        for lost in &c.lost_patient {
+        // A loss that ended the capture is the error printed below.
+        let ended = analysis.error.as_deref().unwrap_or("");
+        for lost in c.lost_patient.iter().filter(|l| !ended.contains(&l.reason)) {
             eprintln!("{} (at {:.1} s: {})", formcheck::pipeline::watch::LOST_PATIENT, lost.t, lost.reason);
         }
     }
