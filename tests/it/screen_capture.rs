@@ -102,13 +102,23 @@ impl Desktop {
 
     /// Starts `formcheck analyze TARGET --exercise E --seconds N --json OUT` in the background.
     fn spawn_live(&self, target: &str, exercise: &str, seconds: u32, json: &Path) -> Child {
-        self.formcheck(&["analyze", target, "--exercise", exercise, "--seconds", &seconds.to_string(), "--quiet"])
-            .arg("--json")
-            .arg(json)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("formcheck runs")
+        self.formcheck(&[
+            "analyze",
+            target,
+            "--consent",
+            "yes",
+            "--exercise",
+            exercise,
+            "--seconds",
+            &seconds.to_string(),
+            "--quiet",
+        ])
+        .arg("--json")
+        .arg(json)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("formcheck runs")
     }
 
     fn xdotool(&self, args: &[&str]) {
@@ -530,7 +540,9 @@ fn a_resized_call_window_loses_a_tile_and_is_followed_whole() {
     desk.play(&["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25"], title, (640, 360), (0, 0));
     desk.wait_for_window(title);
     // A tile outside the window is refused before any capture, saying the window's size.
-    let out = desk.formcheck(&["analyze", &format!("window:{title}@400,200,320,180"), "--seconds", "1"]).output();
+    let out = desk
+        .formcheck(&["analyze", &format!("window:{title}@400,200,320,180"), "--consent", "yes", "--seconds", "1"])
+        .output();
     let out = out.expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
@@ -605,7 +617,17 @@ fn a_minimised_call_window_says_restore_it() {
     desk.wait_for_window(title);
     let json = dir.join("live.json");
     let live = desk
-        .formcheck(&["analyze", &format!("window:{title}"), "--exercise", "hinge", "--seconds", "30", "--quiet"])
+        .formcheck(&[
+            "analyze",
+            &format!("window:{title}"),
+            "--consent",
+            "yes",
+            "--exercise",
+            "hinge",
+            "--seconds",
+            "30",
+            "--quiet",
+        ])
         .arg("--json")
         .arg(&json)
         .stdout(Stdio::piped())
@@ -636,7 +658,10 @@ fn a_minimised_call_window_says_restore_it() {
     assert!(last.iter().all(|p| *p), "the last frames before the window was minimised: present {last:?}");
 
     // Started on a window that is already minimised: the same message, before any frame.
-    let out = desk.formcheck(&["analyze", &format!("window:{title}"), "--seconds", "5"]).output().expect("runs");
+    let out = desk
+        .formcheck(&["analyze", &format!("window:{title}"), "--consent", "yes", "--seconds", "5"])
+        .output()
+        .expect("runs");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Restore the call window"));
 }
@@ -650,7 +675,7 @@ fn a_screen_region_is_captured_at_its_size() {
     desk.wait_for_window("Pattern");
     let json = dir.join("region.json");
     let out = desk
-        .formcheck(&["analyze", "screen:10,20,320,240", "--seconds", "1", "--quiet", "--json"])
+        .formcheck(&["analyze", "screen:10,20,320,240", "--consent", "yes", "--seconds", "1", "--quiet", "--json"])
         .arg(&json)
         .output()
         .expect("runs");
@@ -659,7 +684,10 @@ fn a_screen_region_is_captured_at_its_size() {
     assert_eq!((v["source"]["width"].as_u64(), v["source"]["height"].as_u64()), (Some(320), Some(240)));
     assert!(v["frames"].as_array().is_some_and(|f| f.len() >= 5), "a second at up to 30 fps gave {}", v["frames"]);
     // A region off the screen says so.
-    let out = desk.formcheck(&["analyze", "screen:1800,1000,320,240", "--seconds", "1"]).output().expect("runs");
+    let out = desk
+        .formcheck(&["analyze", "screen:1800,1000,320,240", "--consent", "yes", "--seconds", "1"])
+        .output()
+        .expect("runs");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not inside the 1920x1080 screen"));
 }
