@@ -26,6 +26,8 @@ pub(crate) struct Ctx<'a> {
     pub back: Option<&'a BackMeasure>,
     /// The camera view now (unknown = not yet judged, or a three-quarter view).
     pub view: View,
+    /// Whether the pose comes from world landmarks (the body turned to the exercise's view).
+    pub world: bool,
 }
 
 /// What an engine produces for the analyzer.
@@ -299,7 +301,16 @@ impl Analyzer {
         // The exercise itself.
         if usable && (view_ok || view_free) {
             let torso = self.torso.get().unwrap_or(1.0);
-            let ctx = Ctx { cfg: &cfg, t, dt: credit, body: body.unwrap(), torso, back, view: self.view.view() };
+            let ctx = Ctx {
+                cfg: &cfg,
+                t,
+                dt: credit,
+                body: body.unwrap(),
+                torso,
+                back,
+                view: self.view.view(),
+                world: view_free,
+            };
             self.engine.step(&ctx, &mut out);
         } else if !(view_ok || view_free) || !self.in_view {
             self.engine.suspend(t, &cfg, &mut out);

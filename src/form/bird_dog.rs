@@ -335,6 +335,8 @@ impl BirdDogEngine {
             hip_deg: lifting_side.and_then(|s| legs[idx(s)]).map(|l| l.hip_deg),
             knee_flexion_deg: lifting_side.and_then(|s| legs[idx(s)]).and_then(|l| l.knee_deg.map(|k| 180.0 - k)),
             shoulder_flexion_deg: lifting_side.and_then(|s| arms[idx(s.other())]).map(|a| a.flex),
+            arm_elevation_deg: lifting_side.and_then(|s| arms[idx(s.other())]).map(|a| a.elev),
+            leg_elevation_deg: lifting_side.and_then(|s| legs[idx(s)]).map(|l| l.elev),
             ..Default::default()
         };
 

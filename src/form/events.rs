@@ -307,6 +307,13 @@ pub struct LiveAngles {
     pub body_line_offset: Option<f32>,
     /// Bird dog: shoulder flexion of the reaching arm (deg).
     pub shoulder_flexion_deg: Option<f32>,
+    /// Bird dog: elevation of the reaching arm against the trunk line (deg; 0 = level with the
+    /// back, + above it), the measure whose peak is the rep's range of motion.
+    #[serde(default)]
+    pub arm_elevation_deg: Option<f32>,
+    /// Bird dog: elevation of the lifted leg against the trunk line (deg; 0 = level, + above).
+    #[serde(default)]
+    pub leg_elevation_deg: Option<f32>,
 }
 
 /// What the UI draws right now.

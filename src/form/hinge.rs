@@ -228,7 +228,11 @@ impl HingeEngine {
         let kp_refusal = if !kp.judged {
             kp.reason
         } else if !proxies_valid {
-            Some("not side-on (world landmarks judge up to 45 degrees from side-on)")
+            Some(if ctx.world {
+                "not side-on (world landmarks judge up to 45 degrees from side-on)"
+            } else {
+                "not side-on (2D keypoints judge the spine only in a side view)"
+            })
         } else {
             None
         };

@@ -250,7 +250,35 @@ fn the_exercise_switches_mid_call_and_the_first_part_is_kept_and_saved() {
             && app.therapist().unwrap().record().parts.len() == 2
     });
     h.get_by_label("Now: Bird dog");
-    h.get_by_label_contains("Arm elevation (shoulder flexion): ");
+    h.get_by_label_contains("Arm elevation (against the back): ");
+    // During a reach the panel shows the arm's and the leg's elevation against the back: the
+    // engine's own per-frame figures (None outside a reach; the demo's full reach is level).
+    let shown = |h: &Harness<'_, FormcheckApp>, label: &str| -> Option<f32> {
+        let node = h.get_by_label_contains(label);
+        let text = node.accesskit_node().label().or_else(|| node.value())?;
+        text.rsplit(": ").next()?.trim_end_matches('°').parse::<f32>().ok()
+    };
+    let mut measured = None;
+    for _ in 0..120 {
+        h.step();
+        let angles = h.state().therapist().unwrap().last().and_then(|r| r.form.as_ref()).map(|f| f.angles);
+        let shown_now =
+            (shown(&h, "Arm elevation (against the back): "), shown(&h, "Leg elevation (against the back): "));
+        // The reach at its full extension (the demo holds it level).
+        if let (Some(a), (Some(arm), Some(leg))) = (angles, shown_now)
+            && a.arm_elevation_deg.is_some_and(|e| e.abs() < 5.0)
+            && a.leg_elevation_deg.is_some_and(|e| e.abs() < 5.0)
+        {
+            measured = Some((arm, leg, a.arm_elevation_deg.unwrap(), a.leg_elevation_deg.unwrap()));
+            break;
+        }
+    }
+    let (arm, leg, arm_state, leg_state) =
+        measured.expect("the panel never showed the arm's and leg's elevation at a level reach");
+    assert!(
+        (arm - arm_state).abs() <= 2.0 && (leg - leg_state).abs() <= 2.0,
+        "the panel shows arm {arm} and leg {leg} degrees, the engine measured {arm_state} and {leg_state}"
+    );
     step_until(&mut h, "counted a bird dog rep", 120, |app| {
         !app.therapist().unwrap().record().parts[1].reps.is_empty()
     });

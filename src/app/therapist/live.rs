@@ -59,7 +59,9 @@ pub(crate) fn key_numbers(exercise: Exercise, e: &Entry) -> Vec<(String, String,
             ]
         }
         Exercise::BirdDog => vec![
-            ("Arm elevation (shoulder flexion)".into(), deg(a.shoulder_flexion_deg), None),
+            ("Arm elevation (against the back)".into(), deg(a.arm_elevation_deg), None),
+            ("Leg elevation (against the back)".into(), deg(a.leg_elevation_deg), None),
+            ("Shoulder flexion".into(), deg(a.shoulder_flexion_deg), None),
             ("Leg (hip angle)".into(), deg(a.hip_deg), None),
             ("Knee flexion".into(), deg(a.knee_flexion_deg), None),
             ("Trunk tilt".into(), deg(a.trunk_deg), None),

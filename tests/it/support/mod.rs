@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The corpus folder. Panics with instructions when it is missing.
 pub fn corpus_dir() -> PathBuf {
@@ -105,31 +105,31 @@ pub struct Xvfb {
 }
 
 impl Xvfb {
-    /// An X server whose screen is `screen` (`WIDTHxHEIGHTxDEPTH`).
+    /// An X server whose screen is `screen` (`WIDTHxHEIGHTxDEPTH`), on a display number Xvfb
+    /// picks itself (`-displayfd`): it skips numbers in use and clears the stale lock files that
+    /// killed servers leave behind, and it writes the number only once it accepts connections.
     pub fn start(screen: &str) -> Xvfb {
-        for n in 0..20 {
-            let num = 40 + (std::process::id() % 200) + n * 7;
-            if Path::new(&format!("/tmp/.X11-unix/X{num}")).exists() {
-                continue;
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", screen, "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed by scripts/setup.sh (package xvfb)");
+        let out = child.stdout.take().expect("Xvfb's stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line);
+            let _ = tx.send(line);
+        });
+        match rx.recv_timeout(Duration::from_secs(60)).map(|l| l.trim().parse::<u32>()) {
+            Ok(Ok(num)) => Xvfb { child, display: format!(":{num}") },
+            other => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("could not start Xvfb (it gave no display number within 60 s: {other:?})");
             }
-            let mut child = Command::new("Xvfb")
-                .args([format!(":{num}").as_str(), "-screen", "0", screen, "-nolisten", "tcp"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("Xvfb is installed by scripts/setup.sh (package xvfb)");
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if Path::new(&format!("/tmp/.X11-unix/X{num}")).exists() {
-                    return Xvfb { child, display: format!(":{num}") };
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            // This display number did not come up: stop that server and try the next number.
-            let _ = child.kill();
-            let _ = child.wait();
         }
-        panic!("could not start Xvfb");
     }
 
     pub fn screenshot(&self, out: &Path) -> image::RgbImage {
