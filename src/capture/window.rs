@@ -172,6 +172,10 @@ pub struct WindowInfo {
 /// How often a capture source delivers a frame at most.
 pub const CAPTURE_FPS: f64 = 30.0;
 
+/// How long a window seen unmapped is given to be destroyed (closed) before it is reported as
+/// minimised or hidden.
+pub const CLOSING_GRACE: Duration = Duration::from_millis(500);
+
 /// Picks the window a title names: the exact title, else the single window whose title contains
 /// it (ignoring case).
 ///
@@ -253,8 +257,8 @@ pub use unsupported::{WindowSource, list_windows};
 #[cfg(target_os = "linux")]
 mod x11 {
     use super::{
-        CAPTURE_FPS, Duration, Frame, FrameSource, Instant, ScreenTarget, SourceError, SourceInfo, SourceKind, Tile,
-        WindowInfo,
+        CAPTURE_FPS, CLOSING_GRACE, Duration, Frame, FrameSource, Instant, ScreenTarget, SourceError, SourceInfo,
+        SourceKind, Tile, WindowInfo,
     };
     use x11rb::connection::{Connection, RequestConnection as _};
     use x11rb::protocol::composite::{ConnectionExt as _, Redirect};
@@ -538,12 +542,29 @@ mod x11 {
         fn grab(&mut self) -> Result<bool, SourceError> {
             let (drawable, x, y) = match &self.window {
                 Some((id, title)) => {
+                    if geometry(&self.conn, self.root, *id).is_none() {
+                        return Ok(false);
+                    }
+                    if hidden(&self.conn, &self.atoms, *id) {
+                        // A window being closed is unmapped a moment before it is destroyed: wait
+                        // that moment, so the end of a call is not reported as a minimised window.
+                        let until = Instant::now() + CLOSING_GRACE;
+                        loop {
+                            std::thread::sleep(Duration::from_millis(25));
+                            if geometry(&self.conn, self.root, *id).is_none() {
+                                return Ok(false);
+                            }
+                            if !hidden(&self.conn, &self.atoms, *id) {
+                                break;
+                            }
+                            if Instant::now() >= until {
+                                return Err(SourceError::WindowHidden { title: title.clone() });
+                            }
+                        }
+                    }
                     let Some((wx, wy, w, h)) = geometry(&self.conn, self.root, *id) else {
                         return Ok(false);
                     };
-                    if hidden(&self.conn, &self.atoms, *id) {
-                        return Err(SourceError::WindowHidden { title: title.clone() });
-                    }
                     if (w, h) != (self.region.2, self.region.3) {
                         if let Some(tile) = self.tile {
                             // The call's layout moved: the tile no longer shows the patient.
