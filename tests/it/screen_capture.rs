@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use formcheck::form::{ExerciseReport, FaultId, Severity};
 
-use crate::support::{Xvfb, corpus_file, formcheck_bin};
+use crate::support::{Desktop, corpus_file, formcheck_bin};
 
 /// One live capture at a time (see the module's documentation).
 static LIVE: Mutex<()> = Mutex::new(());
@@ -38,66 +38,11 @@ fn live_lock() -> MutexGuard<'static, ()> {
 /// Seconds of black played before each clip.
 const PAD_S: f64 = 4.0;
 
-/// An X server with Openbox on it, both stopped on drop.
-struct Desktop {
-    x: Xvfb,
-    wm: Child,
-    players: Vec<Child>,
-}
-
 impl Desktop {
-    fn start() -> Desktop {
-        let x = Xvfb::start("1920x1080x24");
-        let wm = Command::new("openbox")
-            .env("DISPLAY", &x.display)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openbox is installed by scripts/setup.sh (package openbox)");
-        Desktop { x, wm, players: Vec::new() }
-    }
-
-    /// Plays `input` (ffplay's input arguments) in a window titled `title` of `size` at `pos`.
-    fn play(&mut self, input: &[&str], title: &str, size: (u32, u32), pos: (u32, u32)) {
-        let child = Command::new("ffplay")
-            .args(["-loglevel", "error", "-an", "-autoexit", "-window_title", title])
-            .args(["-x", &size.0.to_string(), "-y", &size.1.to_string()])
-            .args(["-left", &pos.0.to_string(), "-top", &pos.1.to_string()])
-            .args(input)
-            .env("DISPLAY", &self.x.display)
-            .env("SDL_AUDIODRIVER", "dummy")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("ffplay is installed by scripts/setup.sh (package ffmpeg)");
-        self.players.push(child);
-    }
-
     /// Plays a file (made by `hd_version` or `call_version`, starting with [`PAD_S`] seconds of
     /// black) in a window titled `title` of `size`.
     fn play_padded(&mut self, file: &Path, title: &str, size: (u32, u32)) {
         self.play(&[file.to_str().expect("a UTF-8 path")], title, size, (0, 0));
-    }
-
-    fn formcheck(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(formcheck_bin());
-        cmd.args(args).env("DISPLAY", &self.x.display);
-        cmd
-    }
-
-    /// Waits until `formcheck windows` lists `title`; returns its line.
-    fn wait_for_window(&self, title: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let out = self.formcheck(&["windows"]).output().expect("formcheck runs");
-            let text = String::from_utf8_lossy(&out.stdout).into_owned();
-            assert!(out.status.success(), "formcheck windows failed: {}", String::from_utf8_lossy(&out.stderr));
-            if let Some(line) = text.lines().find(|l| l.starts_with(&format!("window:{title}  "))) {
-                return line.to_string();
-            }
-            assert!(Instant::now() < deadline, "\"{title}\" never appeared in `formcheck windows`:\n{text}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
     }
 
     /// Starts `formcheck analyze TARGET --exercise E --seconds N --json OUT` in the background.
@@ -119,24 +64,6 @@ impl Desktop {
         .stderr(Stdio::piped())
         .spawn()
         .expect("formcheck runs")
-    }
-
-    fn xdotool(&self, args: &[&str]) {
-        let status = Command::new("xdotool")
-            .args(args)
-            .env("DISPLAY", &self.x.display)
-            .status()
-            .expect("xdotool is installed by scripts/setup.sh (package xdotool)");
-        assert!(status.success(), "xdotool {args:?} failed");
-    }
-}
-
-impl Drop for Desktop {
-    fn drop(&mut self) {
-        for p in self.players.iter_mut().chain(std::iter::once(&mut self.wm)) {
-            let _ = p.kill();
-            let _ = p.wait();
-        }
     }
 }
 

@@ -11,7 +11,7 @@
 //! marker and statements are present exactly when they apply.
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use formcheck::form::{Exercise, ExerciseReport, RepRecord};
@@ -20,7 +20,7 @@ use formcheck::session::prescription::Prescription;
 use formcheck::session::store::{KeyFrame, NewSession, SourceKind, Store, StoreError};
 use formcheck::session::telehealth::{CallSession, Consent, STANDARD_STATEMENT};
 
-use crate::support::{Xvfb, corpus_file, formcheck_bin};
+use crate::support::{Desktop, corpus_file};
 
 /// `text` as the report's template writes it (escaped by maud).
 fn esc(text: &str) -> String {
@@ -138,68 +138,10 @@ fn a_call_session_needs_consent_and_keeps_it() {
     assert!(!csv.lines().any(|l| l.starts_with("telehealth,") || l.starts_with("consent,")), "{csv}");
 }
 
-/// An X server with Openbox on it and `ffplay` windows, all stopped on drop.
-struct Desktop {
-    x: Xvfb,
-    children: Vec<Child>,
-}
-
-impl Desktop {
-    fn start() -> Desktop {
-        let x = Xvfb::start("1920x1080x24");
-        let wm = Command::new("openbox")
-            .env("DISPLAY", &x.display)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openbox is installed by scripts/setup.sh (package openbox)");
-        Desktop { x, children: vec![wm] }
-    }
-
-    fn play(&mut self, clip: &Path, title: &str) {
-        let child = Command::new("ffplay")
-            .args(["-loglevel", "error", "-an", "-autoexit", "-window_title", title])
-            .args(["-x", "1280", "-y", "720", "-left", "0", "-top", "0"])
-            .arg(clip)
-            .env("DISPLAY", &self.x.display)
-            .env("SDL_AUDIODRIVER", "dummy")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("ffplay is installed by scripts/setup.sh (package ffmpeg)");
-        self.children.push(child);
-    }
-
-    fn formcheck(&self, data: &Path, args: &[&str]) -> Output {
-        Command::new(formcheck_bin())
-            .args(args)
-            .env("DISPLAY", &self.x.display)
-            .env("FORMCHECK_DATA", data)
-            .env("USER", "therapist-login")
-            .output()
-            .expect("formcheck runs")
-    }
-
-    fn wait_for_window(&self, data: &Path, title: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let out = self.formcheck(data, &["windows"]);
-            if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.starts_with(&format!("window:{title}  "))) {
-                return;
-            }
-            assert!(Instant::now() < deadline, "\"{title}\" never appeared in `formcheck windows`");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Desktop {
-    fn drop(&mut self) {
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
+/// `formcheck ARGS` on the desktop, with its data in `data`, as a therapist logged in as
+/// `therapist-login`.
+fn formcheck(desk: &Desktop, data: &Path, args: &[&str]) -> Output {
+    desk.formcheck(args).env("FORMCHECK_DATA", data).env("USER", "therapist-login").output().expect("formcheck runs")
 }
 
 #[test]
@@ -208,8 +150,8 @@ fn a_call_is_analysed_only_with_the_patients_consent() {
     let data = tempfile::tempdir().unwrap();
     let mut desk = Desktop::start();
     let title = "Call with Ana";
-    desk.play(&clip, title);
-    desk.wait_for_window(data.path(), title);
+    desk.play(&[clip.to_str().unwrap()], title, (1280, 720), (0, 0));
+    desk.wait_for_window(title);
     let source = format!("window:{title}");
     let json = data.path().join("live.json");
     let base = ["analyze", source.as_str(), "--exercise", "hinge", "--quiet", "--json", json.to_str().unwrap()];
@@ -218,7 +160,7 @@ fn a_call_is_analysed_only_with_the_patients_consent() {
     let started = Instant::now();
     let mut args = base.to_vec();
     args.extend(["--seconds", "20", "--save", "--patient", "Ana Ruiz"]);
-    let out = desk.formcheck(data.path(), &args);
+    let out = formcheck(&desk, data.path(), &args);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("analysed only with the patient's consent"), "{err}");
@@ -231,7 +173,7 @@ fn a_call_is_analysed_only_with_the_patients_consent() {
     // Nor without --save.
     let mut args = base.to_vec();
     args.extend(["--seconds", "5"]);
-    let out = desk.formcheck(data.path(), &args);
+    let out = formcheck(&desk, data.path(), &args);
     assert_eq!(out.status.code(), Some(2));
     assert!(!json.exists());
 
@@ -240,7 +182,7 @@ fn a_call_is_analysed_only_with_the_patients_consent() {
     let mut args = base.to_vec();
     args.extend(["--seconds", "20", "--save", "--patient", "Ana Ruiz", "--consent", "yes"]);
     args.extend(["--therapist", "Dr Kowalski", "--notes", "First call: hinge with a broom", "--keep-keyframes"]);
-    let out = desk.formcheck(data.path(), &args);
+    let out = formcheck(&desk, data.path(), &args);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "stdout: {stdout}\nstderr: {stderr}");
@@ -279,7 +221,7 @@ fn a_call_is_analysed_only_with_the_patients_consent() {
 
     // Its report, through the command line.
     let html = data.path().join("call.html");
-    let out = desk.formcheck(data.path(), &["report", "--patient", "ana ruiz", "--out", html.to_str().unwrap()]);
+    let out = formcheck(&desk, data.path(), &["report", "--patient", "ana ruiz", "--out", html.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains(TELEHEALTH_MARKER));
@@ -287,7 +229,7 @@ fn a_call_is_analysed_only_with_the_patients_consent() {
     assert!(page.contains("Consent confirmed by Dr Kowalski"));
     assert!(page.contains(&esc(KEPT_BY_THERAPIST)));
     assert!(page.contains("First call: hinge with a broom"));
-    let out = desk.formcheck(data.path(), &["sessions", "--patient", "Ana Ruiz"]);
+    let out = formcheck(&desk, data.path(), &["sessions", "--patient", "Ana Ruiz"]);
     let listed = String::from_utf8_lossy(&out.stdout);
     assert!(listed.lines().any(|l| l.trim_start().starts_with(&id.to_string()) && l.contains("call")), "{listed}");
 }

@@ -149,3 +149,80 @@ impl Drop for Xvfb {
         let _ = self.child.wait();
     }
 }
+
+/// An X server with Openbox on it (bare Xvfb lists no windows) and `ffplay` windows, all stopped on
+/// drop: the desktop a video call plays on in the capture tests.
+pub struct Desktop {
+    pub x: Xvfb,
+    wm: Child,
+    players: Vec<Child>,
+}
+
+impl Desktop {
+    pub fn start() -> Desktop {
+        let x = Xvfb::start("1920x1080x24");
+        let wm = Command::new("openbox")
+            .env("DISPLAY", &x.display)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openbox is installed by scripts/setup.sh (package openbox)");
+        Desktop { x, wm, players: Vec::new() }
+    }
+
+    /// Plays `input` (ffplay's input arguments) in a window titled `title` of `size` at `pos`.
+    pub fn play(&mut self, input: &[&str], title: &str, size: (u32, u32), pos: (u32, u32)) {
+        let child = Command::new("ffplay")
+            .args(["-loglevel", "error", "-an", "-autoexit", "-window_title", title])
+            .args(["-x", &size.0.to_string(), "-y", &size.1.to_string()])
+            .args(["-left", &pos.0.to_string(), "-top", &pos.1.to_string()])
+            .args(input)
+            .env("DISPLAY", &self.x.display)
+            .env("SDL_AUDIODRIVER", "dummy")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ffplay is installed by scripts/setup.sh (package ffmpeg)");
+        self.players.push(child);
+    }
+
+    /// `formcheck ARGS` on this desktop's display.
+    pub fn formcheck(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(formcheck_bin());
+        cmd.args(args).env("DISPLAY", &self.x.display);
+        cmd
+    }
+
+    /// Waits until `formcheck windows` lists `title`; returns its line.
+    pub fn wait_for_window(&self, title: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let out = self.formcheck(&["windows"]).output().expect("formcheck runs");
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(out.status.success(), "formcheck windows failed: {}", String::from_utf8_lossy(&out.stderr));
+            if let Some(line) = text.lines().find(|l| l.starts_with(&format!("window:{title}  "))) {
+                return line.to_string();
+            }
+            assert!(std::time::Instant::now() < deadline, "\"{title}\" never appeared in `formcheck windows`:\n{text}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    pub fn xdotool(&self, args: &[&str]) {
+        let status = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.x.display)
+            .status()
+            .expect("xdotool is installed by scripts/setup.sh (package xdotool)");
+        assert!(status.success(), "xdotool {args:?} failed");
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        for p in self.players.iter_mut().chain(std::iter::once(&mut self.wm)) {
+            let _ = p.kill();
+            let _ = p.wait();
+        }
+    }
+}
