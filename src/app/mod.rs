@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use egui::{Color32, RichText};
 
 use crate::capture::camera::{CameraEntry, CameraRequest, CameraSource};
-use crate::capture::{self, FrameSource, SourceError, SourceKind, SourceSpec};
+use crate::capture::{self, FrameSource, SourceError, SourceSpec};
 use crate::coach::{Coach, Dose, RED_FLAGS, how_to};
 use crate::demo::DemoSource;
 use crate::form::Exercise;
@@ -223,15 +223,11 @@ impl FormcheckApp {
                 return;
             }
         };
-        let model = if src.info().kind == SourceKind::Demo {
-            None
-        } else {
-            match live::load_model(self.launch.model) {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    self.message = Some(e.to_string());
-                    return;
-                }
+        let model = match live::model_for(src.info(), self.launch.model) {
+            Ok(m) => m,
+            Err(e) => {
+                self.message = Some(e.to_string());
+                return;
             }
         };
         let chosen = self.launch.exercise;

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use super::latency::{LatencyHistogram, LatencySummary, capture_moment, frame_to_cue_ms};
 use super::stage::{Frames, Stage, StageError};
 use super::watch::{PatientStatus, PatientWatch};
-use crate::capture::{FrameSource, SourceInfo};
+use crate::capture::{FrameSource, SourceInfo, SourceKind};
 use crate::form::{Exercise, ExerciseReport, FormConfig, FormEvent, LiveState};
 use crate::frame::Frame;
 use crate::latest::Latest;
@@ -449,6 +449,15 @@ impl Drop for LivePipeline {
 pub(crate) fn load_model(kind: ModelKind) -> Result<PoseModel, ModelError> {
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     PoseModel::load(kind, threads)
+}
+
+/// The model a live source needs: none for the built-in demo (its pose is known), else
+/// [`load_model`]'s.
+///
+/// # Errors
+/// When the model or the runtime is missing or wrong.
+pub(crate) fn model_for(info: &SourceInfo, kind: ModelKind) -> Result<Option<PoseModel>, ModelError> {
+    if info.kind == SourceKind::Demo { Ok(None) } else { load_model(kind).map(Some) }
 }
 
 /// What [`run_realtime`] measured.

@@ -27,7 +27,7 @@ mod setup;
 use std::path::PathBuf;
 
 use crate::capture::window::{ScreenTarget, Tile, WindowInfo};
-use crate::capture::{self, FrameSource, SourceError, SourceInfo, SourceKind};
+use crate::capture::{self, FrameSource, SourceError, SourceInfo};
 use crate::demo::DemoSource;
 use crate::form::{Cue, Exercise, FormEvent};
 use crate::frame::Frame;
@@ -426,15 +426,11 @@ impl TherapistView {
                 return;
             }
         };
-        let model = if src.info().kind == SourceKind::Demo {
-            None
-        } else {
-            match live_pipeline::load_model(self.model) {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    self.message = Some(e.to_string());
-                    return;
-                }
+        let model = match live_pipeline::model_for(src.info(), self.model) {
+            Ok(m) => m,
+            Err(e) => {
+                self.message = Some(e.to_string());
+                return;
             }
         };
         // The patient's own plan when the store has one for them, else the usual thresholds.
