@@ -134,6 +134,9 @@ if [[ " $ROUTES " == *" tflite "* ]]; then
         [ -s "$WORK/out-tflite/$m.onnx" ] || die "conversion failed: $m.onnx missing"
     done
     for m in "${MP_MODELS[@]}"; do cp "$WORK/out-tflite/$m.onnx" "$OUT/$m.onnx"; built+=("$m.onnx"); done
+    log "points copies (points.py: the lite and full models without the segmentation head)"
+    run_py "$WORK/points.log" "$HERE/points.py" --dir "$OUT" || die "points.py failed (see $WORK/points.log)"
+    built+=(blazepose-lite-points.onnx blazepose-full-points.onnx)
 fi
 
 log "SHA-256 ($OUT)"

@@ -45,6 +45,8 @@ pub(crate) struct BackStage {
     pub total_ms: f64,
     /// Frames the mask ran on.
     pub masked_frames: u64,
+    /// Whether the last frame given to [`BackStage::measure`] was upright (so not masked).
+    last_upright: bool,
 }
 
 impl std::fmt::Debug for BackStage {
@@ -92,6 +94,7 @@ impl BackStage {
             refusal: None,
             total_ms: 0.0,
             masked_frames: 0,
+            last_upright: false,
         }
     }
 
@@ -102,6 +105,18 @@ impl BackStage {
         self.last = None;
         self.last_refusal = None;
         self.refusal = None;
+        self.last_upright = false;
+    }
+
+    /// Whether the next frame will likely need the pose model's own mask: this stage reads that
+    /// mask, the next frame is due in the cadence and the last one was not upright. A guess made
+    /// before the frame's pose is known, so that the pose model computes the mask only where it
+    /// will be read; a frame that needs it all the same gets it from `measure`'s `pose_mask`.
+    #[must_use]
+    pub(crate) fn wants_pose_mask(&self) -> bool {
+        self.seg.is_none()
+            && self.since_mask.is_multiple_of(self.analyzer.config.mask_every.max(1))
+            && !self.last_upright
     }
 
     /// Why the mask did not judge the frame last given to [`BackStage::measure`], when it looked
@@ -119,14 +134,15 @@ impl BackStage {
         reading.map(BackReading::measure).or_else(|| self.refusal.map(|u| BackMeasure::refused(u.id())))
     }
 
-    /// Judges the back in `frame`, whose pose is `sample`; `pose_mask` is the pose model's own
-    /// person mask of the frame (BlazePose), used instead of the selfie model when this stage has none.
+    /// Judges the back in `frame`, whose pose is `sample`; `pose_mask` gives the pose model's own
+    /// person mask of the frame (BlazePose), used instead of the selfie model when this stage has
+    /// none. It is called only when the mask is read (at most once).
     pub fn measure(
         &mut self,
         frame: &Frame,
         sample: &PoseSample,
         min_score: f32,
-        pose_mask: Option<&PoseMask>,
+        pose_mask: &mut dyn FnMut() -> Option<PoseMask>,
     ) -> Option<BackReading> {
         if !sample.present {
             self.reset();
@@ -136,6 +152,7 @@ impl BackStage {
         let every = self.analyzer.config.mask_every.max(1);
         let upright = BackKeypoints::from_pose(&sample.pose, min_score)
             .filter(|kp| trunk_inclination_deg(kp) < self.analyzer.config.mask_min_trunk_deg);
+        self.last_upright = upright.is_some();
         let due = self.since_mask.is_multiple_of(every);
         let reading = if let Some(kp) = upright {
             // Not masked, but the cadence runs on and the running torso follows the frames the
@@ -180,14 +197,14 @@ impl BackStage {
         frame: &Frame,
         sample: &PoseSample,
         min_score: f32,
-        pose_mask: Option<&PoseMask>,
+        pose_mask: &mut dyn FnMut() -> Option<PoseMask>,
     ) -> Result<BackReading, Option<Unreliable>> {
         let region = fit_to_frame(seg_region(&sample.pose, min_score).ok_or(None)?, frame.width, frame.height);
         let frame_size = (frame.width, frame.height);
         let Some(seg) = self.seg.as_mut() else {
             // The pose model's own mask, read over the same crop (no second model). The RGB crop
             // is still made for the held-dowel detector; a painted-out dowel cannot be re-segmented.
-            let mask = PersonMask::from_pose_mask(pose_mask.ok_or(None)?, region, SEG_SIDE, frame_size);
+            let mask = PersonMask::from_pose_mask(&pose_mask().ok_or(None)?, region, SEG_SIDE, frame_size);
             crop_resize_into(frame, &region, SEG_SIDE, &mut self.crop);
             replicate_edges(&mut self.crop, SEG_SIDE, &region, frame.width, frame.height);
             let r = self.analyzer.analyze_with(frame.t, &mask, &sample.pose, min_score, Some(&self.crop), None);

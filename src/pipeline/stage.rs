@@ -153,18 +153,34 @@ impl Stage {
                 PoseSample { t: frame.t, frame_size: (frame.width, frame.height), present: true, pose, body: None },
                 StageTimes::default(),
                 0,
-                None,
+                Err(None),
             )
         } else if let Some(est) = self.estimator.as_mut() {
+            // BlazePose's mask only where the back stage will read it (else the quicker model).
+            est.set_want_mask(self.back.as_ref().is_some_and(BackStage::wants_pose_mask));
             let r = est.estimate(frame)?;
-            (r.sample, r.times, r.passes, r.mask)
+            (r.sample, r.times, r.passes, r.mask.ok_or(r.roi))
         } else {
             return Err(StageError::NoModel(self.no_model.clone().unwrap_or_else(|| "no pose model is loaded".into())));
         };
         if stills && let Some(b) = self.back.as_mut() {
             b.reset();
         }
-        let back = self.back.as_mut().and_then(|b| b.measure(frame, &sample, self.min_score, pose_mask.as_ref()));
+        // The frame's mask, or the region to make it on when the guess was wrong.
+        let (mut pose_mask, mut mask_error, mut passes) = (pose_mask, None, passes);
+        let estimator = &mut self.estimator;
+        let mut mask_now = || match std::mem::replace(&mut pose_mask, Err(None)) {
+            Ok(m) => Some(m),
+            Err(Some(roi)) => {
+                passes += 1;
+                estimator.as_mut()?.mask_of(frame, &roi).map_err(|e| mask_error = Some(e)).ok()?
+            }
+            Err(None) => None,
+        };
+        let back = self.back.as_mut().and_then(|b| b.measure(frame, &sample, self.min_score, &mut mask_now));
+        if let Some(e) = mask_error {
+            return Err(e.into());
+        }
         let back_refused = self.back.as_ref().and_then(BackStage::refusal);
         let mut events = Vec::new();
         let mut form = None;

@@ -34,7 +34,9 @@ pub struct PoseResult {
     pub region: CropRegion,
     /// BlazePose: the rotated region of the final landmark pass.
     pub roi: Option<RotatedRoi>,
-    /// BlazePose: its person mask of this frame (the hip hinge's back is read on it).
+    /// BlazePose: its person mask of this frame (the hip hinge's back is read on it); `None`
+    /// also when [`PoseEstimator::set_want_mask`] said no mask is wanted (see
+    /// [`PoseEstimator::mask_of`]).
     pub mask: Option<PoseMask>,
     /// Whether that region came from tracking (true) or the whole frame (false).
     pub tracked: bool,
@@ -115,6 +117,28 @@ impl PoseEstimator {
         if let Some(b) = self.blaze.as_mut() {
             b.reset();
         }
+    }
+
+    /// Whether the next frames' BlazePose passes compute the person mask (on by default). Off, they
+    /// run the landmark model's points copy when there is one (quicker), and a frame whose mask is
+    /// needed after all gets it from [`PoseEstimator::mask_of`]. MoveNet: no effect.
+    pub fn set_want_mask(&mut self, want: bool) {
+        if let Some(b) = self.blaze.as_mut() {
+            b.want_mask = want;
+        }
+    }
+
+    /// BlazePose: the person mask of `frame` in the region `roi` of its [`PoseResult`], made now
+    /// (one more pass of the whole landmark model); its time is the caller's. `None` for MoveNet.
+    ///
+    /// # Errors
+    /// [`ModelError::Inference`] when ONNX Runtime fails.
+    pub fn mask_of(&mut self, frame: &Frame, roi: &RotatedRoi) -> Result<Option<PoseMask>, ModelError> {
+        let (Some(tracker), Some(nets)) = (self.blaze.as_mut(), self.model.blazepose()) else {
+            return Ok(None);
+        };
+        let mut bt = BlazeTimes::default();
+        tracker.mask_of(nets, frame, roi, &mut bt).map(Some).map_err(ModelError::Inference)
     }
 
     /// BlazePose: MediaPipe's pipeline (see [`crate::pose::blazepose`]).

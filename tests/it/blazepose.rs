@@ -154,6 +154,84 @@ fn blazepose_full_tracks_a_clip_segment() {
     assert!(problems.is_empty(), "{} frames implausible: {problems:?}", problems.len());
 }
 
+/// A temporary models folder with BlazePose `variant`'s landmark model and the detector, but not
+/// the landmark model's points copy: every pass computes the mask there.
+fn models_without_points(variant: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    for f in ["blazepose-detector.onnx".to_string(), format!("blazepose-{variant}.onnx")] {
+        std::fs::copy(models.join(&f), dir.path().join(&f)).unwrap();
+    }
+    let landmark = dir.path().join(format!("blazepose-{variant}.onnx"));
+    (dir, landmark)
+}
+
+#[test]
+fn the_points_model_gives_the_same_landmarks_and_the_mask_on_demand() {
+    // wahoo_good_mornings.mp4 from 4.0 s to 8.5 s: standing, then the first rep down to its bottom.
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    assert!(models.join("blazepose-lite-points.onnx").is_file(), "models/blazepose-lite-points.onnx is missing");
+    let (_dir, landmark) = models_without_points("lite");
+    let load = |p: &Path| PoseModel::load_file(p, ModelKind::BlazePoseLite, 2).unwrap_or_else(|e| panic!("{e}"));
+    // Without the points copy, every pass computes the mask whatever is asked.
+    let mut whole = PoseEstimator::new(load(&landmark), EstimatorOptions::default());
+    whole.set_want_mask(false);
+    let mut points = PoseEstimator::new(load(&models.join("blazepose-lite.onnx")), EstimatorOptions::default());
+    points.set_want_mask(false);
+    let mut src = formcheck::capture::open_path(&corpus_file("clips/wahoo_good_mornings.mp4"), PixelFormat::Yuv420p)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (mut frames, mut masks) = (0, 0);
+    while let Some(frame) = src.next_frame().expect("decode") {
+        if frame.t < 4.0 {
+            continue;
+        }
+        if frame.t > 8.5 {
+            break;
+        }
+        let (a, b) = (whole.estimate(&frame).unwrap(), points.estimate(&frame).unwrap());
+        assert!(a.sample.present, "t {:.2}: no person", frame.t);
+        // Bit for bit: the same nodes and weights up to the landmarks.
+        assert_eq!(a.sample, b.sample, "t {:.2}", frame.t);
+        assert_eq!((a.roi, a.passes), (b.roi, b.passes), "t {:.2}", frame.t);
+        assert!(b.mask.is_none(), "t {:.2}: the points model made a mask", frame.t);
+        let whole_mask = a.mask.as_ref().unwrap_or_else(|| panic!("t {:.2}: no mask from the whole model", frame.t));
+        if frames % 10 == 0 {
+            // The mask made on demand is the one the whole model gives in its pass.
+            let on_demand = points.mask_of(&frame, &b.roi.expect("a region")).unwrap().expect("a BlazePose mask");
+            assert_eq!(&on_demand, whole_mask, "t {:.2}", frame.t);
+            masks += 1;
+        }
+        frames += 1;
+    }
+    assert!(frames > 90 && masks > 9, "only {frames} frames, {masks} masks compared");
+}
+
+#[test]
+fn the_hinge_is_judged_the_same_with_or_without_the_points_model() {
+    // The back stage guesses which frames need the mask; a wrong guess costs a pass, not a verdict.
+    let (_dir, landmark) = models_without_points("lite");
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let run = |path: &Path| {
+        let rel = "clips/wahoo_good_mornings.mp4";
+        let src = formcheck::capture::open_path(&corpus_file(rel), PixelFormat::Yuv420p).unwrap();
+        let model = PoseModel::load_file(path, ModelKind::BlazePoseLite, 2).unwrap_or_else(|e| panic!("{e}"));
+        let form = Some((formcheck::form::Exercise::Hinge, formcheck::form::FormConfig::default()));
+        let a = formcheck::pipeline::analyze::analyze(rel, src, model, form, &mut |_, _| {}).expect("analysis");
+        assert!(a.error.is_none(), "{:?}", a.error);
+        let masked = (a.timing.masked_fraction * a.timing.frames as f64).round();
+        (serde_json::to_value(&a.frames).unwrap(), serde_json::to_value(&a.exercise).unwrap(), masked, a.timing)
+    };
+    let (frames_p, verdict_p, masked_p, timing_p) = run(&models.join("blazepose-lite.onnx"));
+    let (frames_w, verdict_w, masked_w, timing_w) = run(&landmark);
+    assert!(masked_p > 50.0, "the mask ran on {masked_p} frames");
+    assert_eq!(masked_p, masked_w);
+    assert_eq!(verdict_p, verdict_w, "the verdicts differ");
+    assert!(frames_p == frames_w, "the frames differ");
+    // The guess is right on most frames: a wrong one adds a pass.
+    let extra = (timing_p.passes_per_frame - timing_w.passes_per_frame) * timing_p.frames as f64;
+    assert!((0.0..30.0).contains(&extra.round()), "{extra} more passes: {timing_p:?} against {timing_w:?}");
+}
+
 #[test]
 fn a_missing_or_wrong_blazepose_file_is_named() {
     let dir = tempfile::tempdir().unwrap();
@@ -172,4 +250,10 @@ fn a_missing_or_wrong_blazepose_file_is_named() {
     std::fs::copy(models.join("blazepose-detector.onnx"), &landmark).unwrap();
     let e = PoseModel::load_file(&landmark, ModelKind::BlazePoseFull, 1).unwrap_err().to_string();
     assert!(e.contains("is not a BlazePose full model") && e.contains("blazepose-full.onnx"), "{e}");
+    // The detector where the landmark model's points copy should be (the copy is optional, but
+    // one that is there must be right).
+    std::fs::copy(models.join("blazepose-full.onnx"), &landmark).unwrap();
+    std::fs::copy(models.join("blazepose-detector.onnx"), dir.path().join("blazepose-full-points.onnx")).unwrap();
+    let e = PoseModel::load_file(&landmark, ModelKind::BlazePoseFull, 1).unwrap_err().to_string();
+    assert!(e.contains("is not a BlazePose full model") && e.contains("blazepose-full-points.onnx"), "{e}");
 }

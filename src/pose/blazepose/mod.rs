@@ -105,14 +105,17 @@ pub(crate) enum NetError {
     WrongShape(PathBuf, String),
 }
 
-/// The landmark model's named outputs.
+/// The landmark model's named outputs; the points copy has the first [`POINTS_OUTPUTS`].
 const LANDMARK_OUTPUTS: [(&str, &[i64]); 5] = [
     ("ld_3d", &[195]),
     ("world_3d", &[117]),
     ("output_poseflag", &[1]),
-    ("activation_segmentation", &[256, 256, 1]),
     ("activation_heatmap", &[64, 64, 39]),
+    ("activation_segmentation", &[256, 256, 1]),
 ];
+
+/// How many of [`LANDMARK_OUTPUTS`] the points copy of a landmark model gives (all but the mask).
+const POINTS_OUTPUTS: usize = 4;
 
 fn open(path: &Path, threads: usize) -> Result<Session, NetError> {
     let (env, _) = runtime::environment().map_err(NetError::Runtime)?;
@@ -146,13 +149,45 @@ fn check_tensor(t: &ValueType, what: &str, dims: &[i64]) -> Result<(), String> {
     }
 }
 
-/// The two BlazePose networks: the detector and one landmark model.
+/// The two BlazePose networks: the detector and one landmark model (with, when it is beside the
+/// landmark model, that model's copy without the segmentation head).
 pub struct BlazeNets {
     detector: Session,
     detector_input: String,
     landmark: Session,
     landmark_input: String,
+    /// `<landmark>-points.onnx`: the landmark model cut before its segmentation head
+    /// (`models/points.py`; the same nodes and weights, so bit-identical landmarks), run when no
+    /// mask is wanted. ONNX Runtime runs a whole graph whatever outputs are asked for, and the
+    /// mask's decoder is about 40% of the lite model's time. `None`: the whole model always runs.
+    points: Option<(Session, String)>,
     anchors: Vec<Anchor>,
+}
+
+/// File name of the points copy of the landmark model `landmark` (`blazepose-lite.onnx` →
+/// `blazepose-lite-points.onnx`).
+#[must_use]
+pub fn points_file(landmark: &Path) -> PathBuf {
+    let stem = landmark.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    landmark.with_file_name(format!("{stem}-points.onnx"))
+}
+
+/// Checks a landmark model's single input and its named outputs (`outputs`).
+fn check_landmark(lm: &Session, path: &Path, outputs: &[(&str, &[i64])]) -> Result<String, NetError> {
+    let wrong = |w: String| NetError::WrongShape(path.to_path_buf(), w);
+    let [lin] = lm.inputs() else {
+        return Err(wrong(format!("it has {} inputs, expected 1", lm.inputs().len())));
+    };
+    check_tensor(lin.dtype(), "input", &[256, 256, 3]).map_err(wrong)?;
+    for (name, dims) in outputs {
+        let out = lm.outputs().iter().find(|o| o.name() == *name).ok_or_else(|| {
+            wrong(format!(
+                "it has no output `{name}` (a BlazePose landmark model converted as in models/convert.sh has)"
+            ))
+        })?;
+        check_tensor(out.dtype(), &format!("output `{name}`"), dims).map_err(wrong)?;
+    }
+    Ok(lin.name().to_string())
 }
 
 impl BlazeNets {
@@ -173,23 +208,24 @@ impl BlazeNets {
             .map_err(|w| wrong(detector, w))?;
         let detector_input = din.name().to_string();
         let lm = open(landmark, threads)?;
-        let [lin] = lm.inputs() else {
-            return Err(wrong(landmark, format!("it has {} inputs, expected 1", lm.inputs().len())));
+        let landmark_input = check_landmark(&lm, landmark, &LANDMARK_OUTPUTS)?;
+        // The points copy is optional (without it every pass computes the mask), but one that is
+        // there must load and have every output but the mask.
+        let points_path = points_file(landmark);
+        let points = if points_path.is_file() {
+            let p = open(&points_path, threads)?;
+            let name = check_landmark(&p, &points_path, &LANDMARK_OUTPUTS[..POINTS_OUTPUTS])?;
+            Some((p, name))
+        } else {
+            None
         };
-        check_tensor(lin.dtype(), "input", &[256, 256, 3]).map_err(|w| wrong(landmark, w))?;
-        for (name, dims) in LANDMARK_OUTPUTS {
-            let out = lm.outputs().iter().find(|o| o.name() == name).ok_or_else(|| {
-                wrong(
-                    landmark,
-                    format!(
-                        "it has no output `{name}` (a BlazePose landmark model converted as in models/convert.sh has)"
-                    ),
-                )
-            })?;
-            check_tensor(out.dtype(), &format!("output `{name}`"), dims).map_err(|w| wrong(landmark, w))?;
-        }
-        let landmark_input = lin.name().to_string();
-        Ok(Self { detector: det, detector_input, landmark: lm, landmark_input, anchors: detector::anchors() })
+        Ok(Self { detector: det, detector_input, landmark: lm, landmark_input, points, anchors: detector::anchors() })
+    }
+
+    /// Whether a pass without the mask runs the cheaper points copy of the landmark model.
+    #[must_use]
+    pub fn has_points_model(&self) -> bool {
+        self.points.is_some()
     }
 
     /// Runs the detector on a 224×224 letterboxed input in −1..1; the best detection, if any.
@@ -208,15 +244,28 @@ impl BlazeNets {
         Ok(detector::best_weighted(&detector::decode(raw, &self.anchors, DETECTOR_MIN_SCORE)))
     }
 
-    /// Runs the landmark model on a 256×256 input in 0..1.
+    /// Runs the landmark model on a 256×256 input in 0..1, with the person mask.
     ///
     /// # Errors
     /// When ONNX Runtime fails or an output has the wrong size.
     pub fn landmarks(&mut self, input: &[f32], raw: &mut RawLandmarks) -> Result<(), String> {
+        self.landmarks_with(input, raw, true)
+    }
+
+    /// Runs the landmark model on a 256×256 input in 0..1; without `mask`, the points copy when
+    /// there is one, and `raw.mask` is left empty.
+    ///
+    /// # Errors
+    /// When ONNX Runtime fails or an output has the wrong size.
+    pub fn landmarks_with(&mut self, input: &[f32], raw: &mut RawLandmarks, mask: bool) -> Result<(), String> {
         let tensor = TensorRef::from_array_view(([1usize, LANDMARK_SIDE, LANDMARK_SIDE, 3], input))
             .map_err(|e| e.to_string())?;
-        let outputs =
-            self.landmark.run(ort::inputs![self.landmark_input.as_str() => tensor]).map_err(|e| e.to_string())?;
+        let mask = mask || self.points.is_none();
+        let (session, input_name) = match self.points.as_mut() {
+            Some((s, name)) if !mask => (s, name.as_str()),
+            _ => (&mut self.landmark, self.landmark_input.as_str()),
+        };
+        let outputs = session.run(ort::inputs![input_name => tensor]).map_err(|e| e.to_string())?;
         let get = |name: &str, len: usize| -> Result<&[f32], String> {
             let (_, d) = outputs[name].try_extract_tensor::<f32>().map_err(|e| e.to_string())?;
             if d.len() == len { Ok(d) } else { Err(format!("output `{name}` has {} values, expected {len}", d.len())) }
@@ -229,7 +278,9 @@ impl BlazeNets {
         raw.heatmap.clear();
         raw.heatmap.extend_from_slice(get("activation_heatmap", HEATMAP_SIDE * HEATMAP_SIDE * POINTS)?);
         raw.mask.clear();
-        raw.mask.extend_from_slice(get("activation_segmentation", LANDMARK_SIDE * LANDMARK_SIDE)?);
+        if mask {
+            raw.mask.extend_from_slice(get("activation_segmentation", LANDMARK_SIDE * LANDMARK_SIDE)?);
+        }
         Ok(())
     }
 }
@@ -244,7 +295,7 @@ pub struct RawLandmarks {
     pub world: Vec<f32>,
     /// 64 × 64 × 39, sigmoid applied.
     pub heatmap: Vec<f32>,
-    /// 256 × 256, sigmoid applied.
+    /// 256 × 256, sigmoid applied; empty when the pass did not compute it.
     pub mask: Vec<f32>,
 }
 
@@ -410,6 +461,11 @@ pub(crate) struct BlazeTracker {
     det_float: Vec<f32>,
     lm_input: Vec<f32>,
     raw: RawLandmarks,
+    /// The region of the pass whose outputs `raw` holds.
+    raw_roi: Option<RotatedRoi>,
+    /// Whether this frame's passes compute the person mask (default); without it a frame's
+    /// [`BlazeFrame::mask`] is `None` and [`BlazeTracker::mask_of`] makes it on demand.
+    pub want_mask: bool,
 }
 
 impl std::fmt::Debug for BlazeTracker {
@@ -436,6 +492,8 @@ impl BlazeTracker {
             det_float: Vec::new(),
             lm_input: Vec::new(),
             raw: RawLandmarks::default(),
+            raw_roi: None,
+            want_mask: true,
         }
     }
 
@@ -486,7 +544,9 @@ impl BlazeTracker {
         let t0 = Instant::now();
         roi::warp_into(frame, roi, LANDMARK_SIDE, &mut self.lm_input);
         let t1 = Instant::now();
-        nets.landmarks(&self.lm_input, &mut self.raw)?;
+        self.raw_roi = None;
+        nets.landmarks_with(&self.lm_input, &mut self.raw, self.want_mask)?;
+        self.raw_roi = Some(*roi);
         let t2 = Instant::now();
         let out = (self.raw.flag >= POSE_FLAG_MIN).then(|| decode(&self.raw));
         times.preprocess_ms += ms(t0, t1);
@@ -550,6 +610,30 @@ impl BlazeTracker {
         Ok(out)
     }
 
+    /// The person mask of `roi` in `frame` (the region of a frame's result whose passes did not
+    /// make one): one more pass of the whole landmark model on the same crop. Tracking and
+    /// smoothing are left as they are.
+    ///
+    /// # Errors
+    /// When ONNX Runtime fails.
+    pub(crate) fn mask_of(
+        &mut self,
+        nets: &mut BlazeNets,
+        frame: &Frame,
+        roi: &RotatedRoi,
+        times: &mut BlazeTimes,
+    ) -> Result<PoseMask, String> {
+        let t0 = Instant::now();
+        roi::warp_into(frame, roi, LANDMARK_SIDE, &mut self.lm_input);
+        let t1 = Instant::now();
+        self.raw_roi = None;
+        nets.landmarks_with(&self.lm_input, &mut self.raw, true)?;
+        self.raw_roi = Some(*roi);
+        times.preprocess_ms += ms(t0, t1);
+        times.inference_ms += ms(t1, Instant::now());
+        Ok(PoseMask { roi: *roi, side: LANDMARK_SIDE, prob: self.raw.mask.clone() })
+    }
+
     /// Landmarks to frame pixels, smoothing, the next region, the COCO-17 pose and the mask.
     fn finish(&mut self, frame: &Frame, roi: &RotatedRoi, d: &Decoded) -> BlazeFrame {
         let mut xy = [0.0f32; LANDMARK_COUNT * 2];
@@ -594,16 +678,14 @@ impl BlazeTracker {
         for (j, l) in COCO_FROM_LANDMARK {
             pose.set(j, body.image(l));
         }
-        let mask = PoseMask { roi: *roi, side: LANDMARK_SIDE, prob: self.raw.mask.clone() };
-        BlazeFrame {
-            present: true,
-            pose,
-            body: Some(body),
-            mask: Some(mask),
-            roi: Some(*roi),
-            tracked: false,
-            passes: 0,
-        }
+        // The mask of this region's pass (a refining pass that lost the person leaves `raw` on
+        // another region), when the pass made one.
+        let mask = (self.raw_roi == Some(*roi) && !self.raw.mask.is_empty()).then(|| PoseMask {
+            roi: *roi,
+            side: LANDMARK_SIDE,
+            prob: self.raw.mask.clone(),
+        });
+        BlazeFrame { present: true, pose, body: Some(body), mask, roi: Some(*roi), tracked: false, passes: 0 }
     }
 }
 
