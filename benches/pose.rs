@@ -100,6 +100,15 @@ fn blazepose(c: &mut Criterion) {
                 decode(&raw)
             });
         });
+        // Without the mask: the points copy of the model (models/points.py), when it is there.
+        if nets.has_points_model() {
+            c.bench_function(&format!("blazepose/landmarks_no_mask_{}_{threads}_threads", kind.name()), |b| {
+                b.iter(|| {
+                    nets.landmarks_with(black_box(&lm_input), &mut raw, false).expect("inference");
+                    decode(&raw)
+                });
+            });
+        }
         if kind == ModelKind::BlazePoseFull {
             let det_input: Vec<f32> = (0..224 * 224 * 3).map(|i| (i % 251) as f32 / 127.5 - 1.0).collect();
             c.bench_function(&format!("blazepose/detector_{threads}_threads"), |b| {
@@ -118,16 +127,20 @@ fn blazepose(c: &mut Criterion) {
     let (w, h) = img.dimensions();
     let mut frame = Frame::new(0, 0.0, w, h, img.into_raw());
     for kind in [ModelKind::BlazePoseLite, ModelKind::BlazePoseFull] {
-        let model = PoseModel::load(kind, threads).unwrap_or_else(|e| panic!("{e}"));
-        let mut est = PoseEstimator::new(model, EstimatorOptions::default());
-        c.bench_function(&format!("blazepose/tracked_frame_{}_{threads}_threads", kind.name()), |b| {
-            b.iter(|| {
-                frame.t += 1.0 / 30.0;
-                let r = est.estimate(black_box(&frame)).expect("inference");
-                assert!(r.sample.present, "the person is lost");
-                r.passes
+        for want_mask in [true, false] {
+            let model = PoseModel::load(kind, threads).unwrap_or_else(|e| panic!("{e}"));
+            let mut est = PoseEstimator::new(model, EstimatorOptions::default());
+            est.set_want_mask(want_mask);
+            let what = if want_mask { "tracked_frame" } else { "tracked_frame_no_mask" };
+            c.bench_function(&format!("blazepose/{what}_{}_{threads}_threads", kind.name()), |b| {
+                b.iter(|| {
+                    frame.t += 1.0 / 30.0;
+                    let r = est.estimate(black_box(&frame)).expect("inference");
+                    assert!(r.sample.present, "the person is lost");
+                    r.passes
+                });
             });
-        });
+        }
     }
 }
 
