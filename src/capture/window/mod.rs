@@ -18,7 +18,7 @@
 //! self-view, name labels, other participants. [`ScreenTarget::WindowTile`] (`window:TITLE@X,Y,W,H`
 //! on the command line) captures only a rectangle of the window, given in the window's own pixels
 //! (on X11 the shared-memory `GetImage` asks the X server for that rectangle alone; `xcap` reads
-//! the whole window and the tile is cut out, [`crop_scaled`]). The tile is checked against the
+//! the whole window and the tile is cut out, `crop_scaled`). The tile is checked against the
 //! window's size when the capture opens ([`SourceError::TileOutside`]); when the window later
 //! changes size the layout has moved, and the capture ends with [`SourceError::PatientLost`]
 //! ("lost the patient: pick the region again"). A whole window that changes size is captured at
@@ -233,7 +233,6 @@ pub(crate) fn bgrx_to_rgb(src: &[u8], out: &mut Vec<u8>) {
         d[2] = s[0];
     }
 }
-
 
 #[cfg(any(test, windows, target_os = "macos"))]
 /// Cuts `rect` (`x, y, width, height`, in units of a `size`-sized window) out of an RGBA picture of
@@ -451,7 +450,17 @@ impl WindowSource {
             mirrored: false,
         };
         backend.prepare(width, height);
-        Ok(Self { backend, window, region, tile, info, started: None, next_at: Instant::now(), index: 0, rgb: Vec::new() })
+        Ok(Self {
+            backend,
+            window,
+            region,
+            tile,
+            info,
+            started: None,
+            next_at: Instant::now(),
+            index: 0,
+            rgb: Vec::new(),
+        })
     }
 
     /// Whether frames come through shared memory (the fast path, X11).
@@ -557,7 +566,8 @@ impl FrameSource for WindowSource {
         }
         let started = *self.started.get_or_insert_with(Instant::now);
         let (width, height) = self.out_size();
-        let frame = Frame::new(self.index, started.elapsed().as_secs_f64(), width, height, std::mem::take(&mut self.rgb));
+        let frame =
+            Frame::new(self.index, started.elapsed().as_secs_f64(), width, height, std::mem::take(&mut self.rgb));
         self.index += 1;
         Ok(Some(frame))
     }
@@ -611,6 +621,153 @@ mod tests {
             ScreenTarget::WindowTile { title: "Zoom".into(), tile }.with_tile(None),
             ScreenTarget::Window("Zoom".into())
         );
+    }
+
+    #[test]
+    fn a_picture_is_cropped_to_the_tile_and_sampled_back_to_the_window_size() {
+        // A 4x2 window whose pixel (x, y) is RGBA (x, y, 7, 255).
+        let picture = |scale: u32| -> Vec<u8> {
+            let mut v = Vec::new();
+            for y in 0..2 * scale {
+                for x in 0..4 * scale {
+                    v.extend_from_slice(&[(x / scale) as u8, (y / scale) as u8, 7, 255]);
+                }
+            }
+            v
+        };
+        let mut out = Vec::new();
+        crop_scaled(&picture(1), (4, 2), (4, 2), (1, 1, 2, 1), &mut out).unwrap();
+        assert_eq!(out, vec![1, 1, 7, 2, 1, 7]);
+        // A Retina-like picture at twice the window's size gives the same tile, at the window's size.
+        let mut retina = Vec::new();
+        crop_scaled(&picture(2), (8, 4), (4, 2), (1, 1, 2, 1), &mut retina).unwrap();
+        assert_eq!(retina, out);
+        crop_scaled(&picture(2), (8, 4), (4, 2), (0, 0, 4, 2), &mut retina).unwrap();
+        assert_eq!(retina.len(), 4 * 2 * 3);
+        assert_eq!(&retina[..6], &[0, 0, 7, 1, 0, 7]);
+        assert!(crop_scaled(&picture(1)[..20], (4, 2), (4, 2), (0, 0, 4, 2), &mut out).is_err());
+        assert!(crop_scaled(&[], (0, 0), (4, 2), (0, 0, 4, 2), &mut out).is_err());
+    }
+
+    /// A backend whose window the test moves, hides and closes.
+    #[derive(Clone, Default)]
+    struct Fake(std::sync::Arc<std::sync::Mutex<FakeState>>);
+
+    #[derive(Default)]
+    struct FakeState {
+        geometry: Option<Geometry>,
+        hidden: bool,
+        grabs: Vec<Grab>,
+        prepared: Vec<(u32, u32)>,
+    }
+
+    impl Backend for Fake {
+        fn windows(&mut self) -> Result<Vec<WindowInfo>, SourceError> {
+            let s = self.0.lock().unwrap();
+            Ok(s.geometry
+                .map(|(x, y, width, height)| {
+                    vec![WindowInfo { id: 7, title: "Zoom Meeting".into(), x, y, width, height, minimised: s.hidden }]
+                })
+                .unwrap_or_default())
+        }
+        fn check_region(&mut self, _x: i32, _y: i32, _w: u32, _h: u32) -> Result<(), SourceError> {
+            Ok(())
+        }
+        fn watch(&mut self, id: u32) -> Result<(), SourceError> {
+            assert_eq!(id, 7);
+            Ok(())
+        }
+        fn prepare(&mut self, width: u32, height: u32) {
+            self.0.lock().unwrap().prepared.push((width, height));
+        }
+        fn geometry(&mut self, _id: u32) -> Option<Geometry> {
+            self.0.lock().unwrap().geometry
+        }
+        fn hidden(&mut self, _id: u32) -> bool {
+            self.0.lock().unwrap().hidden
+        }
+        fn grab(&mut self, what: &Grab, out: &mut Vec<u8>) -> Result<(), SourceError> {
+            let (w, h) = match *what {
+                Grab::Window { rect, .. } => (rect.2, rect.3),
+                Grab::Screen { width, height, .. } => (width, height),
+            };
+            self.0.lock().unwrap().grabs.push(*what);
+            out.clear();
+            out.resize((w * h * 3) as usize, 9);
+            Ok(())
+        }
+    }
+
+    fn fake(geometry: Option<Geometry>, hidden: bool) -> Fake {
+        let f = Fake::default();
+        {
+            let mut s = f.0.lock().unwrap();
+            s.geometry = geometry;
+            s.hidden = hidden;
+        }
+        f
+    }
+
+    /// What every platform shares: the tile, a window that moves, changes size, is minimised or
+    /// closes, checked on a backend the test drives.
+    #[test]
+    fn the_shared_source_crops_follows_and_ends_as_the_window_does() {
+        let tile = Tile { x: 10, y: 20, width: 64, height: 48 };
+        let tiled = ScreenTarget::WindowTile { title: "zoom".into(), tile };
+        // Opening: a tile outside the window, a minimised window, a missing one.
+        let small = fake(Some((0, 0, 60, 60)), false);
+        assert!(matches!(
+            WindowSource::with_backend(Box::new(small), &tiled),
+            Err(SourceError::TileOutside { width: 60, height: 60, .. })
+        ));
+        let minimised = fake(Some((0, 0, 640, 360)), true);
+        assert!(matches!(
+            WindowSource::with_backend(Box::new(minimised), &tiled),
+            Err(SourceError::WindowHidden { .. })
+        ));
+        assert!(matches!(
+            WindowSource::with_backend(Box::new(fake(None, false)), &tiled),
+            Err(SourceError::WindowNotFound { .. })
+        ));
+
+        // A tile: frames of the tile's size, asked of the window where it now is.
+        let f = fake(Some((5, 6, 640, 360)), false);
+        let mut src = WindowSource::with_backend(Box::new(f.clone()), &tiled).unwrap();
+        assert_eq!((src.info().width, src.info().height, src.info().mirrored), (64, 48, false));
+        let frame = src.next_frame().unwrap().unwrap();
+        assert_eq!((frame.width, frame.height, frame.index), (64, 48, 0));
+        f.0.lock().unwrap().geometry = Some((50, 60, 640, 360));
+        let second = src.next_frame().unwrap().unwrap();
+        assert!(second.t > frame.t, "frame times go on: {} then {}", frame.t, second.t);
+        assert_eq!(
+            f.0.lock().unwrap().grabs.last().copied(),
+            Some(Grab::Window { id: 7, at: (50, 60), size: (640, 360), rect: (10, 20, 64, 48) })
+        );
+        // The window changes size under the tile: lost the patient.
+        f.0.lock().unwrap().geometry = Some((50, 60, 800, 450));
+        assert!(matches!(src.next_frame(), Err(SourceError::PatientLost { .. })));
+
+        // A whole window that changes size is captured at its new size.
+        let f = fake(Some((0, 0, 320, 180)), false);
+        let mut src = WindowSource::with_backend(Box::new(f.clone()), &ScreenTarget::Window("Zoom".into())).unwrap();
+        f.0.lock().unwrap().geometry = Some((0, 0, 400, 200));
+        let frame = src.next_frame().unwrap().unwrap();
+        assert_eq!((frame.width, frame.height), (400, 200));
+        assert_eq!(f.0.lock().unwrap().prepared, vec![(320, 180), (400, 200)]);
+
+        // Minimised: after the grace for a closing window, the clear error, never a frame.
+        f.0.lock().unwrap().hidden = true;
+        let before = f.0.lock().unwrap().grabs.len();
+        let started = Instant::now();
+        let err = src.next_frame().unwrap_err();
+        assert!(err.to_string().contains("Restore the call window"), "{err}");
+        assert!(started.elapsed() >= CLOSING_GRACE);
+        assert_eq!(f.0.lock().unwrap().grabs.len(), before, "no picture of a minimised window");
+
+        // Closed: the capture ends normally.
+        f.0.lock().unwrap().hidden = false;
+        f.0.lock().unwrap().geometry = None;
+        assert!(src.next_frame().unwrap().is_none());
     }
 
     #[test]

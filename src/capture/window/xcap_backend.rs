@@ -73,9 +73,10 @@ impl Backend for Xcap {
 
     fn watch(&mut self, id: u32) -> Result<(), SourceError> {
         let all = xcap::Window::all().map_err(|e| capture_err("listing the windows", e))?;
-        let window = all.into_iter().find(|w| w.id().ok() == Some(id)).ok_or_else(|| SourceError::Capture {
-            reason: "the window closed before its capture started".into(),
-        })?;
+        let window = all
+            .into_iter()
+            .find(|w| w.id().ok() == Some(id))
+            .ok_or_else(|| SourceError::Capture { reason: "the window closed before its capture started".into() })?;
         self.window = Some(window);
         Ok(())
     }
