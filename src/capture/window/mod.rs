@@ -161,7 +161,7 @@ impl ScreenTarget {
 /// One window that can be captured.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct WindowInfo {
-    /// The X window id.
+    /// The platform's window id: the X window, a Windows `HWND` (as `xcap` gives it), a macOS `CGWindowID`.
     pub id: u32,
     pub title: String,
     /// Position of its top-left corner on the screen.
