@@ -6,6 +6,7 @@
 #     the HTML report headless), desktop-file-utils (the package test validates the desktop entry),
 #     openbox and xdotool (the window-capture test: a window manager lists the windows, xdotool
 #     minimises one)
+#   (scripts/check-cross.sh, run by hand and not by CI, installs its own gcc-mingw-w64-x86-64)
 #   - ONNX Runtime 1.31.1 shared library and its licence notices, taken from the PyPI wheel into
 #     .ort/ (git-ignored); scripts/package.sh ships all three
 set -euo pipefail

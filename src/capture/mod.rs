@@ -107,6 +107,10 @@ pub enum SourceError {
         "the window \"{title}\" is minimised or hidden, so it has no picture to analyse. Restore the call window, then start again: everything analysed so far was kept."
     )]
     WindowHidden { title: String },
+    #[error(
+        "the window \"{title}\" is no longer on screen: minimised, on another desktop, or closed. If the call goes on, restore the call window, then start again: everything analysed so far was kept."
+    )]
+    WindowOffScreen { title: String },
     #[error("screen capture failed: {reason}")]
     Capture { reason: String },
     #[error("{reason}. Record the exercise as a clip and analyse the file instead.")]

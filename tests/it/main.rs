@@ -3,6 +3,8 @@
 
 mod back_real;
 mod back_synthetic;
+// Unix permissions, `setpriv` and root: the bad-input cases run on Linux only.
+#[cfg(unix)]
 mod bad_input;
 mod blazepose;
 mod cli;

@@ -80,7 +80,34 @@ impl Saver {
             }
         };
         let store = Store::open(&path)?;
+        // One transaction: a save that fails midway (a full disk, the program killed) leaves the
+        // store as it was, and this saver's idea of what is stored unchanged, so pressing Save
+        // again writes it all, once.
+        let (stored, pictures_allowed, parts) =
+            store.transaction("saving the call", || self.write(&store, at, record, recent))?;
+        self.session = Some((path.clone(), stored));
+        self.pictures_allowed = pictures_allowed;
+        self.parts = parts;
+        let session = stored;
+        let mut said = format!("Saved as session {session} of {} in {}", record.patient.trim(), path.display());
+        if record.keep_key_frames && !self.pictures_allowed {
+            said.push_str(" (no key frames: they were off when this session was first saved)");
+        }
+        Ok(said)
+    }
+
+    /// The writes of one save, on copies of what is stored: (the session, whether it allows key
+    /// frames, what of each part is stored), for [`Saver::save`] to keep once they are committed.
+    fn write(
+        &self,
+        store: &Store,
+        at: i64,
+        record: &CallRecord,
+        recent: &Recent,
+    ) -> Result<(i64, bool, Vec<Stored>), SaveError> {
         let notes = Some(record.notes.trim()).filter(|n| !n.is_empty());
+        let mut pictures_allowed = self.pictures_allowed;
+        let mut parts = self.parts.clone();
         let session = match &self.session {
             Some((_, id)) => {
                 store.set_session_notes(*id, notes)?;
@@ -88,24 +115,22 @@ impl Saver {
             }
             None => {
                 let consent = Consent::confirm(CONSENT_STATEMENT, &local_user(), &record.source, at)?;
-                let mut call = CallSession::for_patient(&store, record.patient.trim(), consent)?;
+                let mut call = CallSession::for_patient(store, record.patient.trim(), consent)?;
                 call.keep_key_frames = record.keep_key_frames;
                 call.notes = notes.map(str::to_string);
                 // The plan that judged the call (the patient's own, else the usual one) is
                 // snapshotted with the session, like a home session's.
                 let plan = store.plan_for_patient(call.patient.id)?;
-                let id = store.begin(&call.new_session(Some(&plan)))?;
-                self.session = Some((path.clone(), id));
-                self.pictures_allowed = record.keep_key_frames;
-                id
+                pictures_allowed = record.keep_key_frames;
+                store.begin(&call.new_session(Some(&plan)))?
             }
         };
         for (i, part) in record.parts.iter().enumerate() {
-            if i >= self.parts.len() {
+            if i >= parts.len() {
                 let set = store.begin_set(session, part.exercise)?;
-                self.parts.push(Stored { set, ..Stored::default() });
+                parts.push(Stored { set, ..Stored::default() });
             }
-            let s = &mut self.parts[i];
+            let s = &mut parts[i];
             for r in &part.reps[s.reps.min(part.reps.len())..] {
                 store.record_rep(s.set, r)?;
                 s.reps += 1;
@@ -126,7 +151,7 @@ impl Saver {
             // A picture only when the therapist ticked it: the worst rep of the part, when its
             // picture is still kept in memory.
             if record.keep_key_frames
-                && self.pictures_allowed
+                && pictures_allowed
                 && !s.key_frame
                 && let Some(rep) = worst_rep(&part.reps)
             {
@@ -141,11 +166,7 @@ impl Saver {
             }
         }
         store.end_session(session)?;
-        let mut said = format!("Saved as session {session} of {} in {}", record.patient.trim(), path.display());
-        if record.keep_key_frames && !self.pictures_allowed {
-            said.push_str(" (no key frames: they were off when this session was first saved)");
-        }
-        Ok(said)
+        Ok((session, pictures_allowed, parts))
     }
 }
 
@@ -155,4 +176,85 @@ fn jpeg(p: &super::recent::Picture) -> Option<Vec<u8>> {
     let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80);
     img.write_with_encoder(enc).ok()?;
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::therapist::record::Part;
+    use crate::form::{Cue, CuePriority, Exercise, RepRecord};
+
+    fn rep(index: u32) -> RepRecord {
+        RepRecord {
+            index,
+            side: None,
+            start_s: f64::from(index) * 4.0,
+            end_s: f64::from(index) * 4.0 + 3.0,
+            faults: Vec::new(),
+            fault_durations: Default::default(),
+            hinge: None,
+            bird_dog: None,
+            rom: vec![],
+        }
+    }
+
+    fn call() -> CallRecord {
+        let mut part = Part::new(Exercise::Hinge, 0.0);
+        part.reps = (1..=3).map(rep).collect();
+        part.cues =
+            vec![Cue { t: 3.0, id: "rep.good".into(), text: "Good".into(), priority: CuePriority::Encouragement }];
+        CallRecord {
+            patient: "Ada".into(),
+            consent_at: Some(1_700_000_000),
+            source: "window:Zoom Meeting".into(),
+            notes: "first call".into(),
+            keep_key_frames: false,
+            parts: vec![part],
+        }
+    }
+
+    fn count(db: &Path, sql: &str) -> i64 {
+        rusqlite::Connection::open(db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// A save that fails midway (here: writing the cues, after the session, its set and its reps)
+    /// leaves nothing of the call in the store, not even its patient, and the saver as it was:
+    /// the next save stores the whole call once.
+    #[test]
+    fn a_save_that_fails_midway_stores_nothing_and_the_next_stores_it_all_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("formcheck.db");
+        drop(Store::open(&db).unwrap());
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER fail_cues BEFORE INSERT ON cues BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+        )
+        .unwrap();
+        let (record, recent) = (call(), Recent::default());
+        let mut saver = Saver::default();
+        let err = saver.save(Some(dir.path()), &record, &recent).unwrap_err();
+        assert!(matches!(err, SaveError::Store(_)), "{err}");
+        for table in ["sessions", "sets", "reps", "cues"] {
+            assert_eq!(count(&db, &format!("SELECT count(*) FROM {table}")), 0, "{table} after a failed save");
+        }
+        assert_eq!(
+            count(&db, "SELECT count(*) FROM patients WHERE name = 'Ada'"),
+            0,
+            "a patient made by a failed save"
+        );
+        assert_eq!(saver.session(), None);
+
+        conn.execute_batch("DROP TRIGGER fail_cues").unwrap();
+        let said = saver.save(Some(dir.path()), &record, &recent).unwrap();
+        let session = saver.session().expect("saved");
+        assert!(said.contains(&format!("session {session}")), "{said}");
+        assert_eq!(count(&db, "SELECT count(*) FROM sessions"), 1);
+        assert_eq!(count(&db, "SELECT count(*) FROM sets"), 1);
+        assert_eq!(count(&db, "SELECT count(*) FROM reps"), 3);
+        assert_eq!(count(&db, "SELECT count(*) FROM cues"), 1);
+        assert_eq!(
+            count(&db, "SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL AND consent_at IS NOT NULL"),
+            1
+        );
+    }
 }

@@ -7,7 +7,9 @@
 //! but not a power cut or an OS crash, which could lose the last reps; `FULL` adds one fsync of
 //! the WAL per commit, i.e. per rep: a few milliseconds every several seconds, nothing next to the
 //! pose model, and "the rep was recorded" then means recorded. `secure_delete` is on so
-//! [`Store::delete_all`] overwrites what it deletes.
+//! [`Store::delete_all`] overwrites what it deletes. A series of writes that belong together (a
+//! saved analysis, the therapist's Save of a call) runs in [`Store::transaction`]: stored whole or
+//! not at all; the `record_*` calls inside it join that one transaction.
 //!
 //! Schema (version [`SCHEMA_VERSION`] in `PRAGMA user_version`; older files are migrated on open,
 //! newer ones refused): see [`SCHEMA_V1`], [`SCHEMA_V2`] which adds the `key_frames` table, and
@@ -232,11 +234,22 @@ impl Store {
     /// instead of failing midway), or inside the transaction already open: everything `f` writes is
     /// stored, or nothing.
     fn in_tx<T>(&self, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.transaction(what, f)
+    }
+
+    /// Runs `f`, a series of writes to this store, as one transaction: everything it writes is
+    /// stored, or, when it returns an error (its own or the store's) or the program is killed
+    /// midway, nothing is. Inside a transaction already open, `f` simply joins it. `what` names
+    /// the work in a database error ("saving the call").
+    ///
+    /// # Errors
+    /// `f`'s error, or the store's when the transaction cannot begin or commit.
+    pub fn transaction<T, E: From<StoreError>>(&self, what: &str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
         if !self.conn.is_autocommit() {
             return f();
         }
         self.db(self.conn.execute_batch("BEGIN IMMEDIATE"), what)?;
-        let r = f().and_then(|v| self.db(self.conn.execute_batch("COMMIT"), what).map(|()| v));
+        let r = f().and_then(|v| Ok(self.db(self.conn.execute_batch("COMMIT"), what).map(|()| v)?));
         if r.is_err() && !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
