@@ -3,8 +3,9 @@
 
 use crate::support::{corpus_dir, manifest_stills};
 use formcheck::pipeline::analyze::Analysis;
+use std::sync::Arc;
 
-fn run(rel: &str) -> Analysis {
+fn run(rel: &str) -> Arc<Analysis> {
     crate::support::analyze_corpus(rel, None)
 }
 
