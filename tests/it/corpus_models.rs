@@ -4,7 +4,11 @@
 //!
 //! Each (model, file) is analysed once ([`run`] keeps the verdicts in a shared cache), so the
 //! checks of [`matrix`] and the thoracic-gap table of
-//! [`thoracic_gap_of_rounded_and_flat_backs_per_model`] share the analyses.
+//! [`thoracic_gap_of_rounded_and_flat_backs_per_model`] share the analyses. Thunder analyses
+//! whole files through [`crate::support::analysis`], so its analyses are the ones the
+//! `form_real_footage_*` tests make (one per test binary). The BlazePose variants analyse only the
+//! span of the two long clips that their labels concern ([`span`]): the clip's own frames, on its
+//! clock (nothing re-encoded); the verdicts on the spans were checked to be the whole clips'.
 //!
 //! Where a model gets a check wrong, [`KNOWN_WRONG`] says so with the reason; it is checked both
 //! ways: a listed case that now passes fails the test, saying to take it off the list.
@@ -16,7 +20,8 @@ use formcheck::form::{Exercise, ExerciseReport, FaultId, Severity, SpineMethod};
 use formcheck::pipeline::analyze::StillSpine;
 use formcheck::pose::ModelKind;
 
-use crate::webcam::{analyze, bird_dog, good_mornings, side_plank};
+use crate::support::{Span, analysis, analyze_span};
+use crate::webcam::{bird_dog, good_mornings, side_plank};
 
 /// The models of the matrix: the three BlazePose variants and Thunder (the default).
 const MODELS: [ModelKind; 4] =
@@ -28,6 +33,24 @@ const BIRD_DOG: &str = "clips/polybag_bird_dog.mp4";
 const DONKEY_KICKS: &str = "clips/istock_donkey_kicks.mp4";
 const CAT_COW: &str = "clips/istock_cat_cow.mp4";
 const SINGLE_LEG_RDL: &str = "clips/wahoo_single_leg_rdl.mp4";
+
+/// The part of `file` a BlazePose variant analyses: None for all of it. Each span starts on the
+/// title card (so the tracker starts with no one in view, as on the whole clip) and holds all that
+/// the checks concern (MANIFEST):
+/// - good mornings: the checks are on the reps completed before 17.0 s (labels 6.5-15.8); the
+///   title card ends at 3.8 s, the close-up starts at 18.5 s;
+/// - side plank: the setup (4.5-11.8, no hold may be counted there), the full-body hold
+///   (12.0-15.8) and the close-up (16.0-19.8, none there either); only the title card (to 4.5 s)
+///   and the end card (from 20.5 s) are left out.
+///
+/// Every other check is on the whole clip (no rep anywhere, one rep, no major fault on any rep).
+fn span(file: &str) -> Option<Span> {
+    match file {
+        GOOD_MORNINGS => Some(Span { from: 3.5, to: 18.5 }),
+        SIDE_PLANK => Some(Span { from: 4.0, to: 21.0 }),
+        _ => None,
+    }
+}
 
 /// The spine stills and their labels (MANIFEST `spine`: flexed = rounded).
 const STILLS: [(&str, bool); 4] = [
@@ -143,28 +166,41 @@ struct Run {
 
 type Cache = Mutex<HashMap<(ModelKind, &'static str), Arc<OnceLock<Arc<Run>>>>>;
 
-/// `file` analysed by `model` as `exercise`, once per test binary.
+/// `file` analysed by `model` as `exercise`, once per test binary: Thunder on the whole file
+/// (shared with the other modules), a BlazePose variant on its [`span`].
 fn run(model: ModelKind, file: &'static str, exercise: Exercise) -> Arc<Run> {
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cell = CACHE.get_or_init(Cache::default).lock().unwrap().entry((model, file)).or_default().clone();
     cell.get_or_init(|| {
         let start = std::time::Instant::now();
-        let a = analyze(&crate::support::corpus_file(file), model, false, exercise);
+        let shared;
+        let spanned;
+        let a = if model == THUNDER {
+            shared = analysis(model, file, Some(exercise));
+            &*shared
+        } else {
+            spanned = analyze_span(model, file, Some(exercise), span(file));
+            &spanned
+        };
         let max_gap = a
             .frames
             .iter()
             .filter(|f| f.form.as_ref().is_none_or(|s| s.angles.trunk_deg.is_none_or(|t| t >= 30.0)))
             .filter_map(|f| f.back.as_ref().and_then(|b| b.thoracic_gap))
             .fold(None, |m: Option<f32>, g| Some(m.map_or(g, |m| m.max(g))));
-        let ex = a.exercise.expect("exercise verdict");
+        let ex = a.exercise.as_ref().expect("exercise verdict");
         let r = Run {
-            report: ex.report,
-            spine: ex.spine,
+            report: ex.report.clone(),
+            spine: ex.spine.clone(),
             max_gap,
             frames: a.frames.len(),
             seconds: start.elapsed().as_secs_f64(),
         };
-        eprintln!("{} {file}: {} frames in {:.1} s{}", model.name(), r.frames, r.seconds, describe(&r.report));
+        let part = match span(file).filter(|_| model != THUNDER) {
+            Some(s) => format!(" ({:.1}-{:.1} s)", s.from, s.to),
+            None => String::new(),
+        };
+        eprintln!("{} {file}{part}: {} frames in {:.1} s{}", model.name(), r.frames, r.seconds, describe(&r.report));
         Arc::new(r)
     })
     .clone()

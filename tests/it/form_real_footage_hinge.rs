@@ -3,8 +3,9 @@
 
 use formcheck::form::{Exercise, FaultId, Severity};
 use formcheck::pipeline::analyze::Analysis;
+use std::sync::Arc;
 
-fn run(rel: &str, exercise: Exercise) -> Analysis {
+fn run(rel: &str, exercise: Exercise) -> Arc<Analysis> {
     crate::support::analyze_corpus(rel, Some(exercise))
 }
 

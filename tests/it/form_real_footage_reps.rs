@@ -12,7 +12,12 @@
 use formcheck::form::{AttemptReason, Exercise, ExerciseReport};
 
 fn run(rel: &str) -> ExerciseReport {
-    let r = crate::support::analyze_corpus(rel, Some(Exercise::Hinge)).exercise.expect("exercise verdict").report;
+    let r = crate::support::analyze_corpus(rel, Some(Exercise::Hinge))
+        .exercise
+        .as_ref()
+        .expect("exercise verdict")
+        .report
+        .clone();
     eprintln!("{rel}: {} reps, {} attempts, not in view {:.1} s", r.reps.len(), r.attempts.len(), r.not_in_view_s);
     for rep in &r.reps {
         let h = rep.hinge.as_ref().expect("hinge measures");

@@ -6,9 +6,16 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+
+use formcheck::capture::FrameSource;
+use formcheck::form::Exercise;
+use formcheck::pipeline::analyze::Analysis;
+use formcheck::pose::ModelKind;
 
 /// The corpus folder. Panics with instructions when it is missing.
 pub fn corpus_dir() -> PathBuf {
@@ -54,19 +61,86 @@ pub fn formcheck_bin() -> PathBuf {
 
 /// Runs a corpus file through the whole pipeline (Thunder, tracking, smoothing) and, when given,
 /// the form engine with its default config. Panics, saying why, when the input fails.
-pub fn analyze_corpus(
-    rel: &str,
-    exercise: Option<formcheck::form::Exercise>,
-) -> formcheck::pipeline::analyze::Analysis {
-    use formcheck::pose::{ModelKind, PoseModel};
+///
+/// Analysed once per test binary ([`analysis`]): every test that asks for the same file and
+/// exercise shares the one analysis.
+pub fn analyze_corpus(rel: &str, exercise: Option<formcheck::form::Exercise>) -> Arc<Analysis> {
+    analysis(formcheck::pose::ModelKind::Thunder, rel, exercise)
+}
+
+type AnalysisCache = Mutex<HashMap<(ModelKind, String, Option<Exercise>), Arc<OnceLock<Arc<Analysis>>>>>;
+
+/// The whole corpus file `rel` analysed by `model` (and the form engine for `exercise`, default
+/// config), once per test binary: the tests of every module that ask for the same (model, file,
+/// exercise) share it (a test asking while another analyses it waits for that analysis).
+pub fn analysis(model: ModelKind, rel: &str, exercise: Option<Exercise>) -> Arc<Analysis> {
+    static CACHE: OnceLock<AnalysisCache> = OnceLock::new();
+    let cell = CACHE
+        .get_or_init(AnalysisCache::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry((model, rel.to_string(), exercise))
+        .or_default()
+        .clone();
+    cell.get_or_init(|| Arc::new(analyze_span(model, rel, exercise, None))).clone()
+}
+
+/// A span of a clip on its own clock, in seconds: the frames from `from` to `to`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    pub from: f64,
+    pub to: f64,
+}
+
+/// The corpus file `rel` through the whole pipeline with `model` (and the form engine for
+/// `exercise`, default config), not cached; with a span, only the frames in it. The frames are
+/// the file's own, decoded as for the whole clip (nothing is re-encoded), and keep their times, so
+/// every time in the analysis is on the clip's clock. Panics, saying why, when the input fails.
+pub fn analyze_span(model: ModelKind, rel: &str, exercise: Option<Exercise>, span: Option<Span>) -> Analysis {
     let path = corpus_file(rel);
     let src = formcheck::capture::open_path(&path, formcheck::frame::PixelFormat::Yuv420p)
         .unwrap_or_else(|e| panic!("{rel}: {e}"));
-    let model = PoseModel::load(ModelKind::Thunder, 2).unwrap_or_else(|e| panic!("{e}"));
+    let src: Box<dyn FrameSource> = match span {
+        Some(span) => Box::new(Spanned { inner: src, span }),
+        None => src,
+    };
+    let pose = formcheck::pose::PoseModel::load(model, 2).unwrap_or_else(|e| panic!("{e}"));
     let form = exercise.map(|e| (e, formcheck::form::FormConfig::default()));
-    let a = formcheck::pipeline::analyze::analyze(rel, src, model, form, &mut |_, _| {}).expect("analysis");
+    let a = formcheck::pipeline::analyze::analyze(rel, src, pose, form, &mut |_, _| {}).expect("analysis");
     assert!(a.error.is_none(), "{rel}: {:?}", a.error);
+    if let Some(span) = span {
+        let (first, last) = (a.frames.first().map(|f| f.t), a.frames.last().map(|f| f.t));
+        assert!(
+            first.is_some_and(|t| t >= span.from) && last.is_some_and(|t| t <= span.to),
+            "{rel}: frames {first:?}-{last:?} s outside {span:?}"
+        );
+    }
     a
+}
+
+/// A source's frames within a span of its clock (the ones before are decoded and dropped; it ends
+/// at the first frame after).
+struct Spanned {
+    inner: Box<dyn FrameSource>,
+    span: Span,
+}
+
+impl FrameSource for Spanned {
+    fn info(&self) -> &formcheck::capture::SourceInfo {
+        self.inner.info()
+    }
+
+    fn next_frame(&mut self) -> Result<Option<formcheck::frame::Frame>, formcheck::capture::SourceError> {
+        while let Some(f) = self.inner.next_frame()? {
+            if f.t > self.span.to {
+                return Ok(None);
+            }
+            if f.t >= self.span.from {
+                return Ok(Some(f));
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// The session id `formcheck analyze ... --save` prints (`session N`).
