@@ -88,6 +88,21 @@ fn blazepose(c: &mut Criterion) {
     c.bench_function("blazepose/warp_1080p_yuv_to_256", |b| {
         b.iter(|| warp_into(black_box(&yuv), black_box(&roi), 256, &mut input));
     });
+    // As in the pipeline, where each frame is new (just written by the decoding thread): the frames
+    // taken in turn are 8 (25 MB), too many for the cores' own caches.
+    let fresh: Vec<Frame> = (0..8u64)
+        .map(|k| {
+            let data = (0..yuv_len).map(|i| ((i as u64 + k * 7919).wrapping_mul(2654435761) >> 24) as u8).collect();
+            Frame::with_format(k, 0.0, w, h, formcheck::frame::PixelFormat::Yuv420p, data)
+        })
+        .collect();
+    let mut next = 0;
+    c.bench_function("blazepose/warp_1080p_yuv_to_256_fresh_frame", |b| {
+        b.iter(|| {
+            next = (next + 1) % fresh.len();
+            warp_into(black_box(&fresh[next]), black_box(&roi), 256, &mut input);
+        });
+    });
     for kind in [ModelKind::BlazePoseLite, ModelKind::BlazePoseFull] {
         let mut model =
             PoseModel::load(kind, threads).unwrap_or_else(|e| panic!("cannot benchmark {}: {e}", kind.name()));

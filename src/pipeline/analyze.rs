@@ -220,6 +220,9 @@ pub struct Timing {
     pub masked_fraction: f64,
     /// Peak resident memory of the process, in MB (Linux; 0 where unknown).
     pub peak_memory_mb: f64,
+    /// BlazePose: frames with no one on which the detector was not run again, the picture being
+    /// unchanged since it last found no one ([`crate::pose::EstimatorOptions::reuse_empty_detections`]).
+    pub detector_skipped: u64,
 }
 
 /// The single-frame spine check of one still (hip hinge on images).
@@ -406,6 +409,7 @@ pub fn analyze(
         passes_per_frame: per(passes as f64),
         masked_fraction: per(masked as f64),
         peak_memory_mb: peak_memory_mb(),
+        detector_skipped: stage.detector_skips(),
     };
     let mut warnings = source_warnings;
     warnings.extend(stage.warnings().iter().cloned());
@@ -605,8 +609,13 @@ impl Timing {
     /// One line a person can compare across runs.
     #[must_use]
     pub fn summary(&self) -> String {
+        let skipped = if self.detector_skipped > 0 {
+            format!(", detector not rerun on {} unchanged empty frames", self.detector_skipped)
+        } else {
+            String::new()
+        };
         format!(
-            "{} frames ({:.1} s of input) in {:.2} s: {:.1} fps | per frame: decode {:.1} ms, preprocess {:.2} ms, inference {:.1} ms, postprocess {:.2} ms, mask {:.2} ms ({:.0}% of frames masked), {:.2} model passes | peak memory {:.0} MB",
+            "{} frames ({:.1} s of input) in {:.2} s: {:.1} fps | per frame: decode {:.1} ms, preprocess {:.2} ms, inference {:.1} ms, postprocess {:.2} ms, mask {:.2} ms ({:.0}% of frames masked), {:.2} model passes{skipped} | peak memory {:.0} MB",
             self.frames,
             self.input_seconds,
             self.wall_seconds,

@@ -131,6 +131,12 @@ impl Stage {
         &self.warnings
     }
 
+    /// BlazePose: frames on which the detector's "no one" was reused on an unchanged picture.
+    #[must_use]
+    pub(crate) fn detector_skips(&self) -> u64 {
+        self.estimator.as_ref().map_or(0, PoseEstimator::detector_skips)
+    }
+
     /// Milliseconds spent on the person mask and the back so far, and the frames it ran on.
     #[must_use]
     pub(crate) fn mask_totals(&self) -> (f64, u64) {

@@ -56,6 +56,10 @@ pub struct EstimatorOptions {
     pub crop_margin: f32,
     pub presence: PresenceRule,
     pub one_euro: OneEuroParams,
+    /// BlazePose while tracking: reuse the detector's "no one" on a picture that has not changed
+    /// since (see [`crate::pose::blazepose`]; on by default; off, the detector runs on every frame
+    /// with no one tracked, as in MediaPipe).
+    pub reuse_empty_detections: bool,
 }
 
 impl Default for EstimatorOptions {
@@ -66,6 +70,7 @@ impl Default for EstimatorOptions {
             crop_margin: 1.4,
             presence: PresenceRule::default(),
             one_euro: OneEuroParams::default(),
+            reuse_empty_detections: true,
         }
     }
 }
@@ -101,7 +106,10 @@ impl PoseEstimator {
     pub fn new(model: PoseModel, options: EstimatorOptions) -> Self {
         let mut smoother = PoseSmoother::new(options.one_euro);
         smoother.min_score = options.presence.min_score;
-        let blaze = model.kind().is_blazepose().then(|| BlazeTracker::new(options.smoothing, options.tracking));
+        let blaze = model
+            .kind()
+            .is_blazepose()
+            .then(|| BlazeTracker::new(options.smoothing, options.tracking, options.reuse_empty_detections));
         Self { model, options, track: None, smoother, input: Vec::new(), output: Vec::new(), blaze }
     }
 
@@ -117,6 +125,13 @@ impl PoseEstimator {
         if let Some(b) = self.blaze.as_mut() {
             b.reset();
         }
+    }
+
+    /// BlazePose: the frames on which the detector's "no one" was reused on an unchanged picture
+    /// instead of running it again (see [`EstimatorOptions::reuse_empty_detections`]); 0 for MoveNet.
+    #[must_use]
+    pub fn detector_skips(&self) -> u64 {
+        self.blaze.as_ref().map_or(0, |b| b.detector_skips)
     }
 
     /// Whether the next frames' BlazePose passes compute the person mask (on by default). Off, they

@@ -154,6 +154,70 @@ fn blazepose_full_tracks_a_clip_segment() {
     assert!(problems.is_empty(), "{} frames implausible: {problems:?}", problems.len());
 }
 
+/// What a frame's result says, without its times.
+fn outcome(r: &PoseResult) -> impl PartialEq + std::fmt::Debug + '_ {
+    (&r.sample, r.region, r.roi, &r.mask, r.tracked, r.passes)
+}
+
+#[test]
+fn an_unchanged_empty_picture_reuses_the_detectors_no_one() {
+    let lite = || PoseModel::load(ModelKind::BlazePoseLite, 2).unwrap_or_else(|e| panic!("{e}"));
+    let every_frame = EstimatorOptions { reuse_empty_detections: false, ..EstimatorOptions::default() };
+    // wahoo_good_mornings.mp4 to 5.0 s: the title card (MANIFEST `no_person`, to 3.8 s), then the
+    // person standing. With the reuse and without it (the detector on every frame with no one, as in
+    // MediaPipe), every frame's result is the same, bit for bit.
+    let mut reuse = PoseEstimator::new(lite(), EstimatorOptions::default());
+    let mut every = PoseEstimator::new(lite(), every_frame);
+    let mut src = formcheck::capture::open_path(&corpus_file("clips/wahoo_good_mornings.mp4"), PixelFormat::Yuv420p)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (mut empty, mut first_seen) = (0u64, None);
+    while let Some(frame) = src.next_frame().expect("decode") {
+        if frame.t > 5.0 {
+            break;
+        }
+        let (a, b) = (reuse.estimate(&frame).unwrap(), every.estimate(&frame).unwrap());
+        assert_eq!(outcome(&a), outcome(&b), "t {:.2}", frame.t);
+        if a.sample.present {
+            first_seen.get_or_insert(frame.t);
+        } else if first_seen.is_none() {
+            empty += 1;
+        }
+    }
+    let first = first_seen.expect("no person found after the title card");
+    assert!((3.7..4.3).contains(&first), "the person first found at {first:.2} s");
+    assert_eq!(every.detector_skips(), 0);
+    let skips = reuse.detector_skips();
+    assert!(skips * 2 > empty, "the detector ran again on the unchanged card: {skips} of {empty} frames reused");
+    // It looked again at least every 0.5 s (the card is not quite still: it fades in and out).
+    assert!(empty - skips >= (first / 0.5) as u64, "{} detector runs in {first:.2} s", empty - skips);
+
+    // A still grey picture at 25 fps for 2 s: the detector runs every 0.5 s, not every frame.
+    let mut est = PoseEstimator::new(lite(), EstimatorOptions::default());
+    let grey = |k: u64| Frame::new(k, k as f64 * 0.04, 640, 480, vec![128; 640 * 480 * 3]);
+    for k in 0..50 {
+        assert!(!est.estimate(&grey(k)).unwrap().sample.present);
+    }
+    assert_eq!(est.detector_skips(), 46, "runs at 0, 0.52, 1.04 and 1.56 s");
+    // A patch of 40×40 pixels (0.5% of the picture) changes it: the detector looks at once.
+    let patched = |k: u64| {
+        let mut data = vec![128; 640 * 480 * 3];
+        for y in 200..240 {
+            for x in 300..340 {
+                data[3 * (y * 640 + x)..3 * (y * 640 + x) + 3].copy_from_slice(&[230, 40, 40]);
+            }
+        }
+        Frame::new(k, k as f64 * 0.04, 640, 480, data)
+    };
+    est.estimate(&patched(50)).unwrap();
+    assert_eq!(est.detector_skips(), 46, "the patch was not looked at");
+    est.estimate(&patched(51)).unwrap();
+    assert_eq!(est.detector_skips(), 47, "the patched picture, unchanged since, was looked at again");
+    // A reset (a new source, a jump in time) forgets the empty picture.
+    est.reset();
+    est.estimate(&patched(52)).unwrap();
+    assert_eq!(est.detector_skips(), 47, "a reset kept the empty picture");
+}
+
 /// A temporary models folder with BlazePose `variant`'s landmark model and the detector, but not
 /// the landmark model's points copy: every pass computes the mask there.
 fn models_without_points(variant: &str) -> (tempfile::TempDir, std::path::PathBuf) {

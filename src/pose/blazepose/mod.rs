@@ -36,6 +36,19 @@
 //! The converted models (tf2onnx from the TF.js graphs) already apply the sigmoid to the pose flag,
 //! heatmap and mask; the landmarks' visibility and presence are logits (checked on stills).
 //! Not reproduced: MediaPipe's temporal blending of the mask with the previous frame's.
+//!
+//! # formcheck's own addition: no second look at an unchanged empty picture
+//!
+//! MediaPipe runs the detector on every frame with no one tracked. formcheck reuses the detector's
+//! "no one" while the picture has not changed since it said so: the detector's letterboxed input
+//! (224×224, the frame averaged down, so sensor noise mostly cancels) is compared with the one it
+//! last ran on and found no one in. Fewer than [`EMPTY_CHANGED_FRACTION`] of its pixels moved by
+//! more than [`EMPTY_CHANGE_LEVEL`] levels, and less than [`EMPTY_REUSE_S`] since that run: the
+//! same input gives the same answer, so the detector is skipped. A person walking in changes far
+//! more than that; a person who stood still and was missed is looked for again within
+//! [`EMPTY_REUSE_S`]. An empty room or a title card then costs the letterbox, not the detector
+//! (12 ms of the 2 cores here). Tracking, stills and any frame after a person was found are
+//! unaffected. Off with [`crate::pose::EstimatorOptions::reuse_empty_detections`].
 
 pub mod detector;
 pub mod roi;
@@ -74,6 +87,15 @@ const LANDMARK_EURO: EuroParams = EuroParams { min_cutoff: 0.05, beta: 80.0, der
 const WORLD_EURO: EuroParams = EuroParams { min_cutoff: 0.1, beta: 40.0, derivate_cutoff: 1.0 };
 const AUX_EURO: EuroParams = EuroParams { min_cutoff: 0.01, beta: 10.0, derivate_cutoff: 1.0 };
 const VISIBILITY_ALPHA: f64 = 0.1;
+/// How far a value of the detector's input (0..255) must move to count as changed (see the module's
+/// documentation): far above what averaging leaves of a webcam's noise, far below a person's edge.
+const EMPTY_CHANGE_LEVEL: i32 = 16;
+/// The fraction of the detector's input pixels that must change before the detector looks again at
+/// a picture it found empty: 0.2% of 224×224 is 100 pixels, a patch of about 10×10 (a 1080p frame's
+/// 90×90 pixels), smaller than a person's head at the distance a whole body fits the frame.
+const EMPTY_CHANGED_FRACTION: f64 = 0.002;
+/// The longest an empty answer is reused: the detector looks again at least this often (seconds).
+const EMPTY_REUSE_S: f64 = 0.5;
 
 /// The COCO-17 joints and the BlazePose landmarks they are read from.
 pub const COCO_FROM_LANDMARK: [(Joint, Landmark); 17] = [
@@ -466,6 +488,13 @@ pub(crate) struct BlazeTracker {
     /// Whether this frame's passes compute the person mask (default); without it a frame's
     /// [`BlazeFrame::mask`] is `None` and [`BlazeTracker::mask_of`] makes it on demand.
     pub want_mask: bool,
+    /// Whether an unchanged empty picture reuses the detector's last "no one" (see the module's
+    /// documentation); only while tracking.
+    reuse_empty: bool,
+    /// The detector's input the last time it found no one, and that frame's time.
+    empty: Option<(Vec<i32>, f64)>,
+    /// Frames on which the detector's "no one" was reused instead of running it.
+    pub(crate) detector_skips: u64,
 }
 
 impl std::fmt::Debug for BlazeTracker {
@@ -478,8 +507,28 @@ fn ms(a: Instant, b: Instant) -> f64 {
     (b - a).as_secs_f64() * 1e3
 }
 
+/// Whether the detector's input `now` differs from `seen` (see the module's documentation): more
+/// than [`EMPTY_CHANGED_FRACTION`] of its pixels have a value that moved more than
+/// [`EMPTY_CHANGE_LEVEL`]. Inputs of different sizes always differ.
+fn picture_changed(seen: &[i32], now: &[i32]) -> bool {
+    if seen.len() != now.len() || seen.len() % 3 != 0 {
+        return true;
+    }
+    let allowed = (EMPTY_CHANGED_FRACTION * (seen.len() / 3) as f64) as usize;
+    let mut changed = 0;
+    for (a, b) in seen.chunks_exact(3).zip(now.chunks_exact(3)) {
+        if a.iter().zip(b).any(|(x, y)| (x - y).abs() > EMPTY_CHANGE_LEVEL) {
+            changed += 1;
+            if changed > allowed {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 impl BlazeTracker {
-    pub(crate) fn new(smoothing: bool, tracking: bool) -> Self {
+    pub(crate) fn new(smoothing: bool, tracking: bool, reuse_empty: bool) -> Self {
         Self {
             roi: None,
             smoothing,
@@ -494,11 +543,21 @@ impl BlazeTracker {
             raw: RawLandmarks::default(),
             raw_roi: None,
             want_mask: true,
+            reuse_empty: reuse_empty && tracking,
+            empty: None,
+            detector_skips: 0,
         }
     }
 
-    /// Forgets the person: the next frame runs the detector, and smoothing restarts.
+    /// Forgets the person and the last empty picture: the next frame runs the detector, and
+    /// smoothing restarts.
     pub(crate) fn reset(&mut self) {
+        self.empty = None;
+        self.forget();
+    }
+
+    /// Forgets the person (tracking lost): smoothing restarts.
+    fn forget(&mut self) {
         self.roi = None;
         self.landmarks.reset();
         self.aux.reset();
@@ -516,6 +575,14 @@ impl BlazeTracker {
         let t0 = Instant::now();
         let letterbox = CropRegion::full_frame(frame.width, frame.height);
         crop_resize_into(frame, &letterbox, DETECTOR_SIDE, &mut self.det_input);
+        if let Some((seen, t)) = &self.empty
+            && (0.0..EMPTY_REUSE_S).contains(&(frame.t - t))
+            && !picture_changed(seen, &self.det_input)
+        {
+            self.detector_skips += 1;
+            times.preprocess_ms += ms(t0, Instant::now());
+            return Ok(None);
+        }
         self.det_float.clear();
         self.det_float.extend(self.det_input.iter().map(|&v| v as f32 * (2.0 / 255.0) - 1.0));
         let t1 = Instant::now();
@@ -523,14 +590,23 @@ impl BlazeTracker {
         let t2 = Instant::now();
         times.preprocess_ms += ms(t0, t1);
         times.inference_ms += ms(t1, t2);
-        Ok(det.and_then(|d| {
+        let roi = det.and_then(|d| {
             let to_frame = |p: [f32; 2]| {
                 let (x, y) = letterbox.to_source(p[0], p[1]);
                 [x, y]
             };
             let roi = RotatedRoi::from_alignment(to_frame(d.keypoints[0]), to_frame(d.keypoints[1]), ROI_SCALE);
             roi.is_valid().then_some(roi)
-        }))
+        });
+        self.empty = match (roi, self.reuse_empty, self.empty.take()) {
+            (None, true, Some((mut seen, _))) => {
+                seen.clone_from(&self.det_input);
+                Some((seen, frame.t))
+            }
+            (None, true, None) => Some((self.det_input.clone(), frame.t)),
+            _ => None,
+        };
+        Ok(roi)
     }
 
     /// One landmark pass on `roi`: the decoded points when the pose flag says a person is there.
@@ -572,7 +648,7 @@ impl BlazeTracker {
         }
         if found.is_none() {
             // Lost (or never had) the person: the detector, now, on this frame.
-            self.reset();
+            self.forget();
             tracked = false;
             if let Some(roi) = self.detect(nets, frame, times)? {
                 passes += 1;
@@ -592,7 +668,7 @@ impl BlazeTracker {
         }
         let t0 = Instant::now();
         let Some((roi, d)) = found else {
-            self.reset();
+            self.forget();
             return Ok(BlazeFrame {
                 present: false,
                 pose: Pose::default(),
@@ -699,6 +775,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_empty_picture_changes_by_a_patch_not_by_noise_or_a_few_pixels() {
+        let side = DETECTOR_SIDE * DETECTOR_SIDE;
+        let seen: Vec<i32> = (0..side * 3).map(|i| (i * 7 % 200) as i32).collect();
+        assert!(!picture_changed(&seen, &seen));
+        // Noise and a light change: every value moves, none by more than the level.
+        let noisy: Vec<i32> = seen.iter().enumerate().map(|(i, v)| v + [-9, 4, 16, -16][i % 4]).collect();
+        assert!(!picture_changed(&seen, &noisy), "noise of up to the level is no change");
+        let lighter: Vec<i32> = seen.iter().map(|v| v + 17).collect();
+        assert!(picture_changed(&seen, &lighter), "every pixel moved past the level");
+        // A patch: 100 pixels (the allowed 0.2%) is no change, 101 is.
+        let patch = |n: usize| {
+            let mut p = seen.clone();
+            for k in 0..n {
+                p[3 * (k * 97 % side) + 1] += 40;
+            }
+            p
+        };
+        assert_eq!((EMPTY_CHANGED_FRACTION * side as f64) as usize, 100);
+        assert!(!picture_changed(&seen, &patch(100)));
+        assert!(picture_changed(&seen, &patch(101)));
+        assert!(picture_changed(&seen, &seen[3..]), "another size");
+    }
+
+    #[test]
     fn world_landmarks_turn_back_with_the_region() {
         // A region turned +90° (the body lies with its head to the right). In the crop the nose is
         // 0.6 m above the hips (y −0.6); in the frame's axes it is 0.6 m to the right.
@@ -706,7 +806,7 @@ mod tests {
         let r = roi.rotate_to_frame([0.0, -0.6]);
         assert!((r[0] - 0.6).abs() < 1e-6 && r[1].abs() < 1e-6, "{r:?}");
         // And the full path through `finish`.
-        let mut tracker = BlazeTracker::new(false, true);
+        let mut tracker = BlazeTracker::new(false, true, true);
         let mut raw = RawLandmarks {
             flag: 1.0,
             landmarks: vec![128.0; POINTS * 5],
