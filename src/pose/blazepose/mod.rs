@@ -511,7 +511,7 @@ fn ms(a: Instant, b: Instant) -> f64 {
 /// than [`EMPTY_CHANGED_FRACTION`] of its pixels have a value that moved more than
 /// [`EMPTY_CHANGE_LEVEL`]. Inputs of different sizes always differ.
 fn picture_changed(seen: &[i32], now: &[i32]) -> bool {
-    if seen.len() != now.len() || seen.len() % 3 != 0 {
+    if seen.len() != now.len() || !seen.len().is_multiple_of(3) {
         return true;
     }
     let allowed = (EMPTY_CHANGED_FRACTION * (seen.len() / 3) as f64) as usize;
