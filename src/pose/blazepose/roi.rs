@@ -83,6 +83,7 @@ const SPLIT_MIN_PIXELS: usize = 128 * 128;
 /// The warp is on every frame's critical path (the model waits for it, and it waits for the
 /// previous frame's landmarks), so a large output is made in two bands of rows at once, the lower
 /// one on a scoped thread; each pixel is computed exactly as on one thread, so the output is the same.
+/// A YUV row is made in passes ([`YuvRows`]) that give the same values as one pixel at a time.
 pub fn warp_into(frame: &Frame, roi: &RotatedRoi, side: usize, out: &mut Vec<f32>) {
     out.clear();
     out.resize(side * side * 3, 0.0);
@@ -163,35 +164,128 @@ impl Warp<'_> {
                 }
             }
             PixelFormat::Yuv420p => {
-                let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
-                let (yp, rest) = data.split_at(w * h);
-                let (up, vp) = rest.split_at(cw * ch);
-                let (cmaxx, cmaxy) = ((cw - 1) as f32, (ch - 1) as f32);
-                let bilinear =
-                    |plane: &[u8], pw: usize, (x0, wx): (usize, f32), (y0, wy): (usize, f32), x1: usize, y1: usize| {
-                        let top = f32::from(plane[y0 * pw + x0]) * (1.0 - wx) + f32::from(plane[y0 * pw + x1]) * wx;
-                        let bottom = f32::from(plane[y1 * pw + x0]) * (1.0 - wx) + f32::from(plane[y1 * pw + x1]) * wx;
-                        top * (1.0 - wy) + bottom * wy
-                    };
-                for j in j0..j1 {
-                    for i in 0..side {
-                        let xs = origin[0] + right[0] * i as f32 + down[0] * j as f32;
-                        let ys = origin[1] + right[1] * i as f32 + down[1] * j as f32;
-                        let (tx, ty) = (tap(xs - 0.5, maxx), tap(ys - 0.5, maxy));
-                        let luma = bilinear(yp, w, tx, ty, (tx.0 + 1).min(w - 1), (ty.0 + 1).min(h - 1));
-                        // Chroma sample k sits at luma coordinate 2k + 1 (centre): chroma position (s − 1) / 2.
-                        let (cx, cy) = (tap((xs - 1.0) / 2.0, cmaxx), tap((ys - 1.0) / 2.0, cmaxy));
-                        let (cx1, cy1) = ((cx.0 + 1).min(cw - 1), (cy.0 + 1).min(ch - 1));
-                        let u = bilinear(up, cw, cx, cy, cx1, cy1);
-                        let v = bilinear(vp, cw, cx, cy, cx1, cy1);
-                        let rgb = yuv_to_rgb(luma, u, v);
-                        let Some(o) = px.next() else { return };
-                        o[0] = rgb[0] * (1.0 / 255.0);
-                        o[1] = rgb[1] * (1.0 / 255.0);
-                        o[2] = rgb[2] * (1.0 / 255.0);
-                    }
+                let mut rows = YuvRows::new(self.frame, side);
+                for (j, o) in (j0..j1).zip(out.chunks_exact_mut(side * 3)) {
+                    rows.row(origin, right, [down[0] * j as f32, down[1] * j as f32], o);
                 }
             }
+        }
+    }
+}
+
+/// The YUV warp of one output row in three passes over the row, so that the arithmetic of the
+/// first and the last runs on vectors: where each pixel samples the planes (taps and weights),
+/// the samples themselves (the only scattered reads), then the bilinear blend and the conversion
+/// to RGB. Each value is computed with the same operations in the same order as one pixel at a
+/// time would, so the output is the same to the bit.
+struct YuvRows<'a> {
+    y: &'a [u8],
+    u: &'a [u8],
+    v: &'a [u8],
+    w: usize,
+    h: usize,
+    cw: usize,
+    ch: usize,
+    /// Per output pixel: luma column and row (tap 0), their weights; the same for chroma.
+    lx: Vec<u32>,
+    ly: Vec<u32>,
+    lwx: Vec<f32>,
+    lwy: Vec<f32>,
+    cx: Vec<u32>,
+    cy: Vec<u32>,
+    cwx: Vec<f32>,
+    cwy: Vec<f32>,
+    /// The samples: 4 luma, 4 U and 4 V values per pixel (top left, top right, bottom left, bottom right).
+    samples: [Vec<f32>; 12],
+}
+
+impl<'a> YuvRows<'a> {
+    fn new(frame: &'a Frame, side: usize) -> Self {
+        let (w, h) = (frame.width as usize, frame.height as usize);
+        let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+        let (y, rest) = frame.data.split_at(w * h);
+        let (u, v) = rest.split_at(cw * ch);
+        let f = || vec![0.0f32; side];
+        let n = || vec![0u32; side];
+        Self {
+            y,
+            u,
+            v,
+            w,
+            h,
+            cw,
+            ch,
+            lx: n(),
+            ly: n(),
+            lwx: f(),
+            lwy: f(),
+            cx: n(),
+            cy: n(),
+            cwx: f(),
+            cwy: f(),
+            samples: std::array::from_fn(|_| f()),
+        }
+    }
+
+    /// Output row with offset `row` (= down · j) into `out` (side · 3 values).
+    fn row(&mut self, origin: [f32; 2], right: [f32; 2], row: [f32; 2], out: &mut [f32]) {
+        let (w, h, cw, ch) = (self.w, self.h, self.cw, self.ch);
+        let (maxx, maxy) = ((w - 1) as f32, (h - 1) as f32);
+        let (cmaxx, cmaxy) = ((cw - 1) as f32, (ch - 1) as f32);
+        // Clamped taps: the edge repeats. After the clamp `p >= 0`, so truncation is the floor.
+        let tap = |p: f32, max: f32| {
+            let p = p.clamp(0.0, max);
+            let i = p as u32;
+            (i, p - i as f32)
+        };
+        // 1. Taps and weights.
+        let n = self.lx.len();
+        for i in 0..n {
+            let xs = origin[0] + right[0] * i as f32 + row[0];
+            let ys = origin[1] + right[1] * i as f32 + row[1];
+            (self.lx[i], self.lwx[i]) = tap(xs - 0.5, maxx);
+            (self.ly[i], self.lwy[i]) = tap(ys - 0.5, maxy);
+            // Chroma sample k sits at luma coordinate 2k + 1 (centre): chroma position (s − 1) / 2.
+            (self.cx[i], self.cwx[i]) = tap((xs - 1.0) / 2.0, cmaxx);
+            (self.cy[i], self.cwy[i]) = tap((ys - 1.0) / 2.0, cmaxy);
+        }
+        // 2. The samples.
+        let [y00, y01, y10, y11, u00, u01, u10, u11, v00, v01, v10, v11] = &mut self.samples;
+        for i in 0..n {
+            let (x0, y0) = (self.lx[i] as usize, self.ly[i] as usize);
+            let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+            let (top, bottom) = (y0 * w, y1 * w);
+            y00[i] = f32::from(self.y[top + x0]);
+            y01[i] = f32::from(self.y[top + x1]);
+            y10[i] = f32::from(self.y[bottom + x0]);
+            y11[i] = f32::from(self.y[bottom + x1]);
+            let (x0, y0) = (self.cx[i] as usize, self.cy[i] as usize);
+            let (x1, y1) = ((x0 + 1).min(cw - 1), (y0 + 1).min(ch - 1));
+            let (top, bottom) = (y0 * cw, y1 * cw);
+            u00[i] = f32::from(self.u[top + x0]);
+            u01[i] = f32::from(self.u[top + x1]);
+            u10[i] = f32::from(self.u[bottom + x0]);
+            u11[i] = f32::from(self.u[bottom + x1]);
+            v00[i] = f32::from(self.v[top + x0]);
+            v01[i] = f32::from(self.v[top + x1]);
+            v10[i] = f32::from(self.v[bottom + x0]);
+            v11[i] = f32::from(self.v[bottom + x1]);
+        }
+        // 3. Blend and convert.
+        let bilinear = |s00: f32, s01: f32, s10: f32, s11: f32, wx: f32, wy: f32| {
+            let top = s00 * (1.0 - wx) + s01 * wx;
+            let bottom = s10 * (1.0 - wx) + s11 * wx;
+            top * (1.0 - wy) + bottom * wy
+        };
+        for (i, o) in out.chunks_exact_mut(3).enumerate().take(n) {
+            let luma = bilinear(y00[i], y01[i], y10[i], y11[i], self.lwx[i], self.lwy[i]);
+            let (wx, wy) = (self.cwx[i], self.cwy[i]);
+            let u = bilinear(u00[i], u01[i], u10[i], u11[i], wx, wy);
+            let v = bilinear(v00[i], v01[i], v10[i], v11[i], wx, wy);
+            let rgb = yuv_to_rgb(luma, u, v);
+            o[0] = rgb[0] * (1.0 / 255.0);
+            o[1] = rgb[1] * (1.0 / 255.0);
+            o[2] = rgb[2] * (1.0 / 255.0);
         }
     }
 }
@@ -273,6 +367,50 @@ mod tests {
             assert_eq!(split.len(), one.len());
             assert!(split.iter().zip(&one).all(|(a, b)| a.to_bits() == b.to_bits()), "{:?}", frame.format);
             assert!(one.iter().all(|v| (0.0..=1.0).contains(v)));
+        }
+    }
+
+    #[test]
+    fn the_staged_yuv_warp_is_the_pixel_by_pixel_warp() {
+        // A noisy YUV frame of odd size, a turned region partly outside it: each output value is
+        // the one the formulas give pixel by pixel, to the bit.
+        let (w, h) = (203usize, 117usize);
+        let data: Vec<u8> = (0..PixelFormat::Yuv420p.frame_len(w as u32, h as u32))
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+            .collect();
+        let frame = Frame::with_format(0, 0.0, w as u32, h as u32, PixelFormat::Yuv420p, data.clone());
+        let roi = RotatedRoi { cx: 150.0, cy: 40.0, side: 160.0, angle: -0.9 };
+        let side = 48;
+        let mut out = Vec::new();
+        warp_into(&frame, &roi, side, &mut out);
+        let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+        let (yp, rest) = data.split_at(w * h);
+        let (up, vp) = rest.split_at(cw * ch);
+        let sample = |plane: &[u8], pw: usize, ph: usize, x: f32, y: f32| {
+            let (x, y) = (x.clamp(0.0, (pw - 1) as f32), y.clamp(0.0, (ph - 1) as f32));
+            let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+            let (wx, wy) = (x - x0 as f32, y - y0 as f32);
+            let (x1, y1) = ((x0 + 1).min(pw - 1), (y0 + 1).min(ph - 1));
+            let at = |x: usize, y: usize| f32::from(plane[y * pw + x]);
+            let top = at(x0, y0) * (1.0 - wx) + at(x1, y0) * wx;
+            let bottom = at(x0, y1) * (1.0 - wx) + at(x1, y1) * wx;
+            top * (1.0 - wy) + bottom * wy
+        };
+        let step = 1.0 / side as f32;
+        let origin = roi.to_frame(0.5 * step, 0.5 * step);
+        let (right, down) = (roi.rotate_to_frame([roi.side * step, 0.0]), roi.rotate_to_frame([0.0, roi.side * step]));
+        for j in 0..side {
+            for i in 0..side {
+                let xs = origin[0] + right[0] * i as f32 + down[0] * j as f32;
+                let ys = origin[1] + right[1] * i as f32 + down[1] * j as f32;
+                let luma = sample(yp, w, h, xs - 0.5, ys - 0.5);
+                let (cx, cy) = ((xs - 1.0) / 2.0, (ys - 1.0) / 2.0);
+                let rgb = yuv_to_rgb(luma, sample(up, cw, ch, cx, cy), sample(vp, cw, ch, cx, cy));
+                let got = &out[(j * side + i) * 3..(j * side + i) * 3 + 3];
+                for k in 0..3 {
+                    assert_eq!(got[k].to_bits(), (rgb[k] * (1.0 / 255.0)).to_bits(), "({i}, {j}) channel {k}");
+                }
+            }
         }
     }
 
