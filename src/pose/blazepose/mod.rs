@@ -598,14 +598,13 @@ impl BlazeTracker {
             let roi = RotatedRoi::from_alignment(to_frame(d.keypoints[0]), to_frame(d.keypoints[1]), ROI_SCALE);
             roi.is_valid().then_some(roi)
         });
-        self.empty = match (roi, self.reuse_empty, self.empty.take()) {
-            (None, true, Some((mut seen, _))) => {
-                seen.clone_from(&self.det_input);
-                Some((seen, frame.t))
-            }
-            (None, true, None) => Some((self.det_input.clone(), frame.t)),
-            _ => None,
-        };
+        // Keep this empty picture (in the last one's buffer) for the next frames to compare with.
+        let last = self.empty.take();
+        if roi.is_none() && self.reuse_empty {
+            let mut seen = last.map(|(seen, _)| seen).unwrap_or_default();
+            seen.clone_from(&self.det_input);
+            self.empty = Some((seen, frame.t));
+        }
         Ok(roi)
     }
 

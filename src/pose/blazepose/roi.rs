@@ -121,6 +121,15 @@ pub fn warp_into(frame: &Frame, roi: &RotatedRoi, side: usize, out: &mut Vec<f32
     warp.rows(0, side, out);
 }
 
+/// The bilinear tap at `p` on an axis of `max + 1` pixels: the pixel before it and the weight of the
+/// one after. Clamped, so the edge repeats; after the clamp `p >= 0`, so truncation is the floor
+/// (`f32::floor` is a library call on baseline x86-64).
+fn tap(p: f32, max: f32) -> (u32, f32) {
+    let p = p.clamp(0.0, max);
+    let i = p as u32;
+    (i, p - i as f32)
+}
+
 /// One warp's geometry (see [`warp_into`]).
 struct Warp<'a> {
     frame: &'a Frame,
@@ -134,24 +143,18 @@ impl Warp<'_> {
     /// Output rows `j0..j1` into `out` (`(j1 − j0)·side·3` values).
     fn rows(&self, j0: usize, j1: usize, out: &mut [f32]) {
         let (origin, right, down, side) = (self.origin, self.right, self.down, self.side);
-        let (w, h) = (self.frame.width as usize, self.frame.height as usize);
-        let (maxx, maxy) = ((w - 1) as f32, (h - 1) as f32);
-        // Clamped taps: the edge repeats. After the clamp `p >= 0`, so truncation is the floor
-        // (`f32::floor` is a library call on baseline x86-64).
-        let tap = |p: f32, max: f32| {
-            let p = p.clamp(0.0, max);
-            let i = p as usize;
-            (i, p - i as f32)
-        };
-        let data = self.frame.data.as_slice();
-        let mut px = out.chunks_exact_mut(3);
         match self.frame.format {
             PixelFormat::Rgb24 => {
+                let (w, h) = (self.frame.width as usize, self.frame.height as usize);
+                let (maxx, maxy) = ((w - 1) as f32, (h - 1) as f32);
+                let data = self.frame.data.as_slice();
+                let mut px = out.chunks_exact_mut(3);
                 for j in j0..j1 {
                     for i in 0..side {
                         let x = origin[0] + right[0] * i as f32 + down[0] * j as f32 - 0.5;
                         let y = origin[1] + right[1] * i as f32 + down[1] * j as f32 - 0.5;
                         let ((x0, wx), (y0, wy)) = (tap(x, maxx), tap(y, maxy));
+                        let (x0, y0) = (x0 as usize, y0 as usize);
                         let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
                         let (a, b, c, d) = ((y0 * w + x0) * 3, (y0 * w + x1) * 3, (y1 * w + x0) * 3, (y1 * w + x1) * 3);
                         let Some(o) = px.next() else { return };
@@ -232,12 +235,6 @@ impl<'a> YuvRows<'a> {
         let (w, h, cw, ch) = (self.w, self.h, self.cw, self.ch);
         let (maxx, maxy) = ((w - 1) as f32, (h - 1) as f32);
         let (cmaxx, cmaxy) = ((cw - 1) as f32, (ch - 1) as f32);
-        // Clamped taps: the edge repeats. After the clamp `p >= 0`, so truncation is the floor.
-        let tap = |p: f32, max: f32| {
-            let p = p.clamp(0.0, max);
-            let i = p as u32;
-            (i, p - i as f32)
-        };
         // 1. Taps and weights.
         let n = self.lx.len();
         for i in 0..n {
