@@ -3,14 +3,15 @@
 //!
 //! Each clip is cut to the part its labels cover and re-encoded by ffmpeg, inside the test, into a
 //! temporary folder: a near-lossless reference, then one variant per condition, and one with all of
-//! them at once. Each is analysed once per model of [`MODELS`] and must give the clip's labelled
-//! verdict and the reference's sides. A mirrored picture is analysed as the user would declare it
+//! them at once. Each is analysed once per model of [`MODELS`] and must give the reference's
+//! verdict (its reps, holds and attempts, with their sides) and the clip's labelled verdict. A mirrored picture is analysed as the user would declare it
 //! (`--mirrored`, [`formcheck::capture::mirror`]), and the sides must come out as in the
 //! original; undeclared, the side plank's side must come out swapped, which shows the side check
 //! can fail.
 //!
-//! Where a model gets a variant wrong, [`KNOWN_WRONG`] says so; it is checked both ways, so the
-//! test fails when such a variant starts passing too.
+//! Where a model gets a variant wrong, [`KNOWN_WRONG`] says so; where it gets the clip itself wrong,
+//! [`REFERENCE_WRONG`] does (its variants are then held to the reference alone). Both are checked
+//! both ways, so the test fails when such a case starts passing too.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,8 +20,26 @@ use formcheck::form::{Exercise, ExerciseReport, FaultId, FormConfig, Severity, S
 use formcheck::pipeline::analyze::Analysis;
 use formcheck::pose::{ModelKind, PoseModel};
 
-/// The pose models every verdict must hold for (the default first).
-const MODELS: &[ModelKind] = &[ModelKind::Thunder];
+/// The pose models every verdict must hold for: the default, and the lightest BlazePose (its
+/// detector, rotated region and tracking at 480 lines, 15 fps and in dim light; full and heavy run
+/// the same pipeline on a larger landmark model).
+const MODELS: &[ModelKind] = &[ModelKind::Thunder, ModelKind::BlazePoseLite];
+
+/// (model, clip, why) whose reference, the clip itself, is judged wrong by the labels: the same
+/// misses as `corpus_models::KNOWN_WRONG` lists on the whole clips. The variants are then compared
+/// with the reference only (unchanged), since the labels would repeat the reference's miss.
+const REFERENCE_WRONG: &[(ModelKind, &str, &str)] = &[
+    (
+        ModelKind::BlazePoseLite,
+        "clips/wahoo_good_mornings.mp4",
+        "rounded_back and head_off_dowel on her neutral spine: the proxies on a body turned about 45 degrees",
+    ),
+    (
+        ModelKind::BlazePoseLite,
+        "clips/polybag_bird_dog.mp4",
+        "no rep: both reaches are attempts (the leg out of the frame, the far arm placed hanging), with the right sides",
+    ),
+];
 
 /// (model, clip, variant) whose verdict is known to change: reported, and checked to still fail.
 const KNOWN_WRONG: &[(ModelKind, &str, &str)] = &[
@@ -33,6 +52,19 @@ const KNOWN_WRONG: &[(ModelKind, &str, &str)] = &[
     (ModelKind::Thunder, "clips/polybag_bird_dog.mp4", "all_mirrored_480p_15fps_dim_noisy_400k"),
     // Dim, flat, noisy light: no person is found in the rounded fold, so its back is not judged.
     (ModelKind::Thunder, "stills/istock_forward_fold_rounded_t3.png", "dim_noisy"),
+    // Lite on the good mornings: the reference's false spine faults (REFERENCE_WRONG) come and go
+    // rep by rep: rounded_back and head_off_dowel each hold for about the fault's minimum time, so
+    // a variant flags a different subset of them.
+    (ModelKind::BlazePoseLite, "clips/wahoo_good_mornings.mp4", "mirrored"),
+    (ModelKind::BlazePoseLite, "clips/wahoo_good_mornings.mp4", "480p_15fps_400k"),
+    (ModelKind::BlazePoseLite, "clips/wahoo_good_mornings.mp4", "720p_dim_noisy_1200k"),
+    (ModelKind::BlazePoseLite, "clips/wahoo_good_mornings.mp4", "all_mirrored_480p_15fps_dim_noisy_400k"),
+    // Lite on the bird dog, dim and noisy: the first reach is reported as two attempts (1.8-2.1
+    // and 3.6-4.6 s, both on the left) instead of one; the sides stay right.
+    (ModelKind::BlazePoseLite, "clips/polybag_bird_dog.mp4", "720p_dim_noisy_1200k"),
+    // Lite on the side plank at 480 lines and 15 fps: the hold ends 0.57 s after the reference's
+    // (6.33 against 5.76 s of the segment; 4.27 s in form against 3.80), past the labels' 0.5 s.
+    (ModelKind::BlazePoseLite, "clips/wahoo_side_plank.mp4", "480p_15fps_400k"),
 ];
 
 /// Short side 480 (854x480 landscape, 480x854 portrait): the low end of laptop webcams.
@@ -168,6 +200,9 @@ fn describe(r: &ExerciseReport, offset: f64) -> String {
             h.faults
         );
     }
+    for a in &r.attempts {
+        s += &format!("\n    attempt {:?} {:.2}-{:.2} s {:?}", a.side, a.start_s + offset, a.end_s + offset, a.reason);
+    }
     s
 }
 
@@ -181,8 +216,9 @@ const TIME_TOLERANCE_S: f64 = 0.5;
 
 /// How the verdict on a variant differs from the verdict on the reference: the reps and holds, in
 /// order, with their sides, their major faults, their times (within [`TIME_TOLERANCE_S`]) and a
-/// hold's seconds in form. Minor faults (cues about tempo, soft knees, reach height) are printed,
-/// not compared. Empty: unchanged.
+/// hold's seconds in form; and the attempts (not counted, but reported), their number and sides.
+/// Minor faults (cues about tempo, soft knees, reach height) are printed, not compared. Empty:
+/// unchanged.
 fn changes(r: &ExerciseReport, reference: &ExerciseReport) -> Vec<String> {
     let mut bad = Vec::new();
     if r.reps.len() != reference.reps.len() || r.holds.len() != reference.holds.len() {
@@ -196,6 +232,10 @@ fn changes(r: &ExerciseReport, reference: &ExerciseReport) -> Vec<String> {
     }
     if sides(r) != sides(reference) {
         bad.push(format!("sides {:?}, the reference's are {:?}", sides(r), sides(reference)));
+    }
+    let attempts = |r: &ExerciseReport| r.attempts.iter().map(|a| a.side).collect::<Vec<_>>();
+    if attempts(r) != attempts(reference) {
+        bad.push(format!("attempts on sides {:?}, the reference's on {:?}", attempts(r), attempts(reference)));
     }
     let near = |a: f64, b: f64| (a - b).abs() <= TIME_TOLERANCE_S;
     for (x, y) in r.reps.iter().zip(&reference.reps) {
@@ -323,15 +363,26 @@ fn check_clip(clip: &str, exercise: Exercise, from: f64, len: Option<f64>, check
     for &model in MODELS {
         let reference = analyze(&made[0].1, model, false, exercise);
         let problems = check(report(&reference), from, true);
-        eprintln!("{clip} {} reference:{}", model.name(), describe(report(&reference), from));
-        // The reference is the clip itself: it must be right (its verdict is the other tests' too).
-        assert!(problems.is_empty(), "{clip} {}: the reference is wrong: {problems:?}", model.name());
+        eprintln!("{clip} {} reference: {problems:?}{}", model.name(), describe(report(&reference), from));
+        // The reference is the clip itself: it must be right (its verdict is the other tests' too),
+        // unless the model is known to get the clip wrong.
+        let reference_wrong = REFERENCE_WRONG.iter().any(|&(m, c, _)| (m, c) == (model, clip));
+        match (problems.is_empty(), reference_wrong) {
+            (false, false) => failures.push(format!("{}: the reference is wrong: {problems:?}", model.name())),
+            (true, true) => failures.push(format!(
+                "{}: the reference is listed in REFERENCE_WRONG but now right: take it off the list",
+                model.name()
+            )),
+            _ => {}
+        }
         for (v, path) in &made[1..] {
             let a = analyze(path, model, v.mirrored, exercise);
             // Unchanged from the reference (times within the labels' precision of its times), and
-            // right by the labels' counts, sides and faults as well.
+            // right by the labels' counts, sides and faults as well (unless the reference is not).
             let mut problems = changes(report(&a), report(&reference));
-            problems.extend(check(report(&a), from, false));
+            if !reference_wrong {
+                problems.extend(check(report(&a), from, false));
+            }
             let known = KNOWN_WRONG.contains(&(model, clip, v.name));
             eprintln!(
                 "{clip} {} {} ({}x{}): {}{}",
