@@ -132,8 +132,11 @@ fn blazepose(c: &mut Criterion) {
         }
     }
     // The whole tracked frame on a real still (the person must be found for tracking to hold).
-    let still = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/stills/wahoo_good_morning_standing_t4.png");
+    // The corpus where the tests look for it: FORMCHECK_CORPUS, else ../shared/corpus.
+    let still = std::env::var_os("FORMCHECK_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
+        .join("stills/wahoo_good_morning_standing_t4.png");
     let Ok(img) = image::open(&still) else {
         eprintln!("skipping blazepose/tracked_frame: {} not found", still.display());
         return;

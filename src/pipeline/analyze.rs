@@ -585,18 +585,7 @@ impl ExerciseResult {
                     let _ = writeln!(out, "  {} attempt(s), not counted:", r.attempts.len());
                 }
                 for a in &r.attempts {
-                    let side = a.side.map_or(String::new(), |s| format!(" {s:?}").to_lowercase());
-                    let reached = a.reached_deg.map_or("not seen".into(), |d| format!("{d:.0} deg"));
-                    let _ = writeln!(
-                        out,
-                        "  attempt {}{side}: {:.1}-{:.1} s, {}: {} reached {reached} of the {:.0} deg a rep needs",
-                        a.index,
-                        a.start_s,
-                        a.end_s,
-                        a.reason.label(),
-                        a.measure,
-                        a.needed_deg
-                    );
+                    let _ = writeln!(out, "  {}", attempt_line(a));
                 }
             }
         }
@@ -630,6 +619,19 @@ impl Timing {
             self.peak_memory_mb
         )
     }
+}
+
+/// One attempt, as `analyze` prints it: when, why it is not a rep, and how far it got against what a
+/// rep needs (short of range: how much of it; unfinished: it had reached it and did not come back).
+fn attempt_line(a: &crate::form::AttemptRecord) -> String {
+    let side = a.side.map_or(String::new(), |s| format!(" {s:?}").to_lowercase());
+    let (m, n) = (&a.measure, a.needed_deg);
+    let how_far = match a.reached_deg {
+        None => format!("{m} not seen (a rep needs {n:.0} deg)"),
+        Some(d) if d >= n => format!("{m} reached {d:.0} deg, past the {n:.0} deg a rep needs"),
+        Some(d) => format!("{m} reached {d:.0} deg of the {n:.0} deg a rep needs"),
+    };
+    format!("attempt {}{side}: {:.1}-{:.1} s, {}: {how_far}", a.index, a.start_s, a.end_s, a.reason.label())
 }
 
 #[cfg(test)]
@@ -675,6 +677,30 @@ mod tests {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), serde_json::to_string(&v).unwrap()).unwrap();
         file
+    }
+
+    #[test]
+    fn an_attempt_says_how_far_it_got_against_what_a_rep_needs() {
+        use crate::form::{AttemptReason, AttemptRecord, Side};
+        let mut a = AttemptRecord {
+            index: 1,
+            side: None,
+            start_s: 16.7,
+            end_s: 18.5,
+            reason: AttemptReason::Unfinished,
+            measure: "trunk_deg".into(),
+            reached_deg: Some(67.2),
+            needed_deg: 30.0,
+        };
+        let unfinished = attempt_line(&a);
+        assert!(unfinished.starts_with("attempt 1: 16.7-18.5 s, not finished"), "{unfinished}");
+        assert!(unfinished.ends_with("trunk_deg reached 67 deg, past the 30 deg a rep needs"), "{unfinished}");
+        (a.reason, a.reached_deg, a.side) = (AttemptReason::ShortOfRange, Some(24.4), Some(Side::Left));
+        let short = attempt_line(&a);
+        assert!(short.starts_with("attempt 1 left: 16.7-18.5 s"), "{short}");
+        assert!(short.ends_with("trunk_deg reached 24 deg of the 30 deg a rep needs"), "{short}");
+        a.reached_deg = None;
+        assert!(attempt_line(&a).ends_with("trunk_deg not seen (a rep needs 30 deg)"), "{}", attempt_line(&a));
     }
 
     #[test]

@@ -166,7 +166,7 @@ fn locate_file(name: &str) -> PathBuf {
 
 /// Whether ORT's idle worker threads may spin-wait (env `FORMCHECK_ORT_SPIN=1`; off by default,
 /// because on a small machine spinning steals the cores that decode the video).
-fn spinning_allowed() -> bool {
+pub(crate) fn spinning_allowed() -> bool {
     std::env::var("FORMCHECK_ORT_SPIN").is_ok_and(|v| v == "1")
 }
 

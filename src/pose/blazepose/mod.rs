@@ -151,7 +151,7 @@ fn open(path: &Path, threads: usize) -> Result<Session, NetError> {
         .map_err(|e| corrupt(&e))?
         .with_intra_threads(threads.max(1))
         .map_err(|e| corrupt(&e))?
-        .with_intra_op_spinning(std::env::var("FORMCHECK_ORT_SPIN").is_ok_and(|v| v == "1"))
+        .with_intra_op_spinning(super::model::spinning_allowed())
         .map_err(|e| corrupt(&e))?
         .commit_from_file(path)
         .map_err(|e| corrupt(&e))
