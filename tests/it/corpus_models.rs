@@ -87,6 +87,12 @@ const THUNDER: ModelKind = ModelKind::Thunder;
 /// torso lengths. In the second the reaching arm is the far one: BlazePose gives its wrist a
 /// visibility of 0.2-0.3 and places the arm hanging (93 degrees of the 150 a reach needs). Both
 /// are reported as attempts, with the right sides. Thunder sees both reps.
+///
+/// The model, not the pipeline: in the first reach the picture shows only the upper thigh (the
+/// knee is past the frame's right edge), and BlazePose puts its knee at the end of the shorts,
+/// 70 px inside the edge, and its ankle 120-170 px outside it, which formcheck takes as not in
+/// the picture (`decode::confine_keypoints`). MediaPipe's own pipeline (the peer, full) puts the
+/// knee within 25 px of formcheck's full, frame by frame.
 const BIRD_DOG_WHY: &str = "the lifted leg's world thigh is half its length with the ankle out of frame; the far reaching arm is placed hanging";
 /// Why a good lift gets `head_off_dowel`: the head is extended, not dropped. The mask's head gap
 /// and the keypoints' ear-shoulder-hip angle agree (198-216 degrees on the deadlifts, 229-269 on the
