@@ -107,8 +107,8 @@ const HEAD_WHY: &str = "head extended (looking ahead, or turned to the camera): 
 const KNOWN_WRONG: &[(ModelKind, &str, &str, &str)] = &[
     // Good mornings: a three-quarter view. Thunder's 2D proxies need a side view, and the mask is
     // refused (her arm lies along her back), so no rep is judged. BlazePose full turns her 49-60
-    // degrees from side-on (its depth is compressed: the same reps' trunk bends 40 degrees into
-    // the picture), past the 45 degree limit: counted, the contacts refused with that reason.
+    // degrees from side-on (MediaPipe's own pipeline, full, says 50-55), past the 45 degree
+    // limit: counted, the contacts refused with that reason.
     (THUNDER, GOOD_MORNINGS, "reps judged", "2D proxies need a side view; the mask sees her arm, not her back"),
     (FULL, GOOD_MORNINGS, "reps judged", "world landmarks put her 49-60 degrees from side-on"),
     // Lite and heavy judge her within 45 degrees, on depth that is not good enough for a
