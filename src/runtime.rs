@@ -16,6 +16,13 @@ pub(crate) const ORT_VERSION: &str = "1.31.1";
 /// File names tried in each folder, most specific first.
 const LIB_NAMES: [&str; 2] = ["libonnxruntime.so.1.31.1", "libonnxruntime.so"];
 
+/// Whether ORT's idle worker threads may spin-wait (env `FORMCHECK_ORT_SPIN=1`; off by default,
+/// because on a small machine spinning steals the cores that decode the video). Every model's
+/// session asks here.
+pub(crate) fn spinning_allowed() -> bool {
+    std::env::var("FORMCHECK_ORT_SPIN").is_ok_and(|v| v == "1")
+}
+
 /// Why the runtime could not be loaded, with every place that was tried.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(

@@ -164,12 +164,6 @@ fn locate_file(name: &str) -> PathBuf {
     dirs.iter().map(|d| d.join(name)).find(|p| p.is_file()).unwrap_or_else(|| dirs[0].join(name))
 }
 
-/// Whether ORT's idle worker threads may spin-wait (env `FORMCHECK_ORT_SPIN=1`; off by default,
-/// because on a small machine spinning steals the cores that decode the video).
-pub(crate) fn spinning_allowed() -> bool {
-    std::env::var("FORMCHECK_ORT_SPIN").is_ok_and(|v| v == "1")
-}
-
 /// A loaded and verified pose model: MoveNet's one network, or BlazePose's detector and landmark model.
 pub struct PoseModel {
     net: Net,
@@ -239,7 +233,7 @@ pub(crate) fn open_checked(
         .with_intra_threads(threads.max(1))
         .map_err(|e| corrupt(&e))?
         // Idle ORT threads must not spin: the decoder shares the same two cores.
-        .with_intra_op_spinning(spinning_allowed())
+        .with_intra_op_spinning(runtime::spinning_allowed())
         .map_err(|e| corrupt(&e))?
         .commit_from_file(path)
         .map_err(|e| corrupt(&e))?;

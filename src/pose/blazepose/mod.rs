@@ -151,7 +151,7 @@ fn open(path: &Path, threads: usize) -> Result<Session, NetError> {
         .map_err(|e| corrupt(&e))?
         .with_intra_threads(threads.max(1))
         .map_err(|e| corrupt(&e))?
-        .with_intra_op_spinning(super::model::spinning_allowed())
+        .with_intra_op_spinning(runtime::spinning_allowed())
         .map_err(|e| corrupt(&e))?
         .commit_from_file(path)
         .map_err(|e| corrupt(&e))
