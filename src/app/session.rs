@@ -475,7 +475,7 @@ pub(crate) fn last_rep_rom(coach: &Coach) -> Option<String> {
 }
 
 fn fault_line(f: FaultId, n: u32, exercise: Exercise) -> String {
-    format!("Most frequent fault: {} ({n}×): \"{}\"", f.id(), f.cue_text_for(exercise))
+    format!("Most frequent fault: {} ({n}×): \"{}\"", f.name(), f.cue_text_for(exercise))
 }
 
 fn set_lines(ui: &mut egui::Ui, s: &SetTally, exercise: Exercise) {

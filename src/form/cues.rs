@@ -101,6 +101,30 @@ impl FaultId {
         }
     }
 
+    /// The fault in plain words, for the patient's own screens (the id stays in the reports, the
+    /// JSON and the store, as the spec asks).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultId::RoundedBack => "rounded back",
+            FaultId::HeadOffDowel => "head off the dowel",
+            FaultId::Squatting => "squatting instead of hinging",
+            FaultId::LockedKnees => "locked knees",
+            FaultId::NoLockout => "not standing tall at the top",
+            FaultId::LeaningBack => "leaning back at the top",
+            FaultId::TooFast => "too fast",
+            FaultId::ReachHigh => "reaching high",
+            FaultId::BackNotFlat => "back not flat",
+            FaultId::HipsRotate => "hips rotating",
+            FaultId::SameSide => "arm and leg on the same side",
+            FaultId::Setup => "hands or knees out of place",
+            FaultId::HipsSag => "hips sagging",
+            FaultId::HipsPike => "hips too high",
+            FaultId::HeadDrop => "head dropping",
+            FaultId::ElbowPosition => "elbow not under the shoulder",
+        }
+    }
+
     /// Major or minor, per the spec (minor: locked_knees, too_fast, head_drop).
     #[must_use]
     pub fn severity(self) -> Severity {
@@ -283,5 +307,22 @@ impl CueScheduler {
             None => self.last_spoken.push((chosen.id.clone(), t)),
         }
         Some(Cue { t, id: chosen.id, text: chosen.text, priority: chosen.priority })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FaultId;
+
+    #[test]
+    fn every_fault_has_its_own_plain_name() {
+        let names: Vec<&str> = FaultId::ALL.iter().map(|f| f.name()).collect();
+        for (f, n) in FaultId::ALL.iter().zip(&names) {
+            assert!(!n.contains('_') && !n.is_empty() && *n != f.id(), "{f:?}: {n:?}");
+        }
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "two faults share a name: {names:?}");
     }
 }
