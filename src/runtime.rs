@@ -17,10 +17,31 @@ pub(crate) const ORT_VERSION: &str = "1.31.1";
 const LIB_NAMES: [&str; 2] = ["libonnxruntime.so.1.31.1", "libonnxruntime.so"];
 
 /// Whether ORT's idle worker threads may spin-wait (env `FORMCHECK_ORT_SPIN=1`; off by default,
-/// because on a small machine spinning steals the cores that decode the video). Every model's
-/// session asks here.
-pub(crate) fn spinning_allowed() -> bool {
+/// because on a small machine spinning steals the cores that decode the video).
+fn spinning_allowed() -> bool {
     std::env::var("FORMCHECK_ORT_SPIN").is_ok_and(|v| v == "1")
+}
+
+/// A session on the model file `path` with formcheck's settings, the same for every model: the
+/// graph fully optimised, `threads` intra-op threads, idle threads not spinning (unless
+/// [`spinning_allowed`]). The error is ONNX Runtime's, in words (the file is not a model it can
+/// load); the caller has checked that the file is there.
+pub(crate) fn session(
+    env: &ort::environment::Environment,
+    path: &Path,
+    threads: usize,
+) -> Result<ort::session::Session, String> {
+    let e = |e: &dyn std::fmt::Display| e.to_string();
+    ort::session::Session::builder(env)
+        .map_err(|x| e(&x))?
+        .with_optimization_level(ort::session::builder::GraphOptimizationLevel::Level3)
+        .map_err(|x| e(&x))?
+        .with_intra_threads(threads.max(1))
+        .map_err(|x| e(&x))?
+        .with_intra_op_spinning(spinning_allowed())
+        .map_err(|x| e(&x))?
+        .commit_from_file(path)
+        .map_err(|x| e(&x))
 }
 
 /// Why the runtime could not be loaded, with every place that was tried.

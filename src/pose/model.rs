@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use ort::session::Session;
-use ort::session::builder::GraphOptimizationLevel;
 use ort::value::{TensorElementType, TensorRef, ValueType};
 
 use crate::pose::blazepose::{BlazeNets, NetError};
@@ -225,18 +224,7 @@ pub(crate) fn open_checked(
     if let Err(e) = std::fs::File::open(path) {
         return Err(OpenError::Unreadable(e.to_string()));
     }
-    let corrupt = |e: &dyn std::fmt::Display| OpenError::Corrupt(e.to_string());
-    let session = Session::builder(env)
-        .map_err(|e| corrupt(&e))?
-        .with_optimization_level(GraphOptimizationLevel::Level3)
-        .map_err(|e| corrupt(&e))?
-        .with_intra_threads(threads.max(1))
-        .map_err(|e| corrupt(&e))?
-        // Idle ORT threads must not spin: the decoder shares the same two cores.
-        .with_intra_op_spinning(runtime::spinning_allowed())
-        .map_err(|e| corrupt(&e))?
-        .commit_from_file(path)
-        .map_err(|e| corrupt(&e))?;
+    let session = runtime::session(env, path, threads).map_err(OpenError::Corrupt)?;
     let wrong = OpenError::WrongShape;
     let [inlet] = session.inputs() else {
         return Err(wrong(format!("it has {} inputs, expected 1", session.inputs().len())));

@@ -58,7 +58,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ort::session::Session;
-use ort::session::builder::GraphOptimizationLevel;
 use ort::value::{TensorElementType, TensorRef, ValueType};
 
 use crate::frame::Frame;
@@ -144,17 +143,7 @@ fn open(path: &Path, threads: usize) -> Result<Session, NetError> {
     if !path.is_file() {
         return Err(NetError::Missing(path.to_path_buf()));
     }
-    let corrupt = |e: &dyn std::fmt::Display| NetError::Corrupt(path.to_path_buf(), e.to_string());
-    Session::builder(env)
-        .map_err(|e| corrupt(&e))?
-        .with_optimization_level(GraphOptimizationLevel::Level3)
-        .map_err(|e| corrupt(&e))?
-        .with_intra_threads(threads.max(1))
-        .map_err(|e| corrupt(&e))?
-        .with_intra_op_spinning(runtime::spinning_allowed())
-        .map_err(|e| corrupt(&e))?
-        .commit_from_file(path)
-        .map_err(|e| corrupt(&e))
+    runtime::session(env, path, threads).map_err(|e| NetError::Corrupt(path.to_path_buf(), e))
 }
 
 /// Checks a tensor's type and trailing dimensions (the batch is 1 or dynamic).
