@@ -246,27 +246,21 @@ impl<'a> YuvRows<'a> {
             (self.cx[i], self.cwx[i]) = tap((xs - 1.0) / 2.0, cmaxx);
             (self.cy[i], self.cwy[i]) = tap((ys - 1.0) / 2.0, cmaxy);
         }
-        // 2. The samples.
+        // 2. The samples. `corners`: where the four pixels around a tap lie in a plane `pw` × `ph`
+        // (top left, top right, bottom left, bottom right; the edge repeats). U and V share theirs.
+        let corners = |pw: usize, ph: usize, x0: u32, y0: u32| {
+            let (x0, y0) = (x0 as usize, y0 as usize);
+            let (x1, y1) = ((x0 + 1).min(pw - 1), (y0 + 1).min(ph - 1));
+            let (top, bottom) = (y0 * pw, y1 * pw);
+            [top + x0, top + x1, bottom + x0, bottom + x1]
+        };
         let [y00, y01, y10, y11, u00, u01, u10, u11, v00, v01, v10, v11] = &mut self.samples;
         for i in 0..n {
-            let (x0, y0) = (self.lx[i] as usize, self.ly[i] as usize);
-            let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-            let (top, bottom) = (y0 * w, y1 * w);
-            y00[i] = f32::from(self.y[top + x0]);
-            y01[i] = f32::from(self.y[top + x1]);
-            y10[i] = f32::from(self.y[bottom + x0]);
-            y11[i] = f32::from(self.y[bottom + x1]);
-            let (x0, y0) = (self.cx[i] as usize, self.cy[i] as usize);
-            let (x1, y1) = ((x0 + 1).min(cw - 1), (y0 + 1).min(ch - 1));
-            let (top, bottom) = (y0 * cw, y1 * cw);
-            u00[i] = f32::from(self.u[top + x0]);
-            u01[i] = f32::from(self.u[top + x1]);
-            u10[i] = f32::from(self.u[bottom + x0]);
-            u11[i] = f32::from(self.u[bottom + x1]);
-            v00[i] = f32::from(self.v[top + x0]);
-            v01[i] = f32::from(self.v[top + x1]);
-            v10[i] = f32::from(self.v[bottom + x0]);
-            v11[i] = f32::from(self.v[bottom + x1]);
+            let luma = corners(w, h, self.lx[i], self.ly[i]);
+            [y00[i], y01[i], y10[i], y11[i]] = luma.map(|k| f32::from(self.y[k]));
+            let chroma = corners(cw, ch, self.cx[i], self.cy[i]);
+            [u00[i], u01[i], u10[i], u11[i]] = chroma.map(|k| f32::from(self.u[k]));
+            [v00[i], v01[i], v10[i], v11[i]] = chroma.map(|k| f32::from(self.v[k]));
         }
         // 3. Blend and convert.
         let bilinear = |s00: f32, s01: f32, s10: f32, s11: f32, wx: f32, wy: f32| {
