@@ -4,10 +4,10 @@
 //! Each clip is cut to the part its labels cover and re-encoded by ffmpeg, inside the test, into a
 //! temporary folder: a near-lossless reference, then one variant per condition, and one with all of
 //! them at once. Each is analysed once per model of [`MODELS`] and must give the reference's
-//! verdict (its reps, holds and attempts, with their sides) and the clip's labelled verdict. A mirrored picture is analysed as the user would declare it
-//! (`--mirrored`, [`formcheck::capture::mirror`]), and the sides must come out as in the
-//! original; undeclared, the side plank's side must come out swapped, which shows the side check
-//! can fail.
+//! verdict (its reps, holds and attempts, with their sides) and the clip's labelled verdict. A
+//! mirrored picture is analysed as the user would declare it (`--mirrored`,
+//! [`formcheck::capture::mirror`]), and the sides must come out as in the original; undeclared,
+//! the side plank's side must come out swapped, which shows the side check can fail.
 //!
 //! Where a model gets a variant wrong, [`KNOWN_WRONG`] says so; where it gets the clip itself wrong,
 //! [`REFERENCE_WRONG`] does (its variants are then held to the reference alone). Both are checked
